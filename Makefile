@@ -1,0 +1,56 @@
+# Two entry points: `make run` (the product with a seeded demo) and
+# `make test` (the whole suite on real PostgreSQL, Redis and Celery).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+WEB_PORT ?= 8000
+
+TEST_ENV := DATABASE_URL=postgres://lineoa:lineoa@127.0.0.1:5432/lineoa \
+	REDIS_URL=redis://127.0.0.1:6379/0 \
+	CELERY_BROKER_URL=redis://127.0.0.1:6379/1
+
+.PHONY: run test install messages makemessages lint format bench
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+messages: $(STAMP)
+	$(BIN)/pybabel compile -q -d locale -D django
+
+makemessages: $(STAMP)
+	$(BIN)/python manage.py makemessages -l ja --no-obsolete --ignore '.venv/*' --ignore 'var/*'
+	$(BIN)/python manage.py makemessages -d djangojs -l ja --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'node_modules/*'
+
+run: $(STAMP) messages
+	mkdir -p var
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	$(BIN)/python manage.py seed_demo > var/demo.json
+	@echo
+	@echo "  Manager console : http://127.0.0.1:$(WEB_PORT)/manager/"
+	@echo "  Operator admin  : http://127.0.0.1:$(WEB_PORT)/admin/   (python manage.py createsuperuser)"
+	@echo "  Talk app        : http://127.0.0.1:$(WEB_PORT)/talk/"
+	@echo "  Demo (also in var/demo.json):"
+	@cat var/demo.json; echo
+	@echo
+	WEB_PORT=$(WEB_PORT) exec $(BIN)/honcho start -f Procfile
+
+test: $(STAMP) messages
+	.ci/ensure-services.sh
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run -v 0
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint format:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	.ci/ensure-services.sh
+	$(TEST_ENV) $(BIN)/python -m bench

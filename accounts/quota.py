@@ -1,0 +1,204 @@
+"""The monthly message quota ledger.
+
+Every counted send calls these services. Each change of ``used`` or
+``reserved`` is one conditional UPDATE, so concurrent senders on any number
+of processes never push an account past its limit and never lose a count.
+See docs/quota.md.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import MonthlyUsage, OfficialAccount, Plan
+from core.exceptions import ApplicationError
+
+
+class QuotaExceeded(ApplicationError):
+    """The month's limit would be exceeded; nothing was reserved."""
+
+
+class AccountSuspended(ApplicationError):
+    """The operator suspended the account; it cannot send anything."""
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """Messages held for a send in progress; persist ``usage_id``/``count``."""
+
+    usage_id: int
+    count: int
+
+
+def month_start(account: OfficialAccount, when: dt.datetime | None = None) -> dt.date:
+    """First day of the month containing ``when`` in the account's time zone."""
+    local = (when or timezone.now()).astimezone(account.tz)
+    return local.date().replace(day=1)
+
+
+def next_month_start(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def limit_for(account: OfficialAccount, plan: Plan) -> int:
+    """The month's total limit: override, else free + admin cap if allowed."""
+    if account.quota_override is not None:
+        return account.quota_override
+    extra = account.additional_cap if plan.allows_additional else 0
+    return plan.free_messages + extra
+
+
+def usage_get(*, account: OfficialAccount, when: dt.datetime | None = None):
+    """Return the month's ``MonthlyUsage``, creating it on first use.
+
+    Creating the row is where a pending plan change takes effect: the first
+    row of a month on or after ``next_plan_from`` is made with the new plan.
+    Concurrent first uses are resolved by ON CONFLICT DO NOTHING.
+    """
+    month = month_start(account, when)
+    usage = MonthlyUsage.objects.filter(account=account, month=month).first()
+    if usage is not None:
+        return usage
+    with transaction.atomic():
+        plan = _plan_for_month(account, month)
+        MonthlyUsage.objects.bulk_create(
+            [
+                MonthlyUsage(
+                    account=account,
+                    month=month,
+                    plan=plan,
+                    limit=limit_for(account, plan),
+                )
+            ],
+            ignore_conflicts=True,
+        )
+    return MonthlyUsage.objects.get(account=account, month=month)
+
+
+def _plan_for_month(account: OfficialAccount, month: dt.date) -> Plan:
+    if account.next_plan_id and account.next_plan_from <= month:
+        updated = OfficialAccount.objects.filter(
+            pk=account.pk, next_plan_id=account.next_plan_id
+        ).update(plan_id=account.next_plan_id, next_plan=None, next_plan_from=None)
+        if updated:
+            account.plan_id = account.next_plan_id
+            account.next_plan = None
+            account.next_plan_from = None
+    return Plan.objects.get(pk=account.plan_id)
+
+
+def _refuse(account: OfficialAccount, usage: MonthlyUsage, count: int):
+    usage.refresh_from_db(fields=["used", "reserved", "limit"])
+    raise QuotaExceeded(
+        _(
+            "The %(plan)s plan allows %(limit)s messages this month; "
+            "%(remaining)s remain and %(count)s were requested."
+        )
+        % {
+            "plan": usage.plan.name,
+            "limit": f"{usage.limit:,}",
+            "remaining": f"{usage.remaining:,}",
+            "count": f"{count:,}",
+        }
+    )
+
+
+def _check_can_send(account: OfficialAccount, count: int) -> None:
+    if count < 0:
+        raise ValueError("count must not be negative")
+    if account.is_suspended:
+        raise AccountSuspended(
+            _("This account is suspended by the operator and cannot send messages.")
+        )
+
+
+def quota_reserve(*, account: OfficialAccount, count: int) -> Reservation:
+    """Hold ``count`` messages of this month's quota, or raise QuotaExceeded."""
+    _check_can_send(account, count)
+    usage = usage_get(account=account)
+    updated = (
+        MonthlyUsage.objects.filter(pk=usage.pk)
+        .alias(total=F("used") + F("reserved") + count)
+        .filter(total__lte=F("limit"))
+        .update(reserved=F("reserved") + count)
+    )
+    if not updated:
+        _refuse(account, usage, count)
+    return Reservation(usage_id=usage.pk, count=count)
+
+
+def quota_commit(*, reservation: Reservation, count: int) -> None:
+    """Turn ``count`` reserved messages into used ones (count ≤ reserved)."""
+    if not 0 <= count <= reservation.count:
+        raise ValueError("commit more than was reserved")
+    MonthlyUsage.objects.filter(pk=reservation.usage_id).update(
+        reserved=F("reserved") - count, used=F("used") + count
+    )
+
+
+def quota_release(*, reservation: Reservation, count: int | None = None) -> None:
+    """Give back ``count`` (default: all) reserved messages that were not sent."""
+    count = reservation.count if count is None else count
+    if not 0 <= count <= reservation.count:
+        raise ValueError("release more than was reserved")
+    MonthlyUsage.objects.filter(pk=reservation.usage_id).update(
+        reserved=F("reserved") - count
+    )
+
+
+def quota_consume(*, account: OfficialAccount, count: int) -> MonthlyUsage:
+    """Count ``count`` messages sent at once (push, multicast): reserve+commit."""
+    _check_can_send(account, count)
+    usage = usage_get(account=account)
+    updated = (
+        MonthlyUsage.objects.filter(pk=usage.pk)
+        .alias(total=F("used") + F("reserved") + count)
+        .filter(total__lte=F("limit"))
+        .update(used=F("used") + count)
+    )
+    if not updated:
+        _refuse(account, usage, count)
+    return usage
+
+
+def usage_limits_refresh(*, account: OfficialAccount) -> None:
+    """Apply a changed cap or override to the current month's row."""
+    usage = usage_get(account=account)
+    MonthlyUsage.objects.filter(pk=usage.pk).update(
+        limit=limit_for(account, usage.plan)
+    )
+
+
+@dataclass(frozen=True)
+class UsageSummary:
+    usage: MonthlyUsage
+    plan: Plan
+    free_limit: int
+    additional_used: int
+    projected_cost_yen: Decimal
+    percent_used: float
+    percent_reserved: float
+
+
+def usage_summary(*, account: OfficialAccount) -> UsageSummary:
+    """This month's figures for the plan page and the console home."""
+    usage = usage_get(account=account)
+    plan = usage.plan
+    total = usage.used + usage.reserved
+    additional = max(0, total - plan.free_messages)
+    cost = plan.additional_cost_yen(free_used_total=0, count=total)
+    base = max(usage.limit, 1)
+    return UsageSummary(
+        usage=usage,
+        plan=plan,
+        free_limit=plan.free_messages,
+        additional_used=additional,
+        projected_cost_yen=cost,
+        percent_used=min(100.0, usage.used * 100 / base),
+        percent_reserved=min(100.0, usage.reserved * 100 / base),
+    )

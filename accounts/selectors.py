@@ -1,0 +1,90 @@
+"""Account-scoped reads. "Not yours" and "not there" are the same 404."""
+
+from django.db.models import Count, Q
+from django.http import Http404
+
+from accounts.models import (
+    AuditLog,
+    ChannelAccessToken,
+    Invitation,
+    Membership,
+    OfficialAccount,
+    User,
+)
+
+
+def account_list_for_user(*, user: User):
+    """Accounts ``user`` is a member of, with their role, for the switcher."""
+    return (
+        OfficialAccount.objects.filter(memberships__user=user)
+        .select_related("plan")
+        .annotate(
+            member_count=Count("memberships", distinct=True),
+        )
+        .order_by("display_name", "id")
+    )
+
+
+def membership_get(*, user: User, account_slug: str) -> Membership:
+    """The user's membership in the account with basic ID ``@account_slug``."""
+    membership = (
+        Membership.objects.select_related("account", "account__plan")
+        .filter(user=user, account__basic_id="@" + account_slug)
+        .first()
+    )
+    if membership is None or not user.is_authenticated:
+        raise Http404
+    return membership
+
+
+def member_list(*, account: OfficialAccount):
+    return (
+        Membership.objects.filter(account=account)
+        .select_related("user")
+        .order_by("user__username")
+    )
+
+
+def member_get(*, account: OfficialAccount, membership_id: int) -> Membership:
+    membership = member_list(account=account).filter(pk=membership_id).first()
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def invitation_list_open(*, account: OfficialAccount):
+    from django.utils import timezone
+
+    return Invitation.objects.filter(
+        account=account,
+        accepted_at=None,
+        revoked_at=None,
+        expires_at__gt=timezone.now(),
+    ).select_related("created_by")
+
+
+def audit_list(*, account: OfficialAccount, action_prefix: str = ""):
+    qs = AuditLog.objects.filter(account=account).select_related("actor")
+    if action_prefix:
+        qs = qs.filter(action__startswith=action_prefix)
+    return qs
+
+
+def channel_token_list(*, account: OfficialAccount):
+    return ChannelAccessToken.objects.filter(
+        account=account, kind=ChannelAccessToken.Kind.LONG_LIVED
+    ).select_related("created_by")
+
+
+def channel_token_authenticate(*, token: str) -> ChannelAccessToken | None:
+    """The active token record for a bearer token, with its account."""
+    from django.utils import timezone
+
+    from accounts.services import token_hash
+
+    return (
+        ChannelAccessToken.objects.select_related("account", "account__plan")
+        .filter(token_hash=token_hash(token), revoked_at=None)
+        .filter(Q(expires_at=None) | Q(expires_at__gt=timezone.now()))
+        .first()
+    )

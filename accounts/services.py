@@ -1,0 +1,492 @@
+"""Writes on accounts, memberships, invitations and channel credentials.
+
+Every service that a staff member triggers records an ``AuditLog`` row in
+the same transaction as the change.
+"""
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import quota
+from accounts.ids import new_basic_id, new_channel_id, new_channel_secret, new_user_id
+from accounts.images import image_check, image_square
+from accounts.models import (
+    AuditLog,
+    ChannelAccessToken,
+    Invitation,
+    Membership,
+    OfficialAccount,
+    Plan,
+    User,
+)
+from core.exceptions import ApplicationError
+
+PICTURE_MAX_BYTES = 3 * 1024 * 1024
+PICTURE_LARGE = 640
+PICTURE_SMALL = 160
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def audit_record(
+    *,
+    account: OfficialAccount | None,
+    actor: User | None,
+    action: str,
+    target: str = "",
+    data: dict | None = None,
+) -> AuditLog:
+    """Append one audit entry. Call inside the service's transaction."""
+    return AuditLog.objects.create(
+        account=account,
+        actor=actor,
+        action=action,
+        target=target[:200],
+        data=data or {},
+    )
+
+
+@transaction.atomic
+def account_create(
+    *,
+    actor: User,
+    display_name: str,
+    plan: Plan | None = None,
+    time_zone: str = "Asia/Tokyo",
+    status_message: str = "",
+) -> OfficialAccount:
+    """Create an account with fresh IDs and credentials; ``actor`` is admin."""
+    plan = plan or Plan.objects.get(code=Plan.Code.COMMUNICATION)
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                account = OfficialAccount.objects.create(
+                    basic_id=new_basic_id(),
+                    display_name=display_name,
+                    status_message=status_message,
+                    time_zone=time_zone,
+                    channel_id=new_channel_id(),
+                    channel_secret=new_channel_secret(),
+                    bot_user_id=new_user_id(),
+                    plan=plan,
+                )
+            break
+        except IntegrityError:  # a random ID collided; draw again
+            continue
+    else:  # pragma: no cover - 36**8 IDs make five collisions implausible
+        raise ApplicationError(_("Could not allocate a basic ID; try again."))
+    Membership.objects.create(user=actor, account=account, role=Membership.Role.ADMIN)
+    audit_record(
+        account=account,
+        actor=actor,
+        action="account.create",
+        target=account.basic_id,
+        data={"display_name": display_name, "plan": plan.code},
+    )
+    return account
+
+
+@transaction.atomic
+def account_profile_update(
+    *,
+    account: OfficialAccount,
+    actor: User,
+    display_name: str,
+    status_message: str,
+    time_zone: str,
+) -> OfficialAccount:
+    changed = {
+        name: value
+        for name, value in (
+            ("display_name", display_name),
+            ("status_message", status_message),
+            ("time_zone", time_zone),
+        )
+        if getattr(account, name) != value
+    }
+    if not changed:
+        return account
+    for name, value in changed.items():
+        setattr(account, name, value)
+    account.save(update_fields=[*changed, "updated_at"])
+    audit_record(
+        account=account,
+        actor=actor,
+        action="account.profile_update",
+        target=account.basic_id,
+        data=changed,
+    )
+    return account
+
+
+def account_picture_set(*, account: OfficialAccount, actor: User, upload) -> None:
+    """Store a JPEG/PNG profile picture as 640×640 and 160×160 squares.
+
+    The upload is decoded completely before anything is written; a bad file
+    raises ``ApplicationError`` and leaves storage and database untouched.
+    """
+    checked = image_check(upload, max_bytes=PICTURE_MAX_BYTES)
+    stem = f"{account.slug}-{secrets.token_hex(4)}"
+    large = image_square(checked, side=PICTURE_LARGE, name=f"{stem}-640")
+    small = image_square(checked, side=PICTURE_SMALL, name=f"{stem}-160")
+    old = [f.name for f in (account.picture_large, account.picture_small) if f]
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            account.picture_large.save(large.name, large, save=False)
+            saved.append(account.picture_large.name)
+            account.picture_small.save(small.name, small, save=False)
+            saved.append(account.picture_small.name)
+            account.save(update_fields=["picture_large", "picture_small", "updated_at"])
+            audit_record(
+                account=account,
+                actor=actor,
+                action="account.picture_update",
+                target=account.basic_id,
+            )
+    except Exception:
+        for name in saved:
+            default_storage.delete(name)
+        raise
+    for name in old:
+        default_storage.delete(name)
+
+
+@transaction.atomic
+def account_suspend(
+    *, account: OfficialAccount, actor: User | None, reason: str = ""
+) -> None:
+    OfficialAccount.objects.filter(pk=account.pk).update(
+        is_suspended=True, suspended_reason=reason[:200]
+    )
+    account.is_suspended, account.suspended_reason = True, reason[:200]
+    audit_record(
+        account=account,
+        actor=actor,
+        action="account.suspend",
+        target=account.basic_id,
+        data={"reason": reason},
+    )
+
+
+@transaction.atomic
+def account_resume(*, account: OfficialAccount, actor: User | None) -> None:
+    OfficialAccount.objects.filter(pk=account.pk).update(
+        is_suspended=False, suspended_reason=""
+    )
+    account.is_suspended, account.suspended_reason = False, ""
+    audit_record(
+        account=account, actor=actor, action="account.resume", target=account.basic_id
+    )
+
+
+@transaction.atomic
+def account_plan_change(
+    *, account: OfficialAccount, actor: User, plan: Plan
+) -> dt.date | None:
+    """Schedule ``plan`` from the 1st of next month; return that date.
+
+    Choosing the current plan cancels a pending change and returns None.
+    """
+    if plan.pk == account.plan_id:
+        account.next_plan, account.next_plan_from = None, None
+        effective = None
+    else:
+        effective = quota.next_month_start(quota.month_start(account))
+        account.next_plan, account.next_plan_from = plan, effective
+    account.save(update_fields=["next_plan", "next_plan_from", "updated_at"])
+    audit_record(
+        account=account,
+        actor=actor,
+        action="account.plan_change",
+        target=account.basic_id,
+        data={
+            "plan": plan.code,
+            "effective": effective.isoformat() if effective else None,
+        },
+    )
+    return effective
+
+
+@transaction.atomic
+def account_additional_cap_set(
+    *, account: OfficialAccount, actor: User, cap: int
+) -> None:
+    """Set the admin's monthly cap on additional messages (Standard only)."""
+    usage = quota.usage_get(account=account)
+    if cap and not usage.plan.allows_additional:
+        raise ApplicationError(
+            _("The %(plan)s plan does not allow additional messages.")
+            % {"plan": usage.plan.name},
+            details={"additional_cap": "not allowed"},
+        )
+    account.additional_cap = cap
+    account.save(update_fields=["additional_cap", "updated_at"])
+    quota.usage_limits_refresh(account=account)
+    audit_record(
+        account=account,
+        actor=actor,
+        action="account.additional_cap_set",
+        target=account.basic_id,
+        data={"cap": cap},
+    )
+
+
+@transaction.atomic
+def account_quota_override_set(
+    *, account: OfficialAccount, actor: User | None, limit: int | None
+) -> None:
+    """Operator override of the monthly limit; None returns to the plan's."""
+    account.quota_override = limit
+    account.save(update_fields=["quota_override", "updated_at"])
+    quota.usage_limits_refresh(account=account)
+    audit_record(
+        account=account,
+        actor=actor,
+        action="account.quota_override_set",
+        target=account.basic_id,
+        data={"limit": limit},
+    )
+
+
+# Members and invitations -------------------------------------------------
+
+
+def _check_member_room(account: OfficialAccount) -> None:
+    if account.memberships.count() >= settings.MAX_MEMBERS_PER_ACCOUNT:
+        raise ApplicationError(
+            _("An account can have at most %(max)s members.")
+            % {"max": settings.MAX_MEMBERS_PER_ACCOUNT}
+        )
+
+
+@transaction.atomic
+def member_invite(
+    *, account: OfficialAccount, actor: User, role: str, email: str = ""
+) -> tuple[Invitation, str]:
+    """Create a single-use invitation; return it and its secret token."""
+    if role not in Membership.Role.values:
+        raise ApplicationError(_("Unknown role."), details={"role": role})
+    _check_member_room(account)
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        account=account,
+        role=role,
+        email=email,
+        token_hash=token_hash(token),
+        created_by=actor,
+        expires_at=timezone.now() + dt.timedelta(days=settings.INVITATION_TTL_DAYS),
+    )
+    audit_record(
+        account=account,
+        actor=actor,
+        action="member.invite",
+        target=email or role,
+        data={"role": role, "invitation_id": invitation.pk},
+    )
+    return invitation, token
+
+
+class InvitationInvalid(ApplicationError):
+    pass
+
+
+def invitation_get(*, token: str) -> Invitation:
+    """The invitation for ``token`` if it can still be accepted."""
+    invitation = (
+        Invitation.objects.select_related("account")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+    _check_invitation(invitation)
+    return invitation
+
+
+def _check_invitation(invitation: Invitation | None) -> None:
+    if invitation is None:
+        raise InvitationInvalid(_("This invitation link is not valid."))
+    if invitation.accepted_at is not None:
+        raise InvitationInvalid(_("This invitation link has already been used."))
+    if invitation.revoked_at is not None:
+        raise InvitationInvalid(_("This invitation was withdrawn."))
+    if invitation.expires_at <= timezone.now():
+        raise InvitationInvalid(
+            _("This invitation link expired; ask an admin for a new one.")
+        )
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, user: User) -> Membership:
+    """Join the invitation's account; the link cannot be used again."""
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("account")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+    _check_invitation(invitation)
+    account = OfficialAccount.objects.select_for_update().get(pk=invitation.account_id)
+    if account.memberships.filter(user=user).exists():
+        raise InvitationInvalid(_("You are already a member of this account."))
+    _check_member_room(account)
+    membership = Membership.objects.create(
+        user=user, account=account, role=invitation.role
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
+    audit_record(
+        account=account,
+        actor=user,
+        action="member.join",
+        target=user.username,
+        data={"role": invitation.role, "invitation_id": invitation.pk},
+    )
+    return membership
+
+
+@transaction.atomic
+def invitation_revoke(
+    *, account: OfficialAccount, actor: User, invitation_id: int
+) -> None:
+    invitation = Invitation.objects.select_for_update().get(
+        account=account, pk=invitation_id, accepted_at=None
+    )
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at", "updated_at"])
+    audit_record(
+        account=account,
+        actor=actor,
+        action="member.invite_revoke",
+        target=invitation.email or invitation.role,
+        data={"invitation_id": invitation.pk},
+    )
+
+
+def _lock_members(account: OfficialAccount) -> list[Membership]:
+    return list(
+        Membership.objects.select_for_update()
+        .filter(account=account)
+        .order_by("pk")
+        .select_related("user")
+    )
+
+
+def _check_keeps_an_admin(members: list[Membership], changed: Membership) -> None:
+    admins = [m for m in members if m.role == Membership.Role.ADMIN]
+    if changed.role == Membership.Role.ADMIN and len(admins) == 1:
+        raise ApplicationError(_("An account needs at least one admin."))
+
+
+@transaction.atomic
+def member_role_change(
+    *, account: OfficialAccount, actor: User, membership_id: int, role: str
+) -> Membership:
+    if role not in Membership.Role.values:
+        raise ApplicationError(_("Unknown role."), details={"role": role})
+    members = _lock_members(account)
+    membership = next((m for m in members if m.pk == membership_id), None)
+    if membership is None:
+        raise Membership.DoesNotExist
+    if role == membership.role:
+        return membership
+    if role != Membership.Role.ADMIN:
+        _check_keeps_an_admin(members, membership)
+    old = membership.role
+    membership.role = role
+    membership.save(update_fields=["role", "updated_at"])
+    audit_record(
+        account=account,
+        actor=actor,
+        action="member.role_change",
+        target=membership.user.username,
+        data={"from": old, "to": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def member_remove(*, account: OfficialAccount, actor: User, membership_id: int) -> None:
+    members = _lock_members(account)
+    membership = next((m for m in members if m.pk == membership_id), None)
+    if membership is None:
+        raise Membership.DoesNotExist
+    _check_keeps_an_admin(members, membership)
+    membership.delete()
+    audit_record(
+        account=account,
+        actor=actor,
+        action="member.remove",
+        target=membership.user.username,
+        data={"role": membership.role},
+    )
+
+
+# Channel access tokens ---------------------------------------------------
+
+
+@transaction.atomic
+def channel_token_issue(
+    *,
+    account: OfficialAccount,
+    actor: User | None,
+    label: str = "",
+    kind: str = ChannelAccessToken.Kind.LONG_LIVED,
+    ttl: dt.timedelta | None = None,
+) -> tuple[ChannelAccessToken, str]:
+    """Issue a bearer token; the plain token is returned once, never stored."""
+    token = secrets.token_urlsafe(48)
+    record = ChannelAccessToken.objects.create(
+        account=account,
+        kind=kind,
+        token_hash=token_hash(token),
+        hint=token[-6:],
+        label=label,
+        created_by=actor,
+        expires_at=timezone.now() + ttl if ttl else None,
+    )
+    if actor is not None:
+        audit_record(
+            account=account,
+            actor=actor,
+            action="channel_token.issue",
+            target=f"…{record.hint}",
+            data={"kind": kind, "label": label},
+        )
+    return record, token
+
+
+@transaction.atomic
+def channel_token_revoke(
+    *, account: OfficialAccount, actor: User | None, token_id: int
+) -> None:
+    updated = ChannelAccessToken.objects.filter(
+        account=account, pk=token_id, revoked_at=None
+    ).update(revoked_at=timezone.now())
+    if not updated:
+        raise ChannelAccessToken.DoesNotExist
+    audit_record(
+        account=account,
+        actor=actor,
+        action="channel_token.revoke",
+        target=str(token_id),
+    )
+
+
+def channel_tokens_prune(*, older_than: dt.timedelta = dt.timedelta(days=30)) -> int:
+    """Delete tokens that expired or were revoked more than ``older_than`` ago."""
+    cutoff = timezone.now() - older_than
+    deleted, _rows = ChannelAccessToken.objects.filter(expires_at__lt=cutoff).delete()
+    deleted_revoked, _rows = ChannelAccessToken.objects.filter(
+        revoked_at__lt=cutoff
+    ).delete()
+    return deleted + deleted_revoked
