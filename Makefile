@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 messages: $(STAMP)
-	$(BIN)/pybabel compile -q -d locale -D django
+	$(BIN)/pybabel compile --statistics -d locale -D django
 
 makemessages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l ja --no-obsolete --ignore '.venv/*' --ignore 'var/*'
