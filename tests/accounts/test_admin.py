@@ -1,0 +1,73 @@
+import pytest
+from django.urls import reverse
+
+from accounts import quota
+from accounts.models import AuditLog, MonthlyUsage, OfficialAccount
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def operator_client(client, db):
+    UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.login(username="root", password="correct horse battery staple")
+    return client
+
+
+def test_account_list_shows_this_months_usage(operator_client, account, other_account):
+    quota.quota_consume(account=account, count=42)
+    response = operator_client.get(reverse("admin:accounts_officialaccount_changelist"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "42 / 5,000" in html
+    assert html.count('class="field-usage_this_month">0<') == 1  # charlie's
+
+
+def test_suspend_and_resume_actions(operator_client, account):
+    url = reverse("admin:accounts_officialaccount_changelist")
+    operator_client.post(url, {"action": "suspend", "_selected_action": [account.pk]})
+    account.refresh_from_db()
+    assert account.is_suspended is True
+    with pytest.raises(quota.AccountSuspended):
+        quota.quota_reserve(account=account, count=1)
+    operator_client.post(url, {"action": "resume", "_selected_action": [account.pk]})
+    account.refresh_from_db()
+    assert account.is_suspended is False
+    assert list(
+        AuditLog.objects.filter(
+            account=account, action__in=["account.suspend", "account.resume"]
+        )
+        .order_by("id")
+        .values_list("action", flat=True)
+    ) == ["account.suspend", "account.resume"]
+
+
+def test_suspended_account_shows_banner_to_staff(alice_client, account):
+    from accounts.services import account_suspend
+
+    account_suspend(account=account, actor=None, reason="unpaid")
+    html = alice_client.get(reverse("accounts:account-home", args=[account.slug]))
+    assert 'data-testid="suspended-banner"' in html.content.decode()
+
+
+def test_quota_override_from_admin_updates_this_month(operator_client, account):
+    quota.quota_consume(account=account, count=10)
+    url = reverse("admin:accounts_officialaccount_change", args=[account.pk])
+    form = operator_client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data.update(
+        {
+            "plan": account.plan_id,
+            "quota_override": 12,
+            "memberships-TOTAL_FORMS": 0,
+            "memberships-INITIAL_FORMS": 0,
+        }
+    )
+    data.pop("next_plan", None)
+    data.pop("next_plan_from", None)
+    response = operator_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert OfficialAccount.objects.get(pk=account.pk).quota_override == 12
+    assert MonthlyUsage.objects.get(account=account).limit == 12
+    assert AuditLog.objects.filter(
+        account=account, action="account.quota_override_set", data={"limit": 12}
+    ).exists()

@@ -1,0 +1,69 @@
+import json
+from io import StringIO
+
+from django.core.management import call_command
+from django.test import Client
+
+from accounts.models import ChannelAccessToken, OfficialAccount
+from accounts.selectors import channel_token_authenticate
+from messaging.models import Friend, LineUser
+
+KEYS = {
+    "account_id",
+    "basic_id",
+    "channel_id",
+    "channel_secret",
+    "channel_access_token",
+    "staff_username",
+    "staff_password",
+    "base_url",
+}
+
+
+def _seed() -> dict:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 1
+    return json.loads(lines[0])
+
+
+def test_seed_demo_prints_one_json_line_and_is_idempotent(db):
+    first = _seed()
+    second = _seed()
+    assert set(first) == KEYS
+    assert first["account_id"] == second["account_id"]
+    assert first["basic_id"] == second["basic_id"]
+    account = OfficialAccount.objects.get(pk=first["account_id"])
+    assert (account.display_name, account.plan.code) == ("Demo Café", "light")
+    assert OfficialAccount.objects.count() == 1
+    assert LineUser.objects.count() == 200
+    assert Friend.objects.filter(account=account).count() == 200
+    # the newest token works, the previous seed token was revoked
+    assert (
+        channel_token_authenticate(token=second["channel_access_token"]).account
+        == account
+    )
+    assert channel_token_authenticate(token=first["channel_access_token"]) is None
+    assert ChannelAccessToken.objects.filter(revoked_at=None).count() == 1
+
+
+def test_seed_demo_customers_vary(db):
+    _seed()
+    users = LineUser.objects.all()
+    assert len({u.gender for u in users}) == 3
+    assert len({u.os for u in users}) == 2
+    assert len({u.region for u in users}) > 30
+    assert min(u.age for u in users) < 25 < 60 < max(u.age for u in users)
+    statuses = set(Friend.objects.values_list("status", flat=True))
+    assert statuses == {"following", "blocked"}
+
+
+def test_seed_demo_credentials_log_in(db):
+    facts = _seed()
+    client = Client()
+    assert client.login(
+        username=facts["staff_username"], password=facts["staff_password"]
+    )
+    slug = facts["basic_id"].lstrip("@")
+    assert client.get(f"/manager/{slug}/").status_code == 200
