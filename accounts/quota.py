@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -117,19 +117,39 @@ def _check_can_send(account: OfficialAccount, count: int) -> None:
         )
 
 
+def _guarded_add(account: OfficialAccount, column: str, count: int) -> int | None:
+    """Add ``count`` to ``column`` of this month's row if the limit allows.
+
+    One ``UPDATE … RETURNING id`` (no prior SELECT) on the hot path; returns
+    the row id, or None when the row is missing or the limit would be passed.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {MonthlyUsage._meta.db_table} "  # noqa: S608 - fixed names
+            f"SET {column} = {column} + %s "
+            'WHERE account_id = %s AND month = %s AND used + reserved + %s <= "limit" '
+            "RETURNING id",
+            [count, account.pk, month_start(account), count],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _add_or_refuse(account: OfficialAccount, column: str, count: int) -> int:
+    _check_can_send(account, count)
+    usage_id = _guarded_add(account, column, count)
+    if usage_id is None:
+        # First send of the month creates the row; then try once more.
+        usage = usage_get(account=account)
+        usage_id = _guarded_add(account, column, count)
+        if usage_id is None:
+            _refuse(account, usage, count)
+    return usage_id
+
+
 def quota_reserve(*, account: OfficialAccount, count: int) -> Reservation:
     """Hold ``count`` messages of this month's quota, or raise QuotaExceeded."""
-    _check_can_send(account, count)
-    usage = usage_get(account=account)
-    updated = (
-        MonthlyUsage.objects.filter(pk=usage.pk)
-        .alias(total=F("used") + F("reserved") + count)
-        .filter(total__lte=F("limit"))
-        .update(reserved=F("reserved") + count)
-    )
-    if not updated:
-        _refuse(account, usage, count)
-    return Reservation(usage_id=usage.pk, count=count)
+    return Reservation(usage_id=_add_or_refuse(account, "reserved", count), count=count)
 
 
 def quota_commit(*, reservation: Reservation, count: int) -> None:
@@ -151,19 +171,12 @@ def quota_release(*, reservation: Reservation, count: int | None = None) -> None
     )
 
 
-def quota_consume(*, account: OfficialAccount, count: int) -> MonthlyUsage:
-    """Count ``count`` messages sent at once (push, multicast): reserve+commit."""
-    _check_can_send(account, count)
-    usage = usage_get(account=account)
-    updated = (
-        MonthlyUsage.objects.filter(pk=usage.pk)
-        .alias(total=F("used") + F("reserved") + count)
-        .filter(total__lte=F("limit"))
-        .update(used=F("used") + count)
-    )
-    if not updated:
-        _refuse(account, usage, count)
-    return usage
+def quota_consume(*, account: OfficialAccount, count: int) -> int:
+    """Count ``count`` messages sent at once (push, multicast): reserve+commit.
+
+    Returns the id of the month's ``MonthlyUsage`` row.
+    """
+    return _add_or_refuse(account, "used", count)
 
 
 def usage_limits_refresh(*, account: OfficialAccount) -> None:

@@ -189,3 +189,17 @@ def test_usage_summary_projects_cost_of_used_and_reserved(alice):
     summary = quota.usage_summary(account=std)
     assert summary.additional_used == 20
     assert summary.projected_cost_yen == Decimal("60.0")
+
+
+def test_reserve_and_consume_are_one_query_once_the_month_exists(
+    comm_account, django_assert_num_queries
+):
+    quota.usage_get(account=comm_account)
+    with django_assert_num_queries(1):
+        reservation = quota.quota_reserve(account=comm_account, count=2)
+    with django_assert_num_queries(1):
+        quota.quota_consume(account=comm_account, count=3)
+    with django_assert_num_queries(1):
+        quota.quota_commit(reservation=reservation, count=2)
+    usage = _usage(comm_account)
+    assert (usage.used, usage.reserved) == (5, 0)
