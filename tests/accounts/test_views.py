@@ -330,3 +330,24 @@ def test_issue_token_shows_it_once(alice_client, account):
     assert response.status_code == 302
     record.refresh_from_db()
     assert record.revoked_at is not None
+
+
+def test_password_reset_mails_a_working_link(client, alice, mailoutbox):
+    response = client.post(
+        reverse("accounts:password-reset"), {"email": "alice@example.com"}
+    )
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1
+    link = next(
+        line for line in mailoutbox[0].body.splitlines() if "/password-reset/" in line
+    )
+    path = link.split("testserver", 1)[1]
+    form_page = client.get(path, follow=True)
+    set_url = form_page.redirect_chain[-1][0]
+    response = client.post(
+        set_url,
+        {"new_password1": "n3w-Secret-pass", "new_password2": "n3w-Secret-pass"},
+    )
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.check_password("n3w-Secret-pass")
