@@ -86,8 +86,23 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": database_from_url(DATABASE_URL)}
-    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # JIT compilation costs more than it saves on this app's short queries.
+    DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}
+    # Under ASGI every request runs in a fresh thread, so persistent
+    # per-thread connections (CONN_MAX_AGE) would pile up until PostgreSQL
+    # refuses clients. Web processes set DB_POOL_MAX (Procfile, compose) to
+    # share a psycopg pool between threads; Celery's forked workers keep
+    # plain connections (a pool's threads do not survive fork).
+    DB_POOL_MAX = env_int("DB_POOL_MAX", 0)
+    if DB_POOL_MAX > 0:
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": 1,
+            "max_size": DB_POOL_MAX,
+            "timeout": 20,
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 0)
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     DATABASES = {
         "default": {
@@ -144,7 +159,10 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # redis-py 8 reads with a 5 s timeout by default, shorter than
+            # channels_redis's blocking receive: idle sockets would drop
+            # every 5 s (django/channels_redis#422).
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
         }
     }
 else:
@@ -179,6 +197,24 @@ CELERY_BEAT_SCHEDULE: dict = {
     "tokens-prune": {
         "task": "accounts.tasks.prune_expired_tokens_task",
         "schedule": 3600.0,
+    },
+    "api-records-prune": {
+        "task": "messaging.tasks.prune_api_records_task",
+        "schedule": 3600.0,
+    },
+    # Snoozed chat conversations come back when their time is up.
+    "chat-snoozes-wake": {
+        "task": "chat.tasks.wake_snoozed_conversations_task",
+        "schedule": 60.0,
+    },
+    # Starts due broadcasts and revives stalled fan-outs (idempotent).
+    "broadcasts-dispatch": {
+        "task": "messaging.broadcast_tasks.broadcasts_dispatch_task",
+        "schedule": 15.0,
+    },
+    "step-messages-send": {
+        "task": "messaging.broadcast_tasks.step_messages_send_task",
+        "schedule": 60.0,
     },
 }
 

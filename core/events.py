@@ -38,8 +38,14 @@ def _publish(groups: list[str], event: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    try:
+        # One event loop and connection for every group of the event.
+        async_to_sync(_group_send_all)(layer, groups, event)
+    except Exception:  # the page's polling covers a missed event
+        logger.exception("could not publish %s to %s", event["type"], groups)
+
+
+async def _group_send_all(layer, groups: list[str], event: dict) -> None:
+    message = {"type": "relay", "event": event}
     for group in groups:
-        try:
-            async_to_sync(layer.group_send)(group, {"type": "relay", "event": event})
-        except Exception:  # the page's polling covers a missed event
-            logger.exception("could not publish %s to %s", event["type"], group)
+        await layer.group_send(group, message)

@@ -11,6 +11,23 @@ from accounts.models import Membership
 from tests.factories import PASSWORD, UserFactory, add_member, make_account
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Run browser tests last.
+
+    Playwright's sync API leaves an event loop attached to the main thread,
+    after which ``async_to_sync`` (Channels tests, ASGI streaming) refuses
+    to run there.
+    """
+
+    def is_browser(item) -> bool:
+        return "browser" in getattr(item, "fixturenames", ()) or bool(
+            item.get_closest_marker("browser")
+        )
+
+    items.sort(key=is_browser)
+
+
 @pytest.fixture(autouse=True)
 def _reference_data(request, django_db_blocker):
     """Re-seed the plans before each transactional test.

@@ -1,0 +1,38 @@
+"""Request body parsers answering with LINE's messages."""
+
+import json
+
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import BaseParser
+
+from core.api.exceptions import BODY_TOO_LARGE, LineApiError, parse_error_message
+
+MAX_BODY_BYTES = 2 * 1024 * 1024  # LINE's limit for every request (413)
+
+
+def check_body_size(length: int) -> None:
+    if length > MAX_BODY_BYTES:
+        raise LineApiError(BODY_TOO_LARGE, status=413)
+
+
+class LineJSONParser(BaseParser):
+    """JSON objects only; a syntax error names its line and column.
+
+    Any other top-level value is refused the way LINE's deserialiser does,
+    at line 1, column 1.
+    """
+
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        raw = stream.read(MAX_BODY_BYTES + 1)
+        check_body_size(len(raw))
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise ParseError(parse_error_message(1, exc.start + 1)) from exc
+        except json.JSONDecodeError as exc:
+            raise ParseError(parse_error_message(exc.lineno, exc.colno)) from exc
+        if not isinstance(data, dict):
+            raise ParseError(parse_error_message(1, 1))
+        return data

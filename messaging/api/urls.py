@@ -1,0 +1,122 @@
+"""``/v2/...``: the LINE-compatible API, mounted at the site root.
+
+LINE serves content and rich-menu images from ``api-data.line.me`` and the
+rest from ``api.line.me``; the SDK's ``Configuration(host=…)`` replaces
+both, so both sets of paths are served here. Any other ``/v2/`` path is
+answered with LINE's 404 body.
+"""
+
+from django.urls import path, re_path
+
+from core.api.views import NotFoundApi
+from messaging.api import views
+
+app_name = "line-api"
+
+M = "v2/bot/message/"
+
+urlpatterns = [
+    path(f"{M}reply", views.MessageReplyApi.as_view(), name="message-reply"),
+    path(f"{M}push", views.MessagePushApi.as_view(), name="message-push"),
+    path(
+        f"{M}multicast", views.MessageMulticastApi.as_view(), name="message-multicast"
+    ),
+    path(
+        f"{M}narrowcast",
+        views.MessageNarrowcastApi.as_view(),
+        name="message-narrowcast",
+    ),
+    path(
+        f"{M}progress/narrowcast",
+        views.NarrowcastProgressGetApi.as_view(),
+        name="narrowcast-progress",
+    ),
+    path(
+        f"{M}broadcast", views.MessageBroadcastApi.as_view(), name="message-broadcast"
+    ),
+    path(f"{M}validate/reply", views.ValidateReplyApi.as_view(), name="validate-reply"),
+    path(f"{M}validate/push", views.ValidatePushApi.as_view(), name="validate-push"),
+    path(
+        f"{M}validate/multicast",
+        views.ValidateMulticastApi.as_view(),
+        name="validate-multicast",
+    ),
+    path(
+        f"{M}validate/narrowcast",
+        views.ValidateNarrowcastApi.as_view(),
+        name="validate-narrowcast",
+    ),
+    path(
+        f"{M}validate/broadcast",
+        views.ValidateBroadcastApi.as_view(),
+        name="validate-broadcast",
+    ),
+    path(f"{M}quota", views.QuotaGetApi.as_view(), name="quota-get"),
+    path(
+        f"{M}quota/consumption",
+        views.QuotaConsumptionGetApi.as_view(),
+        name="quota-consumption",
+    ),
+    path(
+        f"{M}delivery/reply",
+        views.ReplyDeliveryCountGetApi.as_view(),
+        name="delivery-reply",
+    ),
+    path(
+        f"{M}delivery/push",
+        views.PushDeliveryCountGetApi.as_view(),
+        name="delivery-push",
+    ),
+    path(
+        f"{M}delivery/multicast",
+        views.MulticastDeliveryCountGetApi.as_view(),
+        name="delivery-multicast",
+    ),
+    path(
+        f"{M}delivery/broadcast",
+        views.BroadcastDeliveryCountGetApi.as_view(),
+        name="delivery-broadcast",
+    ),
+    path(
+        f"{M}<str:messageId>/content",
+        views.MessageContentGetApi.as_view(),
+        name="message-content",
+    ),
+    path(
+        f"{M}<str:messageId>/content/preview",
+        views.MessageContentPreviewGetApi.as_view(),
+        name="message-content-preview",
+    ),
+    path("v2/bot/profile/<str:userId>", views.ProfileGetApi.as_view(), name="profile"),
+    path("v2/bot/followers/ids", views.FollowerListApi.as_view(), name="followers"),
+    path("v2/bot/info", views.BotInfoGetApi.as_view(), name="bot-info"),
+    path(
+        "v2/bot/channel/webhook/endpoint",
+        views.WebhookEndpointApi.as_view(),
+        name="webhook-endpoint",
+    ),
+    path(
+        "v2/bot/channel/webhook/test",
+        views.WebhookEndpointTestApi.as_view(),
+        name="webhook-test",
+    ),
+    path(
+        "v2/bot/chat/loading/start",
+        views.LoadingAnimationStartApi.as_view(),
+        name="loading-start",
+    ),
+    path(
+        "v2/bot/chat/markAsRead",
+        views.MessagesMarkReadApi.as_view(),
+        name="mark-as-read",
+    ),
+    path(
+        "v2/oauth/accessToken",
+        views.ChannelTokenIssueApi.as_view(),
+        name="oauth-token-issue",
+    ),
+    path("v2/oauth/verify", views.ChannelTokenVerifyApi.as_view(), name="oauth-verify"),
+    path("v2/oauth/revoke", views.ChannelTokenRevokeApi.as_view(), name="oauth-revoke"),
+    path("v2/openapi.json", views.OpenApiSchemaApi.as_view(), name="openapi"),
+    re_path(r"^v2/", NotFoundApi.as_view(), name="not-found"),
+]

@@ -1,0 +1,689 @@
+"""Manager pages for friends: list, detail, export, gain friends, greeting.
+
+Roles: every member may view friends and export them. Writes on friend
+data (tags, custom fields, notes, sources) need ``Perm.EDIT_PROFILE``,
+which LINE gives to every operator role. Editing the greeting changes what
+customers receive, so it needs ``Perm.SEND`` (the "operator without
+delivery" role may read it, not change it).
+"""
+
+import csv
+import io
+
+import qrcode
+import qrcode.constants
+import qrcode.image.svg
+from asgiref.sync import sync_to_async
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import account_view
+from accounts.permissions import Perm, role_has
+from core.exceptions import ApplicationError
+from messaging import selectors, services
+from messaging.filters import AGE_BANDS, age_band_of
+from messaging.forms import (
+    PLACEHOLDERS,
+    BulkTagForm,
+    CustomFieldForm,
+    FriendFieldsForm,
+    FriendFilterForm,
+    GreetingForm,
+    NoteForm,
+    SourceCreateForm,
+    TagNameForm,
+)
+from messaging.models import Friend, LineUser
+from messaging.regions import PREFECTURES
+from messaging.validators import MessagesInvalid
+
+EDIT = Perm.EDIT_PROFILE
+# Rows per streamed chunk of the CSV export: one server-side cursor fetch
+# plus two prefetch queries (tags, field values) per chunk keeps memory
+# flat at ~2,000 model instances whatever the number of friends.
+EXPORT_CHUNK_SIZE = 2000
+# CSV rows gathered before one write to the socket.
+EXPORT_ROWS_PER_WRITE = 500
+QR_BOX_SIZE = 10
+QR_BORDER = 4
+
+
+def _to(name: str, request, **kwargs):
+    return redirect(f"messaging:{name}", account_slug=request.account.slug, **kwargs)
+
+
+def _can(request, perm: Perm) -> bool:
+    return role_has(request.membership.role, perm)
+
+
+def _require(request, perm: Perm) -> None:
+    if not _can(request, perm):
+        raise PermissionDenied
+
+
+def _errors_to_form(form, exc: ApplicationError) -> None:
+    """Attach a service error to the fields its ``details`` name."""
+    placed = False
+    for key, message in exc.details.items():
+        if key in form.fields:
+            form.add_error(key, message)
+            placed = True
+    if not placed:
+        form.add_error(None, exc.message)
+
+
+# --- Friends list, bulk tagging, export -------------------------------------
+
+
+def _filter_form(request) -> FriendFilterForm:
+    account = request.account
+    form = FriendFilterForm(
+        request.GET,
+        tags=list(selectors.tag_list(account=account).values_list("pk", "name")),
+        sources=list(
+            selectors.friend_source_names(account=account).values_list("pk", "name")
+        ),
+    )
+    form.is_valid()
+    return form
+
+
+def _query(request, drop=("after", "before")) -> str:
+    """The list's query string without cursors and empty parameters."""
+    params = QueryDict(mutable=True)
+    for key, values in request.GET.lists():
+        if key not in drop:
+            params.setlist(key, [v for v in values if v])
+    return params.urlencode()
+
+
+def _list_page(request, form, *, bulk_form=None, status=None):
+    account = request.account
+    page = selectors.friend_page(
+        account=account,
+        filters=form.filters(),
+        after=form.cursor("after"),
+        before=form.cursor("before"),
+    )
+    if bulk_form is None:
+        bulk_form = BulkTagForm(tags=form.fields["tag"].choices, prefix="bulk")
+    return render(
+        request,
+        "messaging/friend_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": _query(request),
+            "bulk_form": bulk_form,
+            "can_edit": _can(request, EDIT),
+        },
+        status=status or (400 if form.errors else 200),
+    )
+
+
+@account_view()
+def friend_list(request):
+    return _list_page(request, _filter_form(request))
+
+
+@require_POST
+@account_view(EDIT)
+def friend_bulk_tag(request):
+    """Add or remove a tag on every friend matching the list's filters."""
+    form = _filter_form(request)
+    bulk_form = BulkTagForm(
+        request.POST, tags=form.fields["tag"].choices, prefix="bulk"
+    )
+    if form.errors:
+        # Never act on a wider set than the one shown: refuse, don't ignore.
+        bulk_form.is_valid()
+        bulk_form.add_error(None, _("Fix the filters before tagging."))
+        return _list_page(request, form, bulk_form=bulk_form, status=400)
+    if not bulk_form.is_valid():
+        return _list_page(request, form, bulk_form=bulk_form, status=400)
+    tag = selectors.tag_get(
+        account=request.account, tag_id=int(bulk_form.cleaned_data["tag"])
+    )
+    remove = bulk_form.cleaned_data["action"] == BulkTagForm.REMOVE
+    count = services.friends_tag_bulk(
+        account=request.account,
+        actor=request.user,
+        filters=form.filters(),
+        tag=tag,
+        remove=remove,
+    )
+    if remove:
+        msg = ngettext(
+            "Removed the tag %(tag)s from %(n)d friend.",
+            "Removed the tag %(tag)s from %(n)d friends.",
+            count,
+        )
+    else:
+        msg = ngettext(
+            "Added the tag %(tag)s to %(n)d friend.",
+            "Added the tag %(tag)s to %(n)d friends.",
+            count,
+        )
+    messages.success(request, msg % {"tag": tag.name, "n": count})
+    url = reverse("messaging:friend-list", args=[request.account.slug])
+    query = _query(request)
+    return redirect(f"{url}?{query}" if query else url)
+
+
+class _Echo:
+    """A file-like object whose ``write`` returns what it was given."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(value) -> str:
+    """Neutralise text that a spreadsheet would run as a formula."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def _field_value_text(field, value) -> str:
+    if value is None:
+        return ""
+    if field.kind == field.Kind.NUMBER:
+        return format(value.value_number.normalize(), "f")
+    if field.kind == field.Kind.DATE:
+        return value.value_date.isoformat()
+    return _cell(value.value_text)
+
+
+def _labels(choices) -> dict[str, str]:
+    # Model.get_FOO_display() re-hashes every (lazy) choice on each call:
+    # with 47 prefectures that dominated the export's time.
+    return {value: str(label) for value, label in choices}
+
+
+def _export_chunks(account, filters):
+    """CSV lines of the matching friends, a few hundred rows per chunk."""
+    tz = account.tz
+    fields = list(selectors.custom_field_list(account=account))
+    status = _labels(Friend.Status.choices)
+    gender = _labels(LineUser.Gender.choices)
+    os_name = _labels(LineUser.OS.choices)
+    region = _labels(PREFECTURES)
+    age_band = {band.code: band.label for band in AGE_BANDS}
+
+    def when(value):
+        if value is None:
+            return ""
+        return timezone.localtime(value, tz).strftime("%Y-%m-%d %H:%M:%S")
+
+    writer = csv.writer(_Echo())
+    header = [
+        _("User ID"),
+        _("Display name"),
+        _("Status"),
+        _("Friend since"),
+        _("First added"),
+        _("Blocked at"),
+        _("Gender"),
+        _("Age"),
+        _("Age band"),
+        _("Region"),
+        _("OS"),
+        _("Source"),
+        _("Tags"),
+        *(_cell(f.name) for f in fields),
+    ]
+    # The BOM makes Excel read the file as UTF-8 (Japanese names).
+    yield "\ufeff" + writer.writerow(header)
+    lines = []
+    rows = selectors.friend_export_rows(
+        account=account, filters=filters, chunk_size=EXPORT_CHUNK_SIZE
+    )
+    for friend in rows:
+        user = friend.line_user
+        values = {v.field_id: v for v in friend.field_value_list}
+        lines.append(
+            writer.writerow(
+                [
+                    user.user_id,
+                    _cell(user.display_name),
+                    status.get(friend.status, friend.status),
+                    when(friend.friend_since),
+                    when(friend.followed_at),
+                    when(friend.blocked_at),
+                    gender.get(user.gender, user.gender),
+                    "" if user.age is None else user.age,
+                    age_band[age_band_of(user.age).code],
+                    region.get(user.region, user.region),
+                    os_name.get(user.os, user.os),
+                    _cell(friend.source.name) if friend.source else "",
+                    _cell("; ".join(t.name for t in friend.tag_list)),
+                    *(_field_value_text(f, values.get(f.pk)) for f in fields),
+                ]
+            )
+        )
+        if len(lines) >= EXPORT_ROWS_PER_WRITE:
+            yield "".join(lines)
+            lines = []
+    if lines:
+        yield "".join(lines)
+
+
+async def _async_chunks(chunks):
+    """Serve a sync generator under ASGI chunk by chunk.
+
+    Given a plain generator, Django's ASGI handler would first read it all
+    into a list; this steps it in the request's own sync thread instead, so
+    memory stays flat and the DB cursor stays on its connection.
+    """
+    step = sync_to_async(next, thread_sensitive=True)
+    try:
+        while (chunk := await step(chunks, None)) is not None:
+            yield chunk
+    finally:
+        await sync_to_async(chunks.close, thread_sensitive=True)()
+
+
+@account_view()
+def friend_export(request):
+    form = _filter_form(request)
+    if form.errors:
+        return _list_page(request, form)
+    account = request.account
+    chunks = _export_chunks(account, form.filters())
+    if isinstance(request, ASGIRequest):
+        chunks = _async_chunks(chunks)
+    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime(timezone.now(), account.tz).strftime("%Y%m%d")
+    response["Content-Disposition"] = (
+        f'attachment; filename="friends-{account.slug}-{stamp}.csv"'
+    )
+    return response
+
+
+# --- Friend detail ----------------------------------------------------------
+
+
+def _detail(request, friend, *, status=200, **forms):
+    account = request.account
+    fields = list(selectors.custom_field_list(account=account))
+    values = selectors.friend_field_values(friend=friend)
+    forms.setdefault("tag_form", TagNameForm())
+    forms.setdefault("note_form", NoteForm())
+    forms.setdefault("fields_form", FriendFieldsForm(fields=fields, values=values))
+    can_edit = _can(request, EDIT)
+    if not can_edit:
+        for field in forms["fields_form"].fields.values():
+            field.disabled = True
+    return render(
+        request,
+        "messaging/friend_detail.html",
+        {
+            "friend": friend,
+            "line_user": friend.line_user,
+            "age_band": age_band_of(friend.line_user.age),
+            "tags": selectors.friend_tags(friend=friend),
+            "all_tags": selectors.tag_list(account=account),
+            "notes": selectors.friend_notes(friend=friend),
+            "can_edit": can_edit,
+            **forms,
+        },
+        status=status,
+    )
+
+
+@account_view()
+def friend_detail(request, friend_id: int):
+    friend = selectors.friend_get(account=request.account, friend_id=friend_id)
+    return _detail(request, friend)
+
+
+@require_POST
+@account_view(EDIT)
+def friend_tag_add(request, friend_id: int):
+    friend = selectors.friend_get(account=request.account, friend_id=friend_id)
+    form = TagNameForm(request.POST)
+    if form.is_valid():
+        try:
+            tag = services.friend_tag_add(
+                account=request.account,
+                actor=request.user,
+                friend=friend,
+                name=form.cleaned_data["name"],
+            )
+        except ApplicationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Tagged with %(tag)s.") % {"tag": tag.name})
+            return _to("friend-detail", request, friend_id=friend.pk)
+    return _detail(request, friend, tag_form=form, status=400)
+
+
+@require_POST
+@account_view(EDIT)
+def friend_tag_remove(request, friend_id: int, tag_id: int):
+    friend = selectors.friend_get(account=request.account, friend_id=friend_id)
+    tag = selectors.tag_get(account=request.account, tag_id=tag_id)
+    services.friend_tag_remove(
+        account=request.account, actor=request.user, friend=friend, tag=tag
+    )
+    messages.success(request, _("Removed the tag %(tag)s.") % {"tag": tag.name})
+    return _to("friend-detail", request, friend_id=friend.pk)
+
+
+@require_POST
+@account_view(EDIT)
+def friend_fields_update(request, friend_id: int):
+    account = request.account
+    friend = selectors.friend_get(account=account, friend_id=friend_id)
+    form = FriendFieldsForm(
+        request.POST,
+        fields=selectors.custom_field_list(account=account),
+        values={},
+    )
+    if form.is_valid():
+        try:
+            services.friend_fields_set(
+                account=account, actor=request.user, friend=friend, values=form.values()
+            )
+        except ApplicationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Fields saved."))
+            return _to("friend-detail", request, friend_id=friend.pk)
+    return _detail(request, friend, fields_form=form, status=400)
+
+
+@require_POST
+@account_view(EDIT)
+def friend_note_add(request, friend_id: int):
+    friend = selectors.friend_get(account=request.account, friend_id=friend_id)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.friend_note_add(
+                account=request.account,
+                actor=request.user,
+                friend=friend,
+                body=form.cleaned_data["body"],
+            )
+        except ApplicationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("Note added."))
+            return _to("friend-detail", request, friend_id=friend.pk)
+    return _detail(request, friend, note_form=form, status=400)
+
+
+@require_POST
+@account_view(EDIT)
+def friend_note_delete(request, friend_id: int, note_id: int):
+    friend = selectors.friend_get(account=request.account, friend_id=friend_id)
+    note = selectors.friend_note_get(
+        account=request.account, friend=friend, note_id=note_id
+    )
+    services.friend_note_delete(account=request.account, actor=request.user, note=note)
+    messages.success(request, _("Note deleted."))
+    return _to("friend-detail", request, friend_id=friend.pk)
+
+
+# --- Tags and custom fields settings ------------------------------------------
+
+
+@account_view()
+def friend_fields(request):
+    account = request.account
+    field_form = CustomFieldForm()
+    tag_form = TagNameForm()
+    status = 200
+    if request.method == "POST":
+        _require(request, EDIT)
+        if request.POST.get("form") == "tag":
+            tag_form = TagNameForm(request.POST)
+            if tag_form.is_valid():
+                try:
+                    tag = services.tag_create(
+                        account=account,
+                        actor=request.user,
+                        name=tag_form.cleaned_data["name"],
+                    )
+                except ApplicationError as exc:
+                    _errors_to_form(tag_form, exc)
+                else:
+                    messages.success(
+                        request, _("Created the tag %(tag)s.") % {"tag": tag.name}
+                    )
+                    return _to("friend-fields", request)
+        else:
+            field_form = CustomFieldForm(request.POST)
+            if field_form.is_valid():
+                data = field_form.cleaned_data
+                try:
+                    field = services.custom_field_create(
+                        account=account,
+                        actor=request.user,
+                        name=data["name"],
+                        kind=data["kind"],
+                        choices=data["choices"],
+                    )
+                except ApplicationError as exc:
+                    _errors_to_form(field_form, exc)
+                else:
+                    messages.success(
+                        request,
+                        _("Created the field %(name)s.") % {"name": field.name},
+                    )
+                    return _to("friend-fields", request)
+        status = 400
+    return render(
+        request,
+        "messaging/friend_fields.html",
+        {
+            "fields": selectors.custom_field_list(account=account),
+            "tags": selectors.tag_list_with_counts(account=account),
+            "field_form": field_form,
+            "tag_form": tag_form,
+            "can_edit": _can(request, EDIT),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@account_view(EDIT)
+def custom_field_delete(request, field_id: int):
+    field = selectors.custom_field_get(account=request.account, field_id=field_id)
+    services.custom_field_delete(
+        account=request.account, actor=request.user, field=field
+    )
+    messages.success(request, _("Deleted the field %(name)s.") % {"name": field.name})
+    return _to("friend-fields", request)
+
+
+@require_POST
+@account_view(EDIT)
+def tag_delete(request, tag_id: int):
+    tag = selectors.tag_get(account=request.account, tag_id=tag_id)
+    services.tag_delete(account=request.account, actor=request.user, tag=tag)
+    messages.success(request, _("Deleted the tag %(tag)s.") % {"tag": tag.name})
+    return _to("friend-fields", request)
+
+
+# --- Gain friends: add-friend URL, QR codes, sources ------------------------
+
+
+def _button_snippet(url: str) -> str:
+    """Self-contained add-friend button HTML for a shop's website."""
+    return format_html(
+        '<a href="{}" target="_blank" rel="noopener" style="display:inline-block;'
+        "padding:8px 20px;border-radius:6px;background:#06c755;color:#fff;"
+        'font:bold 15px sans-serif;text-decoration:none">{}</a>',
+        url,
+        _("Add friend"),
+    )
+
+
+def _qr_response(url: str, fmt: str, filename: str, download: bool) -> HttpResponse:
+    if fmt == "svg":
+        image = qrcode.make(
+            url,
+            image_factory=qrcode.image.svg.SvgPathFillImage,
+            error_correction=qrcode.constants.ERROR_CORRECT_M,
+            box_size=QR_BOX_SIZE,
+            border=QR_BORDER,
+        )
+        response = HttpResponse(image.to_string(), content_type="image/svg+xml")
+    else:
+        image = qrcode.make(
+            url,
+            error_correction=qrcode.constants.ERROR_CORRECT_M,
+            box_size=QR_BOX_SIZE,
+            border=QR_BORDER,
+        )
+        buffer = io.BytesIO()
+        image.save(buffer)
+        response = HttpResponse(buffer.getvalue(), content_type="image/png")
+    if download:
+        response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@account_view()
+def gain_friends(request):
+    account = request.account
+    form = SourceCreateForm()
+    status = 200
+    if request.method == "POST":
+        _require(request, EDIT)
+        form = SourceCreateForm(request.POST)
+        if form.is_valid():
+            try:
+                source = services.friend_source_create(
+                    account=account, actor=request.user, name=form.cleaned_data["name"]
+                )
+            except ApplicationError as exc:
+                _errors_to_form(form, exc)
+            else:
+                messages.success(
+                    request, _("Created the source %(name)s.") % {"name": source.name}
+                )
+                return _to("friend-gain", request)
+        status = 400
+    url = selectors.friend_add_url(account=account)
+    sources = [
+        (source, selectors.friend_add_url(account=account, source=source))
+        for source in selectors.friend_source_list(account=account)
+    ]
+    return render(
+        request,
+        "messaging/gain_friends.html",
+        {
+            "add_url": url,
+            "button_html": _button_snippet(url),
+            "sources": sources,
+            "form": form,
+            "can_edit": _can(request, EDIT),
+        },
+        status=status,
+    )
+
+
+@account_view()
+def friend_qr(request, fmt: str):
+    account = request.account
+    return _qr_response(
+        selectors.friend_add_url(account=account),
+        fmt,
+        f"friend-qr-{account.slug}",
+        download="download" in request.GET,
+    )
+
+
+@account_view()
+def source_qr(request, source_id: int, fmt: str):
+    account = request.account
+    source = selectors.friend_source_get(account=account, source_id=source_id)
+    return _qr_response(
+        selectors.friend_add_url(account=account, source=source),
+        fmt,
+        f"friend-qr-{account.slug}-{source.code}",
+        download="download" in request.GET,
+    )
+
+
+# --- Greeting -----------------------------------------------------------------
+
+
+@account_view()
+def greeting_edit(request):
+    account = request.account
+    greeting = selectors.greeting_get(account=account)
+    can_send = _can(request, Perm.SEND)
+    status = 200
+    if request.method == "POST":
+        _require(request, Perm.SEND)
+        form = GreetingForm(request.POST)
+        if form.is_valid():
+            try:
+                services.greeting_update(
+                    account=account,
+                    actor=request.user,
+                    enabled=form.cleaned_data["enabled"],
+                    send_on_unblock=form.cleaned_data["send_on_unblock"],
+                    messages=form.messages(),
+                )
+            except MessagesInvalid as exc:
+                for error in exc.errors:
+                    form.add_error(None, f"{error['property']}: {error['message']}")
+            else:
+                messages.success(request, _("Greeting saved."))
+                return _to("greeting", request)
+        status = 400
+    elif greeting is None:
+        form = GreetingForm(
+            initial={
+                "enabled": True,
+                "send_on_unblock": True,
+                "text1": _(
+                    "Hello {Nickname}! Thank you for adding {AccountName} as a "
+                    "friend. We will send you news and offers here."
+                ),
+            }
+        )
+    else:
+        texts = [
+            m.get("text", "") for m in greeting.messages if m.get("type") == "text"
+        ]
+        form = GreetingForm(
+            initial={
+                "enabled": greeting.enabled,
+                "send_on_unblock": greeting.send_on_unblock,
+                **dict(zip(GreetingForm.TEXT_FIELDS, texts, strict=False)),
+            }
+        )
+    if not can_send:
+        for field in form.fields.values():
+            field.disabled = True
+    return render(
+        request,
+        "messaging/greeting.html",
+        {
+            "form": form,
+            "greeting": greeting,
+            "can_send": can_send,
+            "placeholders": PLACEHOLDERS,
+            # Stands in for the customer's LINE name in the preview.
+            "sample_nickname": _("Hanako"),
+        },
+        status=status,
+    )

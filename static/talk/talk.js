@@ -1,0 +1,283 @@
+/* Talk app: live updates over a WebSocket, polling when it is down, and
+   sending without a page reload. Plain JavaScript, no build step.
+
+   The server renders every bubble (templates/talk/_message.html); this file
+   only fetches new bubbles after the last one it has ("?after=<id>") and
+   inserts them. A socket event just says "something new": so a dropped
+   socket or a missed event only makes the page late, never wrong. */
+(function () {
+  "use strict";
+
+  var POLL_MS = 3000;
+  var LIST_POLL_MS = 6000;
+  var body = document.body;
+  var screen = document.getElementById("screen");
+  var log = document.getElementById("talk-log");
+  var errorBox = document.getElementById("talk-error");
+  var statusBox = document.getElementById("live-status");
+  var roomId = body.dataset.room ? Number(body.dataset.room) : null;
+  var pollUrl = body.dataset.pollUrl || null;
+  var lastId = Number(body.dataset.lastId || 0);
+  var roomList = document.getElementById("room-list");
+
+  var socket = null;
+  var retries = 0;
+  var pollTimer = null;
+  var statusTimer = null;
+  var fetching = false;
+  var fetchAgain = false;
+
+  /* ---- talk room: inserting bubbles and read marks -------------------- */
+
+  function nearBottom() {
+    return screen.scrollHeight - screen.scrollTop - screen.clientHeight < 120;
+  }
+
+  function scrollToBottom() {
+    screen.scrollTop = screen.scrollHeight;
+  }
+
+  function lastDay() {
+    var marked = log.querySelectorAll("[data-day]");
+    return marked.length ? marked[marked.length - 1].dataset.day : null;
+  }
+
+  function fromHtml(html) {
+    var tpl = document.createElement("template");
+    tpl.innerHTML = html.trim();
+    return tpl.content.firstElementChild;
+  }
+
+  function appendMessages(items) {
+    var stick = nearBottom();
+    var empty = log.querySelector(".log-empty");
+    items.forEach(function (item) {
+      lastId = Math.max(lastId, item.id);
+      if (document.getElementById("m-" + item.id)) return;
+      var bubble = fromHtml(item.html);
+      if (empty) { empty.remove(); empty = null; }
+      if (bubble.dataset.day !== lastDay()) log.appendChild(fromHtml(item.day));
+      log.appendChild(bubble);
+      if (item.direction === "in") stick = true; // one's own message
+    });
+    if (items.length && stick) scrollToBottom();
+  }
+
+  function markRead(upTo) {
+    if (!log || !upTo) return;
+    log.querySelectorAll(".msg.mine").forEach(function (el) {
+      if (Number(el.dataset.id) > upTo || el.querySelector(".read")) return;
+      var mark = document.createElement("span");
+      mark.className = "read";
+      mark.textContent = body.dataset.readLabel;
+      el.querySelector(".meta").prepend(mark);
+    });
+  }
+
+  function catchUp() {
+    if (!pollUrl) return;
+    if (fetching) { fetchAgain = true; return; }
+    fetching = true;
+    fetch(pollUrl + "?after=" + lastId, {
+      headers: { "X-Requested-With": "fetch" },
+      credentials: "same-origin",
+    })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (data) {
+        appendMessages(data.messages);
+        markRead(data.read_up_to);
+        if (data.more) fetchAgain = true;
+      })
+      .catch(function () { /* the next poll or event tries again */ })
+      .finally(function () {
+        fetching = false;
+        if (fetchAgain) { fetchAgain = false; catchUp(); }
+      });
+  }
+
+  /* ---- friends list ------------------------------------------------------ */
+
+  function refreshList() {
+    if (!roomList) return;
+    fetch(window.location.href, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.getElementById("room-list");
+        if (fresh) roomList.innerHTML = fresh.innerHTML;
+      })
+      .catch(function () {});
+  }
+
+  function updateRow(message) {
+    var row = roomList.querySelector('[data-friend-id="' + message.friend_id + '"]');
+    if (!row) { refreshList(); return; }
+    var last = row.querySelector('[data-role="last"]');
+    if (last) last.textContent = message.text;
+    var when = row.querySelector('[data-role="when"]');
+    if (when) {
+      when.textContent = new Date(message.created_at).toLocaleTimeString([], {
+        hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+      });
+    }
+    if (message.direction === "out") {
+      var badge = row.querySelector('[data-role="unread"]');
+      if (!badge) {
+        badge = document.createElement("span");
+        badge.className = "unread";
+        badge.dataset.role = "unread";
+        badge.textContent = "0";
+        row.querySelector(".room-side").appendChild(badge);
+      }
+      badge.textContent = String(Number(badge.textContent) + 1);
+    }
+    roomList.prepend(row);
+  }
+
+  /* ---- live connection: socket first, polling as the fallback ----------- */
+
+  function poll() {
+    if (roomId) catchUp(); else refreshList();
+  }
+
+  function startPolling() {
+    if (pollTimer || (!roomId && !roomList)) return;
+    pollTimer = window.setInterval(poll, roomId ? POLL_MS : LIST_POLL_MS);
+  }
+
+  function stopPolling() {
+    if (pollTimer) window.clearInterval(pollTimer);
+    pollTimer = null;
+  }
+
+  function showOffline(offline) {
+    if (!statusBox) return;
+    window.clearTimeout(statusTimer);
+    if (!offline) { statusBox.hidden = true; return; }
+    // Don't flash the notice for a reconnect that takes a moment.
+    statusTimer = window.setTimeout(function () {
+      statusBox.textContent = body.dataset.offlineLabel;
+      statusBox.hidden = false;
+    }, 4000);
+  }
+
+  function onEvent(event) {
+    if (event.type === "message.created") {
+      if (roomId && event.message.friend_id === roomId) catchUp();
+      else if (roomList) updateRow(event.message);
+    } else if (event.type === "message.read") {
+      if (roomId && event.friend_id === roomId) markRead(event.up_to_id);
+    }
+  }
+
+  function connect() {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    try {
+      socket = new WebSocket(scheme + window.location.host + body.dataset.wsPath);
+    } catch (e) {
+      startPolling();
+      return;
+    }
+    socket.addEventListener("open", function () {
+      body.dataset.live = "socket";
+      retries = 0;
+      stopPolling();
+      showOffline(false);
+      poll(); // whatever arrived while we were not listening
+    });
+    socket.addEventListener("message", function (e) {
+      try { onEvent(JSON.parse(e.data)); } catch (err) { /* not ours */ }
+    });
+    socket.addEventListener("close", function () {
+      body.dataset.live = "polling";
+      socket = null;
+      startPolling();
+      showOffline(true);
+      var delay = Math.min(30000, 1000 * Math.pow(2, retries)) + Math.random() * 500;
+      retries += 1;
+      window.setTimeout(connect, delay);
+    });
+  }
+
+  if (body.dataset.wsPath && (roomId || roomList)) {
+    startPolling(); // until the socket opens; stopped when it does
+    if ("WebSocket" in window) connect();
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") poll();
+    });
+  }
+
+  /* ---- sending ------------------------------------------------------------ */
+
+  function showError(text) {
+    if (!errorBox) return;
+    errorBox.textContent = text || "";
+    errorBox.hidden = !text;
+  }
+
+  function send(form, submitter) {
+    var data = new FormData(form);
+    if (submitter && submitter.name) data.append(submitter.name, submitter.value);
+    var controls = form.querySelectorAll("button, textarea, input[type=file]");
+    controls.forEach(function (c) { c.disabled = true; });
+    fetch(form.action, {
+      method: "POST",
+      body: data,
+      headers: { "X-Requested-With": "fetch" },
+      credentials: "same-origin",
+    })
+      .then(function (r) {
+        return r.json().then(
+          function (d) { return { ok: r.ok, data: d }; },
+          function () { return { ok: false, data: {} }; }
+        );
+      })
+      .then(function (res) {
+        if (!res.ok) {
+          showError(res.data.error || body.dataset.sendErrorLabel);
+          return;
+        }
+        showError("");
+        form.reset();
+        var picker = document.getElementById("sticker-picker");
+        if (picker) picker.open = false;
+        catchUp();
+      })
+      .catch(function () { showError(body.dataset.sendErrorLabel); })
+      .finally(function () {
+        controls.forEach(function (c) { c.disabled = false; });
+        var text = form.querySelector("textarea");
+        if (text) { text.style.height = ""; text.focus(); }
+      });
+  }
+
+  document.querySelectorAll("form[data-send]").forEach(function (form) {
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      send(form, e.submitter);
+    });
+  });
+
+  document.querySelectorAll("input[data-autosubmit]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      if (input.files.length) input.form.requestSubmit();
+    });
+  });
+
+  var textarea = document.querySelector(".text-form textarea");
+  if (textarea) {
+    var touch = window.matchMedia("(pointer: coarse)").matches;
+    textarea.addEventListener("keydown", function (e) {
+      // Enter sends on a keyboard; on a phone Enter is a new line, as in LINE.
+      if (e.key !== "Enter" || e.shiftKey || e.isComposing || e.keyCode === 229 || touch) return;
+      e.preventDefault();
+      textarea.form.requestSubmit();
+    });
+    textarea.addEventListener("input", function () {
+      textarea.style.height = "";
+      textarea.style.height = Math.min(textarea.scrollHeight, 120) + "px";
+    });
+  }
+
+  if (log && !/[?&]before=/.test(window.location.search)) scrollToBottom();
+})();

@@ -1,0 +1,52 @@
+"""Talk app forms: parsing and field validation only."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from messaging.models import LineUser
+from messaging.regions import PREFECTURES
+
+LANGUAGE_CHOICES = [("ja", _("Japanese")), ("en", _("English"))]
+
+
+class PersonaForm(forms.Form):
+    display_name = forms.CharField(label=_("Display name"), max_length=20)
+    picture = forms.FileField(
+        label=_("Profile picture (JPEG or PNG, up to 3 MB)"),
+        required=False,
+        help_text=_("Leave empty to get a picture with your initial."),
+    )
+    status_message = forms.CharField(
+        label=_("Status message"), max_length=500, required=False
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES)
+    gender = forms.ChoiceField(
+        label=_("Gender"),
+        choices=LineUser.Gender.choices,
+        initial=LineUser.Gender.UNKNOWN,
+    )
+    age = forms.IntegerField(label=_("Age"), min_value=0, max_value=120, required=False)
+    region = forms.ChoiceField(
+        label=_("Region"), choices=[("", "—"), *PREFECTURES], required=False
+    )
+    os = forms.ChoiceField(label=_("Phone"), choices=LineUser.OS.choices)
+
+    def profile(self) -> dict:
+        """The cleaned profile fields, as ``persona_create`` takes them."""
+        data = dict(self.cleaned_data)
+        data.pop("picture", None)
+        data.pop("display_name")
+        return data
+
+
+class ScanForm(forms.Form):
+    picture = forms.FileField(label=_("Picture of a QR code"), required=False)
+    url = forms.CharField(label=_("…or paste a link"), max_length=2000, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("picture") and not data.get("url", "").strip():
+            raise forms.ValidationError(
+                _("Choose a picture of a QR code or paste a link.")
+            )
+        return data

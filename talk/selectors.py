@@ -1,0 +1,146 @@
+"""Reads for the talk app, always scoped to the customer (persona) acting.
+
+A talk room is a ``Friend`` row; a room that belongs to another customer
+is "not found", exactly like a missing one.
+"""
+
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
+from django.http import Http404
+
+from accounts.models import OfficialAccount
+from messaging.models import Friend, FriendSource, LineUser, Message
+
+SESSION_KEY = "talk_persona_id"
+PERSONA_LIST_LIMIT = 30
+# Messages a talk room shows at once; older ones are a "load earlier" away.
+ROOM_PAGE_SIZE = 50
+# A poll after a long disconnection returns at most this many new messages;
+# the page asks again until it has caught up.
+ROOM_CATCH_UP_LIMIT = 100
+
+
+def persona_get(*, persona_id) -> LineUser | None:
+    try:
+        persona_id = int(persona_id)
+    except (TypeError, ValueError):
+        return None
+    return LineUser.objects.filter(pk=persona_id).first()
+
+
+def persona_from_session(session) -> LineUser | None:
+    """The customer this browser acts as, if any."""
+    persona_id = session.get(SESSION_KEY)
+    return None if persona_id is None else persona_get(persona_id=persona_id)
+
+
+def persona_list(*, query: str = "", limit: int = PERSONA_LIST_LIMIT):
+    """Newest customers first, optionally by name or user ID."""
+    qs = LineUser.objects.order_by("-id")
+    query = query.strip()
+    if query:
+        qs = qs.filter(Q(display_name__icontains=query) | Q(user_id=query))
+    return qs[:limit]
+
+
+def room_list(*, line_user: LineUser) -> list[Friend]:
+    """The customer's talk rooms (friend and blocked), newest activity first.
+
+    Each carries ``last_text``/``last_direction`` of its latest message and
+    ``unread``, the account's messages the customer has not opened. One
+    query; the correlated subqueries use the ``message_room_latest`` index.
+    """
+    latest = Message.objects.filter(friend=OuterRef("pk")).order_by("-id")
+    unread = (
+        Message.objects.filter(
+            friend=OuterRef("pk"), direction=Message.Direction.OUTBOUND, read_at=None
+        )
+        .order_by()
+        .values("friend")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return list(
+        Friend.objects.filter(line_user=line_user)
+        .select_related("account")
+        .annotate(
+            last_text=Subquery(latest.values("text")[:1]),
+            last_direction=Subquery(latest.values("direction")[:1]),
+            unread=Subquery(unread),
+        )
+        .order_by(
+            Case(When(status=Friend.Status.FOLLOWING, then=Value(0)), default=1),
+            F("last_message_at").desc(nulls_last=True),
+            "-id",
+        )
+    )
+
+
+def room_get(*, line_user: LineUser, friend_id: int) -> Friend:
+    """The customer's talk room ``friend_id`` with its account, or 404."""
+    friend = (
+        Friend.objects.select_related("account")
+        .filter(pk=friend_id, line_user=line_user)
+        .first()
+    )
+    if friend is None:
+        raise Http404
+    return friend
+
+
+def room_messages(
+    *,
+    friend: Friend,
+    before: int | None = None,
+    after: int | None = None,
+    limit: int = ROOM_PAGE_SIZE,
+) -> list[Message]:
+    """Messages of one room in display order (oldest first).
+
+    Without ``after``: the latest ``limit`` messages (older than ``before``
+    when given). With ``after``: the first ``limit`` messages newer than it.
+    """
+    qs = Message.objects.filter(friend=friend)
+    if after is not None:
+        return list(qs.filter(pk__gt=after).order_by("id")[:limit])
+    if before is not None:
+        qs = qs.filter(pk__lt=before)
+    return list(reversed(qs.order_by("-id")[:limit]))
+
+
+def room_read_up_to(*, friend: Friend) -> int | None:
+    """The newest customer message staff or a bot have read (for 既読)."""
+    return (
+        Message.objects.filter(
+            friend=friend, direction=Message.Direction.INBOUND, read_at__isnull=False
+        )
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+
+
+def account_get_public(*, basic_id: str) -> OfficialAccount | None:
+    """The account an add-friend link names, by basic or premium ID.
+
+    Suspended accounts are returned too, so the page can say so.
+    """
+    basic_id = basic_id.lower()
+    if not basic_id.startswith("@"):
+        basic_id = "@" + basic_id
+    return (
+        OfficialAccount.objects.filter(Q(basic_id=basic_id) | Q(premium_id=basic_id))
+        .order_by("id")
+        .first()
+    )
+
+
+def friend_get_for(*, line_user: LineUser, account: OfficialAccount) -> Friend | None:
+    """The customer's relation to ``account``, if they ever added it."""
+    return Friend.objects.filter(line_user=line_user, account=account).first()
+
+
+def friend_source_get(*, account: OfficialAccount, code: str) -> FriendSource | None:
+    """The acquisition source ``code`` of ``account``; others' codes are ignored."""
+    if not code:
+        return None
+    return FriendSource.objects.filter(account=account, code=code).first()

@@ -1,0 +1,110 @@
+"""What a customer does in the talk app: become someone, send messages.
+
+Friendship changes (add, block, unblock) are ``messaging.services``'
+``friend_follow``/``friend_block``; this module adds the talk-app specific
+parts — persona creation with a picture, and turning a typed text, a tapped
+sticker or an uploaded photo into a message object for
+``chat.services.customer_message_send`` (store, inbox, away message).
+"""
+
+import io
+import secrets
+
+from django.core.files.base import ContentFile, File
+from django.core.files.storage import default_storage
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps
+
+from accounts.images import image_check, image_square
+from chat.services import customer_message_send
+from core.exceptions import ApplicationError
+from messaging.models import Friend, LineUser, Message
+from messaging.services import line_user_create
+from messaging.validators import MAX_TEXT, text_length
+from talk.avatars import AVATAR_SIDE, avatar_generate
+from talk.stickers import PACKAGE_ID, sticker_get, sticker_message
+
+PERSONA_PICTURE_MAX_BYTES = 3 * 1024 * 1024
+IMAGE_MAX_BYTES = 10 * 1024 * 1024
+# The longest side of the preview a talk room shows inline.
+IMAGE_PREVIEW_SIDE = 240
+
+
+def persona_create(*, display_name: str, picture_upload=None, **profile) -> LineUser:
+    """Create a customer persona with an uploaded or a generated picture.
+
+    The upload is fully decoded before anything is written; a bad picture
+    raises ``ApplicationError`` and nothing is stored.
+    """
+    display_name = display_name.strip()
+    if not display_name:
+        msg = _("Enter a display name.")
+        raise ApplicationError(msg, {"display_name": msg})
+    stem = secrets.token_hex(8)
+    if picture_upload is not None:
+        checked = image_check(picture_upload, max_bytes=PERSONA_PICTURE_MAX_BYTES)
+        picture = image_square(checked, side=AVATAR_SIDE, name=stem)
+    else:
+        picture = avatar_generate(name=display_name, seed=stem)
+        picture.name = f"{stem}.png"
+    try:
+        return line_user_create(display_name=display_name, picture=picture, **profile)
+    except Exception:
+        # The picture is written when the row is saved; don't leave it behind
+        # if the insert (or the validation just before it) failed.
+        _delete_if_stored(f"lineusers/{picture.name}")
+        raise
+
+
+def _delete_if_stored(name: str) -> None:
+    if default_storage.exists(name):
+        default_storage.delete(name)
+
+
+def text_send(*, friend: Friend, text: str) -> Message:
+    """The customer sends ``text`` (1 to 5,000 characters) to the account."""
+    if not text.strip():
+        raise ApplicationError(_("Type a message first."))
+    if text_length(text) > MAX_TEXT:
+        raise ApplicationError(
+            _("A message can be at most %(max)s characters long.") % {"max": MAX_TEXT}
+        )
+    return customer_message_send(friend=friend, message={"type": "text", "text": text})
+
+
+def sticker_send(*, friend: Friend, sticker_id: str) -> Message:
+    """The customer sends one of the talk app's stickers."""
+    sticker = sticker_get(PACKAGE_ID, sticker_id)
+    if sticker is None:
+        raise ApplicationError(_("There is no such sticker."))
+    return customer_message_send(friend=friend, message=sticker_message(sticker))
+
+
+def _preview(image: Image.Image, fmt: str, name: str) -> ContentFile:
+    image = ImageOps.exif_transpose(image)
+    image.thumbnail((IMAGE_PREVIEW_SIDE, IMAGE_PREVIEW_SIDE), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    if fmt == "PNG":
+        image.save(out, format="PNG", optimize=True)
+        return ContentFile(out.getvalue(), name=f"{name}-preview.png")
+    image.convert("RGB").save(out, format="JPEG", quality=85)
+    return ContentFile(out.getvalue(), name=f"{name}-preview.jpg")
+
+
+def image_send(*, friend: Friend, upload) -> Message:
+    """The customer sends a JPEG/PNG photo (at most 10 MB).
+
+    The original is kept as the message content (the Messaging API's
+    ``/content``) and a preview of at most 240 px as ``/content/preview``.
+    The file is checked completely before anything is written.
+    """
+    checked = image_check(upload, max_bytes=IMAGE_MAX_BYTES)
+    stem = secrets.token_hex(8)
+    ext = "png" if checked.format == "PNG" else "jpg"
+    preview = _preview(checked.image, checked.format, stem)
+    upload.seek(0)
+    original = File(upload, name=f"{stem}.{ext}")
+    message = {"type": "image", "contentProvider": {"type": "line"}}
+    return customer_message_send(
+        friend=friend, message=message, content=original, preview=preview
+    )

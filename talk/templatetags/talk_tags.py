@@ -1,0 +1,69 @@
+"""Presentation helpers for talk rooms: day separators, media URLs."""
+
+import datetime as dt
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from messaging.models import Message
+from talk.stickers import sticker_get
+
+register = template.Library()
+
+
+@register.filter
+def talk_day(value: dt.datetime) -> str:
+    """The local calendar day of a timestamp, for grouping (``2026-11-24``)."""
+    return timezone.localtime(value).date().isoformat()
+
+
+@register.filter
+def talk_day_label(value: dt.datetime) -> str:
+    """ "Today", "Yesterday" or the localised short date."""
+    day = timezone.localtime(value).date()
+    today = timezone.localdate()
+    if day == today:
+        return _("Today")
+    if day == today - dt.timedelta(days=1):
+        return _("Yesterday")
+    return formats.date_format(day, "SHORT_DATE_FORMAT")
+
+
+@register.filter
+def talk_time(value: dt.datetime) -> str:
+    return timezone.localtime(value).strftime("%H:%M")
+
+
+@register.simple_tag
+def message_sticker(message: Message):
+    payload = message.payload or {}
+    return sticker_get(str(payload.get("packageId")), str(payload.get("stickerId")))
+
+
+@register.simple_tag
+def message_image(message: Message) -> dict:
+    """Original and preview URLs: our stored files, else the payload's URLs."""
+    if message.content:
+        preview = message.preview or message.content
+        return {"original": message.content.url, "preview": preview.url}
+    payload = message.payload or {}
+    return {
+        "original": payload.get("originalContentUrl", ""),
+        "preview": payload.get("previewImageUrl")
+        or payload.get("originalContentUrl", ""),
+    }
+
+
+@register.filter
+def initial(name: str) -> str:
+    name = (name or "").strip()
+    return name[:1].upper() if name else "?"
+
+
+@register.filter
+def talk_when(value: dt.datetime) -> str:
+    """A friends-list timestamp: the time today, else the day."""
+    if timezone.localtime(value).date() == timezone.localdate():
+        return talk_time(value)
+    return talk_day_label(value)

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from talk import views
+
+app_name = "talk"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("personas/", views.persona_list, name="persona-list"),
+    path("personas/use/", views.persona_use, name="persona-use"),
+    path("rooms/<int:friend_id>/", views.room, name="room"),
+    path("rooms/<int:friend_id>/messages", views.room_messages, name="room-messages"),
+    path("rooms/<int:friend_id>/send", views.room_send, name="room-send"),
+    # The add-friend link, like line.me/R/ti/p/@id; ?src=<FriendSource.code>.
+    path("add/@<str:basic_id>", views.account_profile, name="friend-add"),
+    path("accounts/@<str:basic_id>/", views.account_profile, name="account-profile"),
+    path("accounts/@<str:basic_id>/block", views.account_block, name="account-block"),
+    path("scan/", views.scan, name="scan"),
+]

@@ -1,0 +1,303 @@
+"""The talk app: a LINE-like phone app in the browser for simulated customers.
+
+Views parse the request, call one selector or service, and render. Sending
+works as a plain form post (no JavaScript) and as ``fetch`` from talk.js,
+which asks for JSON with the ``X-Requested-With: fetch`` header.
+"""
+
+from django.contrib import messages
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from core.exceptions import ApplicationError
+from messaging.models import Friend, Message
+from messaging.services import (
+    AccountUnavailable,
+    friend_block,
+    friend_follow,
+    messages_mark_opened,
+)
+from talk import links, selectors, services
+from talk.decorators import talk_view
+from talk.forms import PersonaForm, ScanForm
+from talk.stickers import STICKERS
+
+
+def _wants_json(request) -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _next_url(request, default: str) -> str:
+    url = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return default
+
+
+# Personas ---------------------------------------------------------------
+
+
+@talk_view(persona_required=False)
+def persona_list(request):
+    bound = request.method == "POST"
+    form = PersonaForm(request.POST if bound else None, request.FILES or None)
+    if bound and form.is_valid():
+        try:
+            persona = services.persona_create(
+                display_name=form.cleaned_data["display_name"],
+                picture_upload=form.cleaned_data["picture"],
+                **form.profile(),
+            )
+        except ApplicationError as error:
+            # Picture errors come without details; others name their field.
+            form.add_error(next(iter(error.details), "picture"), error.message)
+        else:
+            request.session[selectors.SESSION_KEY] = persona.pk
+            return redirect(_next_url(request, reverse("talk:home")))
+    query = request.GET.get("q", "")
+    return render(
+        request,
+        "talk/personas.html",
+        {
+            "form": form,
+            "personas": selectors.persona_list(query=query),
+            "query": query,
+            "next": _next_url(request, ""),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@talk_view(persona_required=False)
+@require_POST
+def persona_use(request):
+    persona = selectors.persona_get(persona_id=request.POST.get("persona_id"))
+    if persona is None:
+        raise Http404
+    request.session[selectors.SESSION_KEY] = persona.pk
+    return redirect(_next_url(request, reverse("talk:home")))
+
+
+# Friends list and talk rooms ----------------------------------------------
+
+
+@talk_view()
+def home(request):
+    rooms = selectors.room_list(line_user=request.persona)
+    return render(
+        request,
+        "talk/home.html",
+        {
+            "friends": [r for r in rooms if r.status == Friend.Status.FOLLOWING],
+            "blocked": [r for r in rooms if r.status == Friend.Status.BLOCKED],
+        },
+    )
+
+
+def _int_param(request, name: str) -> int | None:
+    value = request.GET.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise Http404 from None
+
+
+def _mark_opened(friend: Friend, rows: list[Message]) -> None:
+    unopened = [
+        m.pk
+        for m in rows
+        if m.direction == Message.Direction.OUTBOUND and m.read_at is None
+    ]
+    if unopened:
+        messages_mark_opened(friend=friend, up_to_id=max(unopened))
+
+
+@talk_view()
+@require_GET
+def room(request, friend_id: int):
+    friend = selectors.room_get(line_user=request.persona, friend_id=friend_id)
+    rows = selectors.room_messages(friend=friend, before=_int_param(request, "before"))
+    _mark_opened(friend, rows)
+    return render(
+        request,
+        "talk/room.html",
+        {
+            "friend": friend,
+            "account": friend.account,
+            "rows": rows,
+            "has_earlier": len(rows) == selectors.ROOM_PAGE_SIZE,
+            "last_id": rows[-1].pk if rows else 0,
+            "stickers": STICKERS.values(),
+        },
+    )
+
+
+@talk_view()
+@require_GET
+def room_messages(request, friend_id: int):
+    """New messages after ``?after=<id>`` as rendered bubbles, for talk.js."""
+    friend = selectors.room_get(line_user=request.persona, friend_id=friend_id)
+    after = _int_param(request, "after") or 0
+    rows = selectors.room_messages(
+        friend=friend, after=after, limit=selectors.ROOM_CATCH_UP_LIMIT
+    )
+    _mark_opened(friend, rows)
+    context = {"friend": friend, "account": friend.account}
+    return JsonResponse(
+        {
+            "messages": [
+                {
+                    "id": m.pk,
+                    "direction": m.direction,
+                    "day": render_to_string("talk/_day.html", {"m": m}),
+                    "html": render_to_string(
+                        "talk/_message.html", {**context, "m": m}, request=request
+                    ),
+                }
+                for m in rows
+            ],
+            "more": len(rows) == selectors.ROOM_CATCH_UP_LIMIT,
+            "read_up_to": selectors.room_read_up_to(friend=friend),
+        }
+    )
+
+
+@talk_view()
+@require_POST
+def room_send(request, friend_id: int):
+    friend = selectors.room_get(line_user=request.persona, friend_id=friend_id)
+    try:
+        if "sticker_id" in request.POST:
+            message = services.sticker_send(
+                friend=friend, sticker_id=request.POST["sticker_id"]
+            )
+        elif "image" in request.FILES:
+            message = services.image_send(friend=friend, upload=request.FILES["image"])
+        elif request.POST.get("kind") == "image":
+            raise ApplicationError(_("Choose a photo to send."))
+        else:
+            message = services.text_send(
+                friend=friend, text=request.POST.get("text", "")
+            )
+    except ApplicationError as error:
+        if _wants_json(request):
+            return JsonResponse({"error": error.message}, status=400)
+        messages.error(request, error.message)
+        return redirect("talk:room", friend_id=friend.pk)
+    if _wants_json(request):
+        return JsonResponse({"id": message.pk})
+    return redirect("talk:room", friend_id=friend.pk)
+
+
+# Account profile, add friend, block -------------------------------------
+
+
+def _account_or_page(request, basic_id: str):
+    """The account of an add-friend link, or the page that explains why not."""
+    account = selectors.account_get_public(basic_id=basic_id)
+    if account is None:
+        return None, render(
+            request,
+            "talk/account_unavailable.html",
+            {
+                "basic_id": "@" + basic_id,
+                "reason": _("There is no account with this ID."),
+            },
+            status=404,
+        )
+    if account.is_suspended:
+        return None, _unavailable(request, account.basic_id)
+    return account, None
+
+
+def _unavailable(request, basic_id: str):
+    return render(
+        request,
+        "talk/account_unavailable.html",
+        {"basic_id": basic_id, "reason": _("This account is not available.")},
+        status=410,
+    )
+
+
+@talk_view()
+def account_profile(request, basic_id: str):
+    """An account's profile with Add / Chat / Block / Unblock; also the
+    target of add-friend links and QR codes (``?src=`` names the source)."""
+    account, page = _account_or_page(request, basic_id)
+    if page:
+        return page
+    code = request.POST.get("src") or request.GET.get("src", "")
+    if request.method == "POST":
+        try:
+            result = friend_follow(
+                account=account,
+                line_user=request.persona,
+                source=selectors.friend_source_get(account=account, code=code),
+            )
+        except AccountUnavailable:
+            return _unavailable(request, account.basic_id)
+        return redirect("talk:room", friend_id=result.friend.pk)
+    return render(
+        request,
+        "talk/profile.html",
+        {
+            "account": account,
+            "friend": selectors.friend_get_for(
+                line_user=request.persona, account=account
+            ),
+            "src": code,
+        },
+    )
+
+
+@talk_view()
+@require_POST
+def account_block(request, basic_id: str):
+    account, page = _account_or_page(request, basic_id)
+    if page:
+        return page
+    friend = selectors.friend_get_for(line_user=request.persona, account=account)
+    if friend is None:
+        raise Http404
+    friend_block(friend=friend)
+    messages.success(
+        request, _("You blocked %(name)s.") % {"name": account.display_name}
+    )
+    return redirect("talk:account-profile", basic_id=account.basic_id[1:])
+
+
+@talk_view()
+def scan(request):
+    """Add a friend from a QR code picture or a pasted add-friend link.
+
+    Nothing is created here: a valid code leads to the account's profile,
+    where the customer decides to add it.
+    """
+    bound = request.method == "POST"
+    form = ScanForm(request.POST if bound else None, request.FILES or None)
+    if bound and form.is_valid():
+        try:
+            text = (
+                links.qr_decode(form.cleaned_data["picture"])
+                if form.cleaned_data["picture"]
+                else form.cleaned_data["url"]
+            )
+            link = links.add_link_parse(text)
+        except ApplicationError as error:
+            form.add_error(None, error.message)
+        else:
+            return redirect(
+                links.add_friend_path(link.basic_id, source_code=link.source_code)
+            )
+    return render(
+        request, "talk/scan.html", {"form": form}, status=400 if form.errors else 200
+    )

@@ -1,0 +1,95 @@
+"""The API's OpenAPI document (drf-spectacular) at /v2/openapi.json."""
+
+import pytest
+from linebot.v3.messaging import MessagingApi
+
+from messaging.api.urls import urlpatterns
+
+pytestmark = pytest.mark.django_db
+
+# operationId per implemented path+method, as in LINE's messaging-api.yml
+# (the SDK method names are their snake_case).
+EXPECTED = {
+    ("/v2/bot/message/reply", "post"): "replyMessage",
+    ("/v2/bot/message/push", "post"): "pushMessage",
+    ("/v2/bot/message/multicast", "post"): "multicast",
+    ("/v2/bot/message/narrowcast", "post"): "narrowcast",
+    ("/v2/bot/message/progress/narrowcast", "get"): "getNarrowcastProgress",
+    ("/v2/bot/message/broadcast", "post"): "broadcast",
+    ("/v2/bot/message/validate/reply", "post"): "validateReply",
+    ("/v2/bot/message/validate/push", "post"): "validatePush",
+    ("/v2/bot/message/validate/multicast", "post"): "validateMulticast",
+    ("/v2/bot/message/validate/narrowcast", "post"): "validateNarrowcast",
+    ("/v2/bot/message/validate/broadcast", "post"): "validateBroadcast",
+    ("/v2/bot/message/quota", "get"): "getMessageQuota",
+    ("/v2/bot/message/quota/consumption", "get"): "getMessageQuotaConsumption",
+    ("/v2/bot/message/delivery/reply", "get"): "getNumberOfSentReplyMessages",
+    ("/v2/bot/message/delivery/push", "get"): "getNumberOfSentPushMessages",
+    ("/v2/bot/message/delivery/multicast", "get"): "getNumberOfSentMulticastMessages",
+    ("/v2/bot/message/delivery/broadcast", "get"): "getNumberOfSentBroadcastMessages",
+    ("/v2/bot/message/{messageId}/content", "get"): "getMessageContent",
+    ("/v2/bot/message/{messageId}/content/preview", "get"): "getMessageContentPreview",
+    ("/v2/bot/profile/{userId}", "get"): "getProfile",
+    ("/v2/bot/followers/ids", "get"): "getFollowers",
+    ("/v2/bot/info", "get"): "getBotInfo",
+    ("/v2/bot/channel/webhook/endpoint", "get"): "getWebhookEndpoint",
+    ("/v2/bot/channel/webhook/endpoint", "put"): "setWebhookEndpoint",
+    ("/v2/bot/channel/webhook/test", "post"): "testWebhookEndpoint",
+    ("/v2/bot/chat/loading/start", "post"): "showLoadingAnimation",
+    ("/v2/bot/chat/markAsRead", "post"): "markMessagesAsReadByToken",
+    ("/v2/oauth/accessToken", "post"): "issueChannelToken",
+    ("/v2/oauth/verify", "post"): "verifyChannelToken",
+    ("/v2/oauth/revoke", "post"): "revokeChannelToken",
+}
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+@pytest.fixture
+def schema(client):
+    response = client.get("/v2/openapi.json")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.oai.openapi+json")
+    return response.json()
+
+
+def test_schema_lists_every_implemented_operation(schema):
+    found = {
+        (path, method): op["operationId"]
+        for path, ops in schema["paths"].items()
+        for method, op in ops.items()
+    }
+    assert found == EXPECTED
+
+
+def test_bot_operation_ids_are_the_sdk_methods(schema):
+    for (path, _method), operation_id in EXPECTED.items():
+        if path.startswith("/v2/bot/"):
+            assert hasattr(MessagingApi, _snake(operation_id)) or operation_id in (
+                "getMessageContent",
+                "getMessageContentPreview",
+            )
+
+
+def test_push_is_documented_with_line_shapes(schema):
+    push = schema["paths"]["/v2/bot/message/push"]["post"]
+    params = {p["name"]: p for p in push["parameters"]}
+    assert params["X-Line-Retry-Key"]["in"] == "header"
+    ok = push["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    assert ok == "#/components/schemas/PushMessageResponse"
+    sent = schema["components"]["schemas"]["SentMessage"]
+    assert set(sent["properties"]) == {"id", "quoteToken"}
+    error = schema["components"]["schemas"]["ErrorResponse"]
+    assert set(error["properties"]) == {"message", "details", "sentMessages"}
+    assert push["responses"]["409"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorResponse"
+    }
+    assert schema["paths"]["/v2/bot/message/narrowcast"]["post"][
+        "responses"
+    ].keys() >= {"202"}
+
+
+def test_schema_covers_only_the_api_urls():
+    assert any(p.name == "openapi" for p in urlpatterns)

@@ -1,0 +1,486 @@
+import pytest
+from django.urls import reverse
+
+from accounts.services import account_suspend
+from messaging.models import Friend, LineUser, Message
+from messaging.services import (
+    friend_block,
+    friend_source_create,
+    messages_mark_read,
+    messages_send,
+)
+from talk import services
+from talk.selectors import SESSION_KEY
+from tests.talk.factories import (
+    befriend,
+    image_bytes,
+    make_persona,
+    media_files,
+    qr_png,
+    set_greeting,
+    talk_client,
+    upload,
+)
+
+pytestmark = pytest.mark.django_db
+
+FETCH = {"HTTP_X_REQUESTED_WITH": "fetch"}
+
+
+def _add_path(account, src=""):
+    path = f"/talk/add/@{account.basic_id[1:]}"
+    return f"{path}?src={src}" if src else path
+
+
+@pytest.fixture
+def hanako():
+    return make_persona("Hanako")
+
+
+@pytest.fixture
+def client(hanako):
+    return talk_client(hanako)
+
+
+# Switch, personas ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/talk/", "/talk/personas/", "/talk/scan/", "/talk/add/@abcdefgh"]
+)
+def test_talk_app_switched_off_is_404(client, settings, path):
+    settings.TALK_APP_ENABLED = False
+    assert client.get(path).status_code == 404
+
+
+def test_talk_app_switched_off_refuses_writes(client, settings, account, hanako):
+    friend = befriend(account, hanako)
+    settings.TALK_APP_ENABLED = False
+    assert client.post(f"/talk/rooms/{friend.pk}/send", {"text": "hi"}).status_code == (
+        404
+    )
+    assert client.post(
+        "/talk/personas/use/", {"persona_id": hanako.pk}
+    ).status_code == (404)
+    assert Message.objects.count() == 0
+
+
+def test_without_persona_the_visitor_picks_one_and_comes_back(account):
+    client = talk_client()
+    add = _add_path(account, "flyer")
+    response = client.get(add)
+    assert response.status_code == 302
+    assert response.url == "/talk/personas/?next=%2Ftalk%2Fadd%2F%40" + (
+        account.basic_id[1:] + "%3Fsrc%3Dflyer"
+    )
+    # when a persona is created from that page
+    response = client.post(
+        "/talk/personas/?next=" + add,
+        {
+            "display_name": "Yui",
+            "language": "ja",
+            "gender": "female",
+            "age": "22",
+            "region": "jp_14",
+            "os": "android",
+            "next": add,
+        },
+    )
+    # then the browser acts as Yui and goes back to the add-friend link
+    yui = LineUser.objects.get(display_name="Yui")
+    assert (yui.gender, yui.age, yui.region, yui.os) == (
+        "female",
+        22,
+        "jp_14",
+        "android",
+    )
+    assert response.status_code == 302 and response.url == add
+    assert client.session[SESSION_KEY] == yui.pk
+    assert Friend.objects.count() == 0
+
+
+def test_persona_form_errors_are_shown_and_nothing_created(settings):
+    client = talk_client()
+    response = client.post(
+        "/talk/personas/",
+        {
+            "display_name": "Yui",
+            "language": "ja",
+            "gender": "female",
+            "os": "ios",
+            "picture": upload(b"not a picture", "x.jpg"),
+        },
+    )
+    assert response.status_code == 400
+    assert "not a valid JPEG/PNG image" in response.content.decode()
+    assert LineUser.objects.count() == 0
+    assert media_files(settings) == []
+
+
+def test_persona_use_switches_and_ignores_foreign_next(hanako):
+    ken = make_persona("Ken")
+    client = talk_client(hanako)
+    response = client.post(
+        "/talk/personas/use/", {"persona_id": ken.pk, "next": "https://evil.test/"}
+    )
+    assert response.url == "/talk/"
+    assert client.session[SESSION_KEY] == ken.pk
+    assert client.post("/talk/personas/use/", {"persona_id": 0}).status_code == 404
+
+
+# Add friend ------------------------------------------------------------------
+
+
+def test_add_link_shows_profile_without_creating_anything(client, account):
+    account.status_message = "Coffee and cake"
+    account.save(update_fields=["status_message"])
+    response = client.get(_add_path(account))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Demo Café" in html and "Coffee and cake" in html
+    assert account.basic_id in html
+    assert 'data-testid="add-friend"' in html
+    assert 'data-testid="badge">Unverified<' in html
+    assert Friend.objects.count() == 0
+
+
+def test_add_friend_records_source_greets_and_opens_room(
+    client, hanako, account, alice
+):
+    set_greeting(account, alice, "Hello {Nickname}!")
+    source = friend_source_create(account=account, actor=alice, name="flyer")
+    response = client.post(_add_path(account), {"src": source.code})
+    friend = Friend.objects.get()
+    assert (friend.account, friend.line_user, friend.source) == (
+        account,
+        hanako,
+        source,
+    )
+    assert friend.status == Friend.Status.FOLLOWING
+    assert response.url == reverse("talk:room", args=[friend.pk])
+    room = client.get(response.url).content.decode()
+    assert "Hello Hanako!" in room
+
+
+def test_add_friend_twice_is_idempotent(client, account, alice):
+    set_greeting(account, alice, "Hello {Nickname}!")
+    client.post(_add_path(account))
+    client.post(_add_path(account))
+    assert Friend.objects.count() == 1
+    assert Message.objects.count() == 1
+
+
+def test_source_of_another_account_is_ignored(client, account, other_account, charlie):
+    theirs = friend_source_create(account=other_account, actor=charlie, name="flyer")
+    client.post(_add_path(account), {"src": theirs.code})
+    assert Friend.objects.get().source is None
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_unknown_basic_id_is_a_clear_404(client, method):
+    response = getattr(client, method)("/talk/add/@nosuchid")
+    assert response.status_code == 404
+    assert "There is no account with this ID." in response.content.decode()
+    assert Friend.objects.count() == 0
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_suspended_account_is_a_clear_410(client, account, alice, method):
+    account_suspend(account=account, actor=alice, reason="spam")
+    response = getattr(client, method)(_add_path(account))
+    assert response.status_code == 410
+    assert "This account is not available." in response.content.decode()
+    assert Friend.objects.count() == 0
+
+
+# Scan QR -------------------------------------------------------------------
+
+
+def test_scan_qr_picture_leads_to_the_add_page(client, account):
+    url = f"https://anything.example/talk/add/@{account.basic_id[1:]}?src=counter"
+    response = client.post(
+        "/talk/scan/", {"picture": upload(qr_png(url), "qr.png", "image/png")}
+    )
+    assert response.status_code == 302
+    assert response.url == _add_path(account, "counter")
+    assert Friend.objects.count() == 0
+
+
+def test_scan_pasted_url(client, account):
+    response = client.post("/talk/scan/", {"url": "http://h" + _add_path(account)})
+    assert response.url == _add_path(account)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"picture": ("cat.png", image_bytes("PNG"))},
+            "No QR code was found in this picture.",
+        ),
+        (
+            {"picture": ("qr.png", qr_png("https://example.com/promo"))},
+            "This is not an add-friend link of an account on this site.",
+        ),
+        (
+            {"picture": ("doc.pdf", b"%PDF-1.4")},
+            "The file is not a valid JPEG/PNG image or it is damaged.",
+        ),
+        (
+            {"url": "https://line.me/R/ti/p/@abc"},
+            "This is not an add-friend link of an account on this site.",
+        ),
+        ({}, "Choose a picture of a QR code or paste a link."),
+    ],
+    ids=["not-a-qr", "qr-elsewhere", "not-a-picture", "url-elsewhere", "empty"],
+)
+def test_scan_bad_input_shows_a_clear_message(client, settings, data, message):
+    if "picture" in data:
+        name, raw = data["picture"]
+        data = {"picture": upload(raw, name, "image/png")}
+    response = client.post("/talk/scan/", data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert Friend.objects.count() == 0
+    assert len(media_files(settings)) == 1  # only the persona's avatar
+
+
+# Talk room -------------------------------------------------------------------
+
+
+@pytest.fixture
+def friend(account, hanako):
+    return befriend(account, hanako)
+
+
+def _room(friend):
+    return f"/talk/rooms/{friend.pk}/"
+
+
+def test_another_customers_room_is_404(account, friend):
+    ken = talk_client(make_persona("Ken"))
+    room = _room(friend)
+    assert ken.get(room).status_code == 404
+    assert ken.get(room + "messages?after=0").status_code == 404
+    assert ken.post(room + "send", {"text": "hi"}).status_code == 404
+    assert Message.objects.count() == 0
+
+
+def test_room_renders_messages_and_marks_account_messages_opened(client, friend):
+    sent = messages_send(
+        account=friend.account,
+        friends=[friend],
+        messages=[
+            {"type": "text", "text": "Welcome <b>in</b>"},
+            {"type": "sticker", "packageId": "lineoa-1", "stickerId": "2"},
+            {"type": "sticker", "packageId": "446", "stickerId": "1988"},
+            {
+                "type": "image",
+                "originalContentUrl": "https://cdn.example/a.jpg",
+                "previewImageUrl": "https://cdn.example/a-s.jpg",
+            },
+        ],
+        source=Message.Source.CHAT,
+    )
+    Message.objects.filter(pk=sent[0].pk).update(
+        type="template", payload={"type": "template", "altText": "Pick a date"}
+    )
+    html = client.get(_room(friend)).content.decode()
+    assert "Welcome &lt;b&gt;in&lt;/b&gt;" in html
+    assert "/static/talk/stickers/2.svg" in html
+    assert '<div class="bubble alt">Sticker</div>' in html
+    assert 'src="https://cdn.example/a-s.jpg"' in html
+    assert 'id="talk-richmenu"' in html
+    assert set(Message.objects.values_list("read_at", flat=True)) != {None}
+    assert Message.objects.filter(read_at=None).count() == 0
+
+
+def test_room_shows_read_mark_once_staff_read(client, friend):
+    first = services.text_send(friend=friend, text="first")
+    services.text_send(friend=friend, text="second")
+    messages_mark_read(friend=friend, up_to_id=first.pk)
+    html = client.get(_room(friend)).content.decode()
+    assert html.count('<span class="read">Read</span>') == 1
+    first_pos = html.index(f'id="m-{first.pk}"')
+    assert html.index('<span class="read">Read</span>') > first_pos
+
+
+def test_send_text_as_fetch_and_as_form(client, friend):
+    response = client.post(_room(friend) + "send", {"text": "Hi there"}, **FETCH)
+    message = Message.objects.get()
+    assert response.json() == {"id": message.pk}
+    assert (message.direction, message.text) == ("in", "Hi there")
+    response = client.post(_room(friend) + "send", {"text": "Plain form"})
+    assert response.status_code == 302 and response.url == _room(friend)
+    assert Message.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("", "Type a message first."),
+        ("x" * 5001, "A message can be at most 5000 characters long."),
+    ],
+)
+def test_send_bad_text_is_an_error(client, friend, text, error):
+    response = client.post(_room(friend) + "send", {"text": text}, **FETCH)
+    assert response.status_code == 400
+    assert response.json() == {"error": error}
+    response = client.post(_room(friend) + "send", {"text": text}, follow=True)
+    assert error in response.content.decode()
+    assert Message.objects.count() == 0
+
+
+def test_send_sticker_and_image(client, friend, settings):
+    client.post(_room(friend) + "send", {"sticker_id": "5"}, **FETCH)
+    client.post(
+        _room(friend) + "send",
+        {"kind": "image", "image": upload(image_bytes("PNG"), "p.png")},
+        **FETCH,
+    )
+    sticker, image = Message.objects.order_by("id")
+    assert sticker.payload["stickerId"] == "5"
+    assert image.type == "image" and image.content and image.preview
+    html = client.get(_room(friend)).content.decode()
+    assert f'href="{image.content.url}"' in html
+    assert f'src="{image.preview.url}"' in html
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        (b"\xff\xd8\xff" + b"\0" * (10 * 1024 * 1024), "limit is 10 MB"),
+        (b"GIF89a....", "not a valid JPEG/PNG image"),
+    ],
+    ids=["oversized", "not-jpeg-png"],
+)
+def test_send_bad_image_is_an_error_and_stores_nothing(
+    client, friend, settings, data, error
+):
+    before = media_files(settings)
+    response = client.post(
+        _room(friend) + "send",
+        {"kind": "image", "image": upload(data, "big.jpg")},
+        **FETCH,
+    )
+    assert response.status_code == 400
+    assert error in response.json()["error"]
+    assert Message.objects.count() == 0
+    assert media_files(settings) == before
+
+
+def test_send_image_without_file_is_an_error(client, friend):
+    response = client.post(_room(friend) + "send", {"kind": "image"}, **FETCH)
+    assert response.json() == {"error": "Choose a photo to send."}
+
+
+def test_messages_endpoint_returns_new_bubbles_and_read_mark(client, friend):
+    mine = services.text_send(friend=friend, text="Question?")
+    reply = messages_send(
+        account=friend.account,
+        friends=[friend],
+        messages=[{"type": "text", "text": "Answer."}],
+        source=Message.Source.CHAT,
+    )[0]
+    messages_mark_read(friend=friend)
+    data = client.get(_room(friend) + f"messages?after={mine.pk}").json()
+    assert [m["id"] for m in data["messages"]] == [reply.pk]
+    assert data["messages"][0]["direction"] == "out"
+    assert "Answer." in data["messages"][0]["html"]
+    assert 'class="day"' in data["messages"][0]["day"]
+    assert data["read_up_to"] == mine.pk
+    assert data["more"] is False
+    reply.refresh_from_db()
+    assert reply.read_at is not None  # fetched = displayed = opened
+    assert client.get(_room(friend) + "messages?after=x").status_code == 404
+
+
+def test_blocked_room_has_no_composer(client, friend):
+    friend_block(friend=friend)
+    html = client.get(_room(friend)).content.decode()
+    assert 'data-testid="composer-blocked"' in html
+    assert 'name="text"' not in html
+
+
+# Block / unblock ------------------------------------------------------------
+
+
+def test_block_then_unblock_resends_greeting(client, friend, account, alice):
+    set_greeting(account, alice, "Welcome back {Nickname}")
+    response = client.post(f"/talk/accounts/@{account.basic_id[1:]}/block")
+    friend.refresh_from_db()
+    assert friend.status == Friend.Status.BLOCKED and friend.blocked_at
+    profile = client.get(response.url).content.decode()
+    assert 'data-testid="unblock"' in profile
+    client.post(f"/talk/accounts/@{account.basic_id[1:]}/")
+    friend.refresh_from_db()
+    assert friend.status == Friend.Status.FOLLOWING and friend.unblocked_at
+    assert list(Message.objects.values_list("text", flat=True)) == [
+        "Welcome back Hanako"
+    ]
+
+
+def test_unblock_without_greeting_when_turned_off(client, friend, account, alice):
+    set_greeting(account, alice, "Hi", send_on_unblock=False)
+    client.post(f"/talk/accounts/@{account.basic_id[1:]}/block")
+    client.post(f"/talk/accounts/@{account.basic_id[1:]}/")
+    assert Message.objects.count() == 0
+
+
+def test_block_an_account_never_added_is_404(client, account):
+    response = client.post(f"/talk/accounts/@{account.basic_id[1:]}/block")
+    assert response.status_code == 404
+    assert Friend.objects.count() == 0
+
+
+# Friends list -----------------------------------------------------------------
+
+
+def test_home_lists_friends_with_last_message_and_blocked(
+    client, hanako, account, other_account
+):
+    cafe = befriend(account, hanako)
+    bakery = befriend(other_account, hanako)
+    services.text_send(friend=cafe, text="See you at 5")
+    friend_block(friend=bakery)
+    html = client.get("/talk/").content.decode()
+    assert html.index("Demo Café") < html.index('data-testid="blocked-list"')
+    assert html.index('data-testid="blocked-list"') < html.index(
+        "Charlie&#x27;s Bakery"
+    )
+    assert "See you at 5" in html
+
+
+# Query count ----------------------------------------------------------------
+
+
+def test_home_query_count_is_pinned(
+    client, hanako, account, other_account, django_assert_num_queries
+):
+    for acc in (account, other_account):
+        friend = befriend(acc, hanako)
+        services.text_send(friend=friend, text="hello")
+    # session, persona, rooms with last message and unread count
+    with django_assert_num_queries(3):
+        response = client.get("/talk/")
+    assert response.content.decode().count("data-friend-id=") == 2
+
+
+def test_room_query_count_is_pinned(client, friend, django_assert_num_queries):
+    messages_send(
+        account=friend.account,
+        friends=[friend],
+        messages=[{"type": "text", "text": f"m{i}"} for i in range(5)],
+        source=Message.Source.CHAT,
+    )
+    for i in range(20):
+        services.text_send(friend=friend, text=f"c{i}")
+    services.image_send(friend=friend, upload=upload(image_bytes()))
+    # session, persona, room + account, messages, mark opened (savepoint,
+    # update, release: the test runs inside a transaction).
+    with django_assert_num_queries(7):
+        response = client.get(_room(friend))
+    assert response.status_code == 200
+    # a second visit has nothing left to mark opened
+    with django_assert_num_queries(4):
+        client.get(_room(friend))
