@@ -60,7 +60,7 @@ def _env(db_name: str) -> dict:
     env["LOG_LEVEL"] = "WARNING"
     # Under ASGI every request runs in a new thread; persistent connections
     # would pile up (Django's docs: disable them in async deployments).
-    env["DB_CONN_MAX_AGE"] = "0"
+    env["DB_POOL_MAX"] = "10"  # as the Procfile runs web processes
     return env
 
 

@@ -6,11 +6,13 @@ and ``lineuser.<id>`` (a customer's talk app). Consumers only relay.
 Pages also poll, so a lost event is only late, never lost.
 """
 
+import asyncio
 import json
 import logging
+import os
+import threading
 from collections.abc import Iterable
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -38,10 +40,13 @@ def _publish(groups: list[str], event: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    future = asyncio.run_coroutine_threadsafe(
+        _group_send_all(layer, groups, event), _publisher_loop()
+    )
     try:
-        # One event loop and connection for every group of the event.
-        async_to_sync(_group_send_all)(layer, groups, event)
+        future.result(timeout=PUBLISH_TIMEOUT)
     except Exception:  # the page's polling covers a missed event
+        future.cancel()
         logger.exception("could not publish %s to %s", event["type"], groups)
 
 
@@ -49,3 +54,25 @@ async def _group_send_all(layer, groups: list[str], event: dict) -> None:
     message = {"type": "relay", "event": event}
     for group in groups:
         await layer.group_send(group, message)
+
+
+# One event loop per process, in a daemon thread, for every publish. The
+# channel layer keeps its Redis connections per loop, so a long-lived loop
+# reuses them: ``async_to_sync`` would build a loop and connect to Redis
+# on every call (~4 ms), and refuses to run in a thread that already has a
+# loop. Keyed by pid so a forked Celery worker starts its own.
+PUBLISH_TIMEOUT = 5.0
+_loop_lock = threading.Lock()
+_loop_state: dict = {"pid": None, "loop": None}
+
+
+def _publisher_loop() -> asyncio.AbstractEventLoop:
+    with _loop_lock:
+        if _loop_state["pid"] != os.getpid() or not _loop_state["loop"].is_running():
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(
+                target=loop.run_forever, name="events-publisher", daemon=True
+            )
+            thread.start()
+            _loop_state.update(pid=os.getpid(), loop=loop)
+        return _loop_state["loop"]

@@ -123,7 +123,11 @@ _HASH_B = 48271
 # Per-recipient parts of a rewritten link; see ``_links_template``.
 _FRIEND_MARK = "{~f~}"
 _SIG_MARK = "{~s~}"
-_URL_RE = re.compile(r"https?://[^\s<>\"'「」（）()]+")
+# A URL in text: RFC 3986 characters only, so Japanese text right after it
+# ("…/saleはこちら") is not swallowed; trailing sentence punctuation is
+# given back by ``_rewrite_urls``.
+_URL_RE = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&*+,;=%]+")
+_URL_TRAILING = ".,!?;:"
 
 
 # --- Composing --------------------------------------------------------------------
@@ -693,7 +697,11 @@ def _sign(broadcast: Broadcast, friend_id: int) -> str:
 
 
 def _rewrite_urls(value: str, codes: dict[str, str]) -> str:
-    return _URL_RE.sub(lambda m: _link_url(codes, m.group(0)), value)
+    def tracked(match: re.Match) -> str:
+        url = match.group(0).rstrip(_URL_TRAILING)
+        return _link_url(codes, url) + match.group(0)[len(url) :]
+
+    return _URL_RE.sub(tracked, value)
 
 
 def _link_url(codes: dict[str, str], url: str) -> str:
@@ -998,8 +1006,8 @@ def _batch_send(batch_id: int) -> BatchResult | None:
     batch.sent = len({row[1] for row in sent_rows})
     batch.blocked = blocked
     batch.done_at = now
-    batch.save(update_fields=["status", "sent", "blocked", "done_at"])
     writer.check_constraints()
+    batch.save(update_fields=["status", "sent", "blocked", "done_at"])
     # Last, so the usage row (shared by every batch of the account) is
     # locked only for the end of the transaction.
     quota_commit(

@@ -351,3 +351,30 @@ def test_standard_plan_shows_the_price_of_additional_messages(alice):
     bulk_friends(account, 100)
     estimate = broadcasts.audience_estimate(account=account, audience=None)
     assert (estimate.recipients, estimate.covered) == (120, False)
+
+
+@pytest.mark.parametrize(
+    ("typed", "url", "after"),
+    [
+        (
+            "Sale: https://shop.example/a?b=1&c=2.",
+            "https://shop.example/a?b=1&c=2",
+            ".",
+        ),
+        (
+            "詳しくは https://shop.example/saleをご覧ください",
+            "https://shop.example/sale",
+            "をご覧ください",
+        ),
+        ("(see https://shop.example/x)", "https://shop.example/x", ")"),
+    ],
+)
+def test_links_in_text_are_found_exactly(
+    account, alice, crowd, settings, typed, url, after
+):
+    settings.SITE_URL = "https://oa.example"
+    template, codes = broadcasts._links_template([text(typed)])
+    assert list(codes) == [url]
+    rewritten = template[0]["text"]
+    assert rewritten.endswith(after)
+    assert f"https://oa.example/r/{codes[url]}.{{~f~}}.{{~s~}}{after}" in rewritten
