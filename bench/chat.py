@@ -1,9 +1,11 @@
 """Chat inbox benchmark: list and search p95 at 100k conversations / 1M messages.
 
-Usage (PostgreSQL only; the database is filled once and reused):
+Usage (PostgreSQL only): ``python -m bench chat`` fills a scratch database
+(created and dropped by the run). To keep the data between runs, point
+DATABASE_URL at a database of its own and pass ``--in-place [--fresh]``:
 
     DATABASE_URL=postgres://lineoa:lineoa@127.0.0.1:5432/lineoa_chat_bench \\
-        .venv/bin/python bench/chat.py [--fresh] [--runs 30]
+        .venv/bin/python bench/chat.py --in-place [--fresh] [--runs 30]
 
 Generates one account ("Bench Café") with 100,000 friends, a conversation
 each and 1,000,000 messages over a year (COPY, about a minute), then times
@@ -23,6 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+from bench.common import bench_database  # noqa: E402
 
 CONVERSATIONS = 100_000
 MESSAGES = 1_000_000
@@ -381,9 +385,23 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fresh", action="store_true", help="regenerate the data")
     parser.add_argument("--runs", type=int, default=30, help="timed runs each")
+    parser.add_argument(
+        "--in-place",
+        action="store_true",
+        help="use DATABASE_URL itself and keep the data (default: a scratch "
+        "database created and dropped by this run)",
+    )
     args = parser.parse_args(argv)
-    _setup_django()
-    generate(fresh=args.fresh)
+    if args.in_place:
+        _setup_django()
+        _run(args, fresh=args.fresh)
+        return
+    with bench_database():
+        _run(args, fresh=True)
+
+
+def _run(args, *, fresh: bool) -> None:
+    generate(fresh=fresh)
     from django.db import connection
 
     with connection.cursor() as cursor:

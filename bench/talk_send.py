@@ -1,6 +1,7 @@
 """The customer-send path of the talk app, and how fast its event arrives.
 
-1. Throughput: ``message_receive`` (store the customer's text, commit, then
+1. Throughput: ``chat.services.customer_message_send``, the talk app's
+   send path (store the customer's text, update the conversation, commit,
    publish ``message.created`` to the account's and the customer's groups
    through the Redis channel layer), one after another from one thread, and
    from 4 threads on 4 talk rooms.
@@ -114,7 +115,7 @@ def _start_server():
 def _throughput(friends) -> None:
     from django.db import connection
 
-    from messaging.services import message_receive
+    from chat.services import customer_message_send as message_receive
 
     def send(friend, n):
         for i in range(n):
@@ -123,7 +124,8 @@ def _throughput(friends) -> None:
     with Timer() as t:
         send(friends[0], SEQUENTIAL_SENDS)
     print(
-        f"message_receive, 1 thread: {SEQUENTIAL_SENDS / t.seconds:,.0f} messages/s "
+        "customer_message_send, 1 thread: "
+        f"{SEQUENTIAL_SENDS / t.seconds:,.0f} messages/s "
         f"({SEQUENTIAL_SENDS} sends, {t.seconds * 1000 / SEQUENTIAL_SENDS:.2f} ms each)"
     )
 
@@ -141,13 +143,13 @@ def _throughput(friends) -> None:
             th.join()
     total = THREADS * SENDS_PER_THREAD
     print(
-        f"message_receive, {THREADS} threads / {THREADS} rooms: "
+        f"customer_message_send, {THREADS} threads / {THREADS} rooms: "
         f"{total / t.seconds:,.0f} messages/s ({total} sends)"
     )
 
 
 def _latency(account, friend, staff_cookie, customer_cookie, port) -> None:
-    from messaging.services import message_receive
+    from chat.services import customer_message_send as message_receive
 
     base = f"ws://127.0.0.1:{port}"
     origin = f"http://127.0.0.1:{port}"

@@ -38,6 +38,7 @@ from chat.models import (
 )
 from core.events import account_group, line_user_group, send_event_on_commit
 from core.exceptions import ApplicationError
+from messaging.broadcasts import autoresponse_reply
 from messaging.models import Friend, FriendNote, Message, Tag
 from messaging.services import (
     friend_note_add,
@@ -108,7 +109,8 @@ def customer_message_send(
     "needs action", wakes it from a snooze and, if nobody was waiting yet,
     starts the waiting period. Outside business hours the away message is
     sent (free of quota, at most once per conversation per off-hours
-    period). Raises like ``messaging.services.message_receive``.
+    period). A text that matches a keyword rule gets its auto-response.
+    Raises like ``messaging.services.message_receive``.
     """
     # Only the friend row is locked, not the joined account row: customers
     # of one account must not queue behind each other.
@@ -156,6 +158,9 @@ def customer_message_send(
         )
         change = "customer_message"
     _away_message_send_once(friend=friend, conversation=conversation, at=now)
+    if row.type == "text":
+        # Keyword auto-responses answer alongside chat (free of quota).
+        autoresponse_reply(friend=friend, text=row.text)
     conversation_publish(conversation, change=change)
     return row
 

@@ -6,6 +6,7 @@ searches rows for support, and does not add or edit customers' data.
 
 from django.contrib import admin
 
+from messaging.broadcast_models import Broadcast, BroadcastBatch, Delivery
 from messaging.models import (
     CustomField,
     Friend,
@@ -14,6 +15,8 @@ from messaging.models import (
     LineUser,
     Message,
     Tag,
+    WebhookAttempt,
+    WebhookDelivery,
 )
 
 
@@ -85,3 +88,79 @@ class MessageAdmin(ReadOnlyAdmin):
     list_select_related = ["account", "friend"]
     raw_id_fields = ["account", "friend", "sent_by"]
     search_fields = ["text"]
+
+
+# Delivery jobs and webhook failures, for operators --------------------------
+
+
+class BroadcastBatchInline(admin.TabularInline):
+    model = BroadcastBatch
+    extra = 0
+    can_delete = False
+    fields = ["seq", "status", "planned", "sent", "blocked", "enqueued_at", "done_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Broadcast)
+class BroadcastAdmin(ReadOnlyAdmin):
+    list_display = [
+        "title",
+        "account",
+        "status",
+        "scheduled_at",
+        "target_count",
+        "sent_count",
+        "blocked_count",
+        "started_at",
+        "finished_at",
+    ]
+    list_filter = ["status"]
+    search_fields = ["title", "account__basic_id", "account__display_name"]
+    list_select_related = ["account"]
+    inlines = [BroadcastBatchInline]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["broadcast", "friend", "status"]
+    list_filter = ["status"]
+    raw_id_fields = ["broadcast", "friend"]
+    search_fields = ["friend__line_user__user_id"]
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    extra = 0
+    can_delete = False
+    readonly_fields = [
+        "is_redelivery",
+        "status_code",
+        "latency_ms",
+        "error",
+        "response_body",
+        "created_at",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created_at",
+        "account",
+        "event_types",
+        "status",
+        "attempt_count",
+        "last_status_code",
+        "last_error",
+    ]
+    list_filter = ["status", "is_test"]
+    search_fields = ["account__basic_id", "url"]
+    list_select_related = ["account"]
+    inlines = [WebhookAttemptInline]

@@ -93,9 +93,10 @@ from messaging.validators import (
 # second and a crash redoes at most this many; a worker holds one batch
 # (~5 MB).
 BATCH_SIZE = 5000
-# A pending batch not done this long after it was enqueued is enqueued again
-# by the beat dispatcher (its task was lost with a killed worker). Running a
-# batch twice is harmless, so this only bounds how late a resume can be.
+# When no batch of a sending broadcast finished for this long, the beat
+# dispatcher enqueues its pending batches again (their tasks were lost with
+# a killed worker). Running a batch twice is harmless, so this only bounds
+# how late a broadcast resumes after a crash.
 BATCH_STALL_SECONDS = 300
 # Batches up to this many recipients also publish one ``message.created``
 # event per recipient to their talk app; larger ones publish one progress
@@ -711,11 +712,12 @@ def _link_url(codes: dict[str, str], url: str) -> str:
 
 
 def _links_template(messages: list[dict]) -> tuple[list[dict], dict[str, str]]:
-    """Messages with every URL replaced by a per-recipient tracking link.
+    """Messages with every web URL replaced by a per-recipient tracking link.
 
     Returns the template and ``{url: code}``. A link reads
     ``SITE_URL/r/<code>.<friend id>.<signature>``; the friend id and
-    signature are filled per recipient by the batch writer.
+    signature are filled per recipient by the batch writer. Other schemes
+    (``tel:``, ``line://``) are left alone: a redirect cannot carry them.
     """
     codes: dict[str, str] = {}
     out = []
@@ -726,15 +728,23 @@ def _links_template(messages: list[dict]) -> tuple[list[dict], dict[str, str]]:
             msg["text"] = _rewrite_urls(msg["text"], codes)
         elif kind == "imagemap":
             for action in msg["actions"]:
-                if action.get("type") == "uri":
+                if action.get("type") == "uri" and _is_web(action["linkUri"]):
                     action["linkUri"] = _link_url(codes, action["linkUri"])
         elif kind == "template":
             for column in msg["template"]["columns"]:
                 for action in [*column.get("actions", []), column.get("defaultAction")]:
-                    if action and action.get("type") == "uri":
+                    if (
+                        action
+                        and action.get("type") == "uri"
+                        and _is_web(action["uri"])
+                    ):
                         action["uri"] = _link_url(codes, action["uri"])
         out.append(msg)
     return out, codes
+
+
+def _is_web(url: str) -> bool:
+    return url.startswith(("http://", "https://"))
 
 
 def _recipients(broadcast: Broadcast) -> QuerySet:
@@ -1525,10 +1535,20 @@ def broadcasts_dispatch(
     )
     for broadcast_id in due:
         broadcast_start_task.delay(broadcast_id)
+    # A broadcast is stalled when no batch of it finished for a while; one
+    # whose batches are still draining from a long queue is left alone, so
+    # a big fan-out is not duplicated into the queue it is working through.
+    cutoff = now - dt.timedelta(seconds=stall_seconds)
+    stalled = (
+        Broadcast.objects.filter(status=Broadcast.Status.SENDING)
+        .annotate(last_done=Max("batches__done_at"))
+        .filter(Q(last_done__lte=cutoff) | Q(last_done=None, started_at__lte=cutoff))
+        .values("pk")
+    )
     stale_qs = BroadcastBatch.objects.filter(
         status=BroadcastBatch.Status.PENDING,
-        broadcast__status=Broadcast.Status.SENDING,
-        enqueued_at__lte=now - dt.timedelta(seconds=stall_seconds),
+        broadcast__in=stalled,
+        enqueued_at__lte=cutoff,
     )
     stale = list(stale_qs.order_by("pk").values_list("pk", flat=True)[:5000])
     BroadcastBatch.objects.filter(pk__in=stale).update(enqueued_at=now)

@@ -567,7 +567,8 @@ def _describe_group(account, group: dict) -> str:
         if cond.get("negate"):
             text = _("not %(condition)s") % {"condition": text}
         parts.append(text)
-    joiner = f" {_('AND')} " if group["match"] == "all" else f" {_('OR')} "
+    word = _("AND") if group["match"] == "all" else _("OR")
+    joiner = f" {word} "
     return joiner.join(parts)
 
 

@@ -147,6 +147,11 @@ def friend_follow(
             "unblocked": unblocked,
         },
     )
+    if created:
+        # Local import: messaging.broadcasts builds on this module.
+        from messaging.broadcasts import step_sequences_start_for_friend
+
+        step_sequences_start_for_friend(friend=friend)
     webhooks.webhook_events_dispatch_on_commit(
         account=account,
         events=[webhooks.webhook_follow_event(friend=friend, unblocked=unblocked)],

@@ -71,3 +71,25 @@ def test_quota_override_from_admin_updates_this_month(operator_client, account):
     assert AuditLog.objects.filter(
         account=account, action="account.quota_override_set", data={"limit": 12}
     ).exists()
+
+
+def test_every_admin_list_and_change_page_renders(operator_client, account):
+    """Operators can open every registered model's list (and an object)."""
+    from django.contrib import admin
+
+    from chat.services import customer_message_send
+    from messaging.services import friend_follow
+    from tests.factories import LineUserFactory
+
+    friend = friend_follow(account=account, line_user=LineUserFactory()).friend
+    customer_message_send(friend=friend, message={"type": "text", "text": "hi"})
+    for model in admin.site._registry:
+        opts = model._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        assert operator_client.get(url).status_code == 200, url
+        first = model._default_manager.first()
+        if first is not None:
+            url = reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_change", args=[first.pk]
+            )
+            assert operator_client.get(url).status_code == 200, url

@@ -266,6 +266,13 @@ def test_dispatch_revives_batches_whose_task_was_lost(
     # nothing is stale yet
     with django_capture_on_commit_callbacks(execute=True):
         assert broadcasts.broadcasts_dispatch()["revived"] == []
+    # batches queued long ago are left alone while the broadcast progresses
+    BroadcastBatch.objects.filter(broadcast=broadcast).update(
+        enqueued_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    soon = timezone.now() + dt.timedelta(minutes=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert broadcasts.broadcasts_dispatch(now=soon)["revived"] == []
     # ten minutes later the two pending batches are enqueued again
     later = timezone.now() + dt.timedelta(minutes=10)
     with django_capture_on_commit_callbacks(execute=True):

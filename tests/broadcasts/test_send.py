@@ -378,3 +378,24 @@ def test_links_in_text_are_found_exactly(
     rewritten = template[0]["text"]
     assert rewritten.endswith(after)
     assert f"https://oa.example/r/{codes[url]}.{{~f~}}.{{~s~}}{after}" in rewritten
+
+
+def test_only_web_links_of_actions_are_tracked(account, alice, settings):
+    settings.SITE_URL = "https://oa.example"
+    column = {
+        "text": "Call or visit",
+        "actions": [
+            {"type": "uri", "label": "Call", "uri": "tel:0312345678"},
+            {"type": "uri", "label": "Visit", "uri": "https://shop.example/"},
+        ],
+    }
+    cards = {
+        "type": "template",
+        "altText": "Shop",
+        "template": {"type": "carousel", "columns": [column]},
+    }
+    template, codes = broadcasts._links_template([cards])
+    actions = template[0]["template"]["columns"][0]["actions"]
+    assert actions[0]["uri"] == "tel:0312345678"
+    assert actions[1]["uri"].startswith("https://oa.example/r/")
+    assert list(codes) == ["https://shop.example/"]
