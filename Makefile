@@ -53,4 +53,4 @@ lint format:
 
 bench: $(STAMP)
 	.ci/ensure-services.sh
-	$(TEST_ENV) $(BIN)/python -m bench
+	$(TEST_ENV) $(BIN)/python -m bench $(BENCH)
