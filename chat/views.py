@@ -10,14 +10,11 @@ hours and the away message changes what customers receive automatically,
 so it needs ``Perm.SEND``, like the greeting message.
 """
 
-import csv
 import datetime as dt
 
-from asgiref.sync import sync_to_async
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.handlers.asgi import ASGIRequest
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -41,6 +38,7 @@ from chat.forms import (
     TagForm,
 )
 from chat.hours import off_hours_period_start
+from core.csv_export import csv_cell, csv_response
 from core.exceptions import ApplicationError
 from messaging.models import Tag
 from messaging.selectors import friend_notes, friend_tags, tag_get, tag_list
@@ -51,8 +49,6 @@ CHAT = Perm.CHAT
 # Rows per server-side cursor fetch of the CSV export; memory stays flat
 # at this many messages whatever the date range.
 EXPORT_CHUNK_SIZE = 2000
-# CSV rows gathered before one write to the socket.
-EXPORT_ROWS_PER_WRITE = 500
 
 
 def _wants_json(request) -> bool:
@@ -429,22 +425,8 @@ def conversation_tag_remove(request, conversation_id: int, tag_id: int):
 # --- CSV export -------------------------------------------------------------------
 
 
-class _Echo:
-    """A file-like object whose ``write`` returns what it was given."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value) -> str:
-    """Neutralise text that a spreadsheet would run as a formula."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
-def _export_chunks(account, start: dt.datetime, end: dt.datetime):
+def _export_table(account, start: dt.datetime, end: dt.datetime):
+    """Header and lazily built rows of the messages in [start, end)."""
     tz = account.tz
 
     def when(value):
@@ -452,7 +434,6 @@ def _export_chunks(account, start: dt.datetime, end: dt.datetime):
             timezone.localtime(value, tz).strftime("%Y-%m-%d %H:%M:%S") if value else ""
         )
 
-    writer = csv.writer(_Echo())
     header = [
         _("Time"),
         _("User ID"),
@@ -464,48 +445,25 @@ def _export_chunks(account, start: dt.datetime, end: dt.datetime):
         _("Staff"),
         _("Read at"),
     ]
-    # The BOM makes Excel read the file as UTF-8 (Japanese text).
-    yield "\ufeff" + writer.writerow(header)
-    lines = []
-    rows = selectors.export_messages(
-        account=account, start=start, end=end, chunk_size=EXPORT_CHUNK_SIZE
-    )
-    for m in rows:
-        lines.append(
-            writer.writerow(
-                [
-                    when(m.created_at),
-                    m.friend.line_user.user_id,
-                    _cell(m.friend.line_user.display_name),
-                    m.get_direction_display(),
-                    m.get_source_display(),
-                    m.type,
-                    _cell(m.text),
-                    m.sent_by.username if m.sent_by else "",
-                    when(m.read_at),
-                ]
-            )
+
+    def rows():
+        messages = selectors.export_messages(
+            account=account, start=start, end=end, chunk_size=EXPORT_CHUNK_SIZE
         )
-        if len(lines) >= EXPORT_ROWS_PER_WRITE:
-            yield "".join(lines)
-            lines = []
-    if lines:
-        yield "".join(lines)
+        for m in messages:
+            yield [
+                when(m.created_at),
+                m.friend.line_user.user_id,
+                csv_cell(m.friend.line_user.display_name),
+                m.get_direction_display(),
+                m.get_source_display(),
+                m.type,
+                csv_cell(m.text),
+                m.sent_by.username if m.sent_by else "",
+                when(m.read_at),
+            ]
 
-
-async def _async_chunks(chunks):
-    """Serve a sync generator under ASGI chunk by chunk.
-
-    Given a plain generator, Django's ASGI handler would first read it all
-    into a list; this steps it in the request's own sync thread instead, so
-    memory stays flat and the DB cursor stays on its connection.
-    """
-    step = sync_to_async(next, thread_sensitive=True)
-    try:
-        while (chunk := await step(chunks, None)) is not None:
-            yield chunk
-    finally:
-        await sync_to_async(chunks.close, thread_sensitive=True)()
+    return header, rows()
 
 
 @require_GET
@@ -527,16 +485,12 @@ def export_csv(request):
     end = dt.datetime.combine(
         form.cleaned_data["end"] + dt.timedelta(days=1), dt.time(), tzinfo=tz
     )
-    chunks = _export_chunks(account, start, end)
-    if isinstance(request, ASGIRequest):
-        chunks = _async_chunks(chunks)
-    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
+    header, rows = _export_table(account, start, end)
     name = (
         f"chat-{account.slug}-{form.cleaned_data['start']:%Y%m%d}-"
         f"{form.cleaned_data['end']:%Y%m%d}.csv"
     )
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return csv_response(request, header=header, rows=rows, filename=name)
 
 
 # --- Canned replies ---------------------------------------------------------------

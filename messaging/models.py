@@ -93,6 +93,8 @@ class Friend(models.Model):
         indexes = [
             # Fan-out walks one account's following friends by id (keyset).
             models.Index(fields=["account", "status", "id"], name="friend_fanout"),
+            # The friends list pages one account's friends newest first.
+            models.Index(fields=["account", "-id"], name="friend_list_latest"),
         ]
 
     def __str__(self) -> str:

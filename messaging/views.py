@@ -7,17 +7,15 @@ customers receive, so it needs ``Perm.SEND`` (the "operator without
 delivery" role may read it, not change it).
 """
 
-import csv
 import io
+from collections.abc import Iterator
 
 import qrcode
 import qrcode.constants
 import qrcode.image.svg
-from asgiref.sync import sync_to_async
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.handlers.asgi import ASGIRequest
-from django.http import HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import account_view
 from accounts.permissions import Perm, role_has
+from core.csv_export import csv_cell, csv_response
 from core.exceptions import ApplicationError
 from messaging import selectors, services
 from messaging.filters import AGE_BANDS, age_band_of
@@ -51,8 +50,6 @@ EDIT = Perm.EDIT_PROFILE
 # plus two prefetch queries (tags, field values) per chunk keeps memory
 # flat at ~2,000 model instances whatever the number of friends.
 EXPORT_CHUNK_SIZE = 2000
-# CSV rows gathered before one write to the socket.
-EXPORT_ROWS_PER_WRITE = 500
 QR_BOX_SIZE = 10
 QR_BORDER = 4
 
@@ -179,21 +176,6 @@ def friend_bulk_tag(request):
     return redirect(f"{url}?{query}" if query else url)
 
 
-class _Echo:
-    """A file-like object whose ``write`` returns what it was given."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value) -> str:
-    """Neutralise text that a spreadsheet would run as a formula."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
 def _field_value_text(field, value) -> str:
     if value is None:
         return ""
@@ -201,7 +183,7 @@ def _field_value_text(field, value) -> str:
         return format(value.value_number.normalize(), "f")
     if field.kind == field.Kind.DATE:
         return value.value_date.isoformat()
-    return _cell(value.value_text)
+    return csv_cell(value.value_text)
 
 
 def _labels(choices) -> dict[str, str]:
@@ -210,8 +192,8 @@ def _labels(choices) -> dict[str, str]:
     return {value: str(label) for value, label in choices}
 
 
-def _export_chunks(account, filters):
-    """CSV lines of the matching friends, a few hundred rows per chunk."""
+def _export_table(account, filters) -> tuple[list, Iterator[list]]:
+    """Header and lazily built rows of the matching friends."""
     tz = account.tz
     fields = list(selectors.custom_field_list(account=account))
     status = _labels(Friend.Status.choices)
@@ -225,7 +207,6 @@ def _export_chunks(account, filters):
             return ""
         return timezone.localtime(value, tz).strftime("%Y-%m-%d %H:%M:%S")
 
-    writer = csv.writer(_Echo())
     header = [
         _("User ID"),
         _("Display name"),
@@ -240,57 +221,34 @@ def _export_chunks(account, filters):
         _("OS"),
         _("Source"),
         _("Tags"),
-        *(_cell(f.name) for f in fields),
+        *(csv_cell(f.name) for f in fields),
     ]
-    # The BOM makes Excel read the file as UTF-8 (Japanese names).
-    yield "\ufeff" + writer.writerow(header)
-    lines = []
-    rows = selectors.friend_export_rows(
-        account=account, filters=filters, chunk_size=EXPORT_CHUNK_SIZE
-    )
-    for friend in rows:
-        user = friend.line_user
-        values = {v.field_id: v for v in friend.field_value_list}
-        lines.append(
-            writer.writerow(
-                [
-                    user.user_id,
-                    _cell(user.display_name),
-                    status.get(friend.status, friend.status),
-                    when(friend.friend_since),
-                    when(friend.followed_at),
-                    when(friend.blocked_at),
-                    gender.get(user.gender, user.gender),
-                    "" if user.age is None else user.age,
-                    age_band[age_band_of(user.age).code],
-                    region.get(user.region, user.region),
-                    os_name.get(user.os, user.os),
-                    _cell(friend.source.name) if friend.source else "",
-                    _cell("; ".join(t.name for t in friend.tag_list)),
-                    *(_field_value_text(f, values.get(f.pk)) for f in fields),
-                ]
-            )
+
+    def rows():
+        friends = selectors.friend_export_rows(
+            account=account, filters=filters, chunk_size=EXPORT_CHUNK_SIZE
         )
-        if len(lines) >= EXPORT_ROWS_PER_WRITE:
-            yield "".join(lines)
-            lines = []
-    if lines:
-        yield "".join(lines)
+        for friend in friends:
+            user = friend.line_user
+            values = {v.field_id: v for v in friend.field_value_list}
+            yield [
+                user.user_id,
+                csv_cell(user.display_name),
+                status.get(friend.status, friend.status),
+                when(friend.friend_since),
+                when(friend.followed_at),
+                when(friend.blocked_at),
+                gender.get(user.gender, user.gender),
+                "" if user.age is None else user.age,
+                age_band[age_band_of(user.age).code],
+                region.get(user.region, user.region),
+                os_name.get(user.os, user.os),
+                csv_cell(friend.source.name) if friend.source else "",
+                csv_cell("; ".join(t.name for t in friend.tag_list)),
+                *(_field_value_text(f, values.get(f.pk)) for f in fields),
+            ]
 
-
-async def _async_chunks(chunks):
-    """Serve a sync generator under ASGI chunk by chunk.
-
-    Given a plain generator, Django's ASGI handler would first read it all
-    into a list; this steps it in the request's own sync thread instead, so
-    memory stays flat and the DB cursor stays on its connection.
-    """
-    step = sync_to_async(next, thread_sensitive=True)
-    try:
-        while (chunk := await step(chunks, None)) is not None:
-            yield chunk
-    finally:
-        await sync_to_async(chunks.close, thread_sensitive=True)()
+    return header, rows()
 
 
 @account_view()
@@ -299,15 +257,14 @@ def friend_export(request):
     if form.errors:
         return _list_page(request, form)
     account = request.account
-    chunks = _export_chunks(account, form.filters())
-    if isinstance(request, ASGIRequest):
-        chunks = _async_chunks(chunks)
-    response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
+    header, rows = _export_table(account, form.filters())
     stamp = timezone.localtime(timezone.now(), account.tz).strftime("%Y%m%d")
-    response["Content-Disposition"] = (
-        f'attachment; filename="friends-{account.slug}-{stamp}.csv"'
+    return csv_response(
+        request,
+        header=header,
+        rows=rows,
+        filename=f"friends-{account.slug}-{stamp}.csv",
     )
-    return response
 
 
 # --- Friend detail ----------------------------------------------------------
