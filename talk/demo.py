@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import ChannelAccessToken, Membership, OfficialAccount, Plan, User
-from messaging.models import Friend, LineUser
+from messaging.models import Friend, Greeting, LineUser
 from messaging.regions import PREFECTURES
+from messaging.services import greeting_update
 
 DEMO_ACCOUNT_NAME = "Demo Café"
 DEMO_STAFF_USERNAME = "demo-admin"
@@ -106,6 +107,20 @@ def demo_seed() -> dict:
         account=account, actor=None, label=DEMO_TOKEN_LABEL
     )
 
+    if not Greeting.objects.filter(account=account).exists():
+        greeting_update(
+            account=account,
+            actor=staff,
+            enabled=True,
+            send_on_unblock=True,
+            messages=[
+                {
+                    "type": "text",
+                    "text": "{Nickname}さん、{AccountName}を友だち追加していただき"
+                    "ありがとうございます！☕ Thanks for adding us, {Nickname}!",
+                }
+            ],
+        )
     _seed_customers(account)
     return {
         "account_id": account.pk,

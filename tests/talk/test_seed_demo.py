@@ -6,7 +6,7 @@ from django.test import Client
 
 from accounts.models import ChannelAccessToken, OfficialAccount
 from accounts.selectors import channel_token_authenticate
-from messaging.models import Friend, LineUser
+from messaging.models import Friend, Greeting, LineUser
 
 KEYS = {
     "account_id",
@@ -46,6 +46,8 @@ def test_seed_demo_prints_one_json_line_and_is_idempotent(db):
     )
     assert channel_token_authenticate(token=first["channel_access_token"]) is None
     assert ChannelAccessToken.objects.filter(revoked_at=None).count() == 1
+    greeting = Greeting.objects.get(account=account)
+    assert greeting.enabled and "{Nickname}" in greeting.messages[0]["text"]
 
 
 def test_seed_demo_customers_vary(db):
