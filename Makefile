@@ -13,7 +13,8 @@ TEST_ENV := DATABASE_URL=postgres://lineoa:lineoa@127.0.0.1:5432/lineoa \
 .PHONY: run test install messages makemessages lint format bench
 
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) \
+		|| { PYTHON=$(PYTHON) .ci/ensure-python-venv.sh && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/pip install -q -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $@
 
