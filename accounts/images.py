@@ -80,3 +80,15 @@ def image_square(checked: CheckedImage, *, side: int, name: str) -> ContentFile:
         image.convert("RGB").save(out, format="JPEG", quality=88)
         ext = "jpg"
     return ContentFile(out.getvalue(), name=f"{name}.{ext}")
+
+
+def image_preview(checked: CheckedImage, *, side: int, name: str) -> ContentFile:
+    """A copy that fits in ``side``×``side``, for talk-room bubbles."""
+    image = ImageOps.exif_transpose(checked.image)
+    image.thumbnail((side, side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    if checked.format == "PNG":
+        image.save(out, format="PNG", optimize=True)
+        return ContentFile(out.getvalue(), name=f"{name}-preview.png")
+    image.convert("RGB").save(out, format="JPEG", quality=85)
+    return ContentFile(out.getvalue(), name=f"{name}-preview.jpg")

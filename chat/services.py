@@ -11,19 +11,17 @@ it.
 """
 
 import datetime as dt
-import io
 import re
 import secrets
 
-from django.core.files.base import ContentFile, File
+from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps
 
-from accounts.images import image_check
+from accounts.images import image_check, image_preview
 from accounts.models import Membership, OfficialAccount, User
 from accounts.services import audit_record
 from chat import selectors
@@ -36,7 +34,6 @@ from chat.models import (
     Conversation,
     ResponseTime,
 )
-from core.events import account_group, line_user_group, send_event_on_commit
 from core.exceptions import ApplicationError
 from messaging.broadcasts import autoresponse_reply
 from messaging.models import Friend, FriendNote, Message, Tag
@@ -44,12 +41,11 @@ from messaging.services import (
     friend_note_add,
     friend_tag_add,
     friend_tag_remove,
-    message_event,
     message_receive,
     messages_mark_read,
     messages_send,
 )
-from messaging.validators import MAX_TEXT, message_text, messages_validate, text_length
+from messaging.validators import MAX_TEXT, messages_validate, text_length
 from talk.stickers import sticker_get
 
 IMAGE_MAX_BYTES = 10 * 1024 * 1024
@@ -253,18 +249,16 @@ def chat_message_send(
     )
     if not window.open:
         raise ReplyWindowClosed(window.reason)
-    if friend.status == Friend.Status.FOLLOWING:
-        [row] = messages_send(
-            account=account,
-            friends=[friend],
-            messages=[message],
-            source=Message.Source.CHAT,
-            sent_by=actor,
-        )
-    else:
-        row = _reply_store_for_non_friend(
-            account=account, friend=friend, message=message, actor=actor
-        )
+    # The reply window above already allowed a friend who blocked the
+    # account (7 days after their last message), so include them.
+    [row] = messages_send(
+        account=account,
+        friends=[friend],
+        messages=[message],
+        source=Message.Source.CHAT,
+        sent_by=actor,
+        include_blocked=True,
+    )
     fields = ["last_message_at"]
     conversation.last_message_at = row.created_at
     if conversation.waiting_since is not None:
@@ -286,48 +280,6 @@ def chat_message_send(
     _save(conversation, *fields)
     conversation_publish(conversation, change="reply")
     return row
-
-
-def _reply_store_for_non_friend(
-    *, account: OfficialAccount, friend: Friend, message: dict, actor: User
-) -> Message:
-    """Store a reply to a customer who blocked the account.
-
-    ``messages_send`` skips blocked friends (broadcasts must not reach
-    them), but LINE lets staff answer a non-friend for 7 days after their
-    last message. This stores the row exactly as ``messages_send`` does;
-    it goes away once messaging offers that option itself.
-    """
-    messages_validate([message], max_count=1)
-    now = _now()
-    row = Message.objects.create(
-        account=account,
-        friend=friend,
-        direction=Message.Direction.OUTBOUND,
-        source=Message.Source.CHAT,
-        type=message["type"],
-        payload=message,
-        text=message_text(message),
-        sent_by=actor,
-        created_at=now,
-    )
-    Friend.objects.filter(pk=friend.pk).update(last_message_at=now)
-    send_event_on_commit(
-        groups=[account_group(account.pk), line_user_group(friend.line_user_id)],
-        event=message_event(row),
-    )
-    return row
-
-
-def _image_preview(image: Image.Image, fmt: str, stem: str) -> ContentFile:
-    image = ImageOps.exif_transpose(image)
-    image.thumbnail((IMAGE_PREVIEW_SIDE, IMAGE_PREVIEW_SIDE), Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    if fmt == "PNG":
-        image.save(out, format="PNG", optimize=True)
-        return ContentFile(out.getvalue(), name=f"{stem}-preview.png")
-    image.convert("RGB").save(out, format="JPEG", quality=85)
-    return ContentFile(out.getvalue(), name=f"{stem}-preview.jpg")
 
 
 def chat_image_send(
@@ -356,7 +308,7 @@ def chat_image_send(
     upload.seek(0)
     names = [default_storage.save(f"{folder}{stem}.{ext}", File(upload))]
     try:
-        preview = _image_preview(checked.image, checked.format, stem)
+        preview = image_preview(checked, side=IMAGE_PREVIEW_SIDE, name=stem)
         names.append(default_storage.save(f"{folder}{preview.name}", preview))
         return chat_message_send(
             account=account,

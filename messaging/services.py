@@ -190,11 +190,14 @@ def messages_send(
     messages: list[dict],
     source: str,
     sent_by: User | None = None,
+    include_blocked: bool = False,
 ) -> list[Message]:
     """Store outbound ``messages`` in each friend's talk room and notify.
 
-    Blocked friends are skipped (they receive nothing). Placeholders are
-    filled per friend. Returns the created rows in send order.
+    Blocked friends are skipped (they receive nothing) unless
+    ``include_blocked``: a chat reply inside LINE's 7-day window for
+    non-friends, which the caller has checked. Placeholders are filled per
+    friend. Returns the created rows in send order.
     """
     if account.is_suspended:
         raise AccountUnavailable(
@@ -203,7 +206,9 @@ def messages_send(
     messages_validate(messages)
     now = timezone.now()
     rows: list[Message] = []
-    targets = [f for f in friends if f.status == Friend.Status.FOLLOWING]
+    targets = [
+        f for f in friends if include_blocked or f.status == Friend.Status.FOLLOWING
+    ]
     for friend in targets:
         for msg in placeholders_render(messages, friend=friend, account=account):
             rows.append(

@@ -7,15 +7,13 @@ sticker or an uploaded photo into a message object for
 ``chat.services.customer_message_send`` (store, inbox, away message).
 """
 
-import io
 import secrets
 
-from django.core.files.base import ContentFile, File
+from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps
 
-from accounts.images import image_check, image_square
+from accounts.images import image_check, image_preview, image_square
 from chat.services import customer_message_send
 from core.exceptions import ApplicationError
 from messaging.models import Friend, LineUser, Message
@@ -80,17 +78,6 @@ def sticker_send(*, friend: Friend, sticker_id: str) -> Message:
     return customer_message_send(friend=friend, message=sticker_message(sticker))
 
 
-def _preview(image: Image.Image, fmt: str, name: str) -> ContentFile:
-    image = ImageOps.exif_transpose(image)
-    image.thumbnail((IMAGE_PREVIEW_SIDE, IMAGE_PREVIEW_SIDE), Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    if fmt == "PNG":
-        image.save(out, format="PNG", optimize=True)
-        return ContentFile(out.getvalue(), name=f"{name}-preview.png")
-    image.convert("RGB").save(out, format="JPEG", quality=85)
-    return ContentFile(out.getvalue(), name=f"{name}-preview.jpg")
-
-
 def image_send(*, friend: Friend, upload) -> Message:
     """The customer sends a JPEG/PNG photo (at most 10 MB).
 
@@ -101,7 +88,7 @@ def image_send(*, friend: Friend, upload) -> Message:
     checked = image_check(upload, max_bytes=IMAGE_MAX_BYTES)
     stem = secrets.token_hex(8)
     ext = "png" if checked.format == "PNG" else "jpg"
-    preview = _preview(checked.image, checked.format, stem)
+    preview = image_preview(checked, side=IMAGE_PREVIEW_SIDE, name=stem)
     upload.seek(0)
     original = File(upload, name=f"{stem}.{ext}")
     message = {"type": "image", "contentProvider": {"type": "line"}}
