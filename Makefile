@@ -45,6 +45,7 @@ test: $(STAMP) messages
 	.ci/ensure-services.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run -v 0
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
