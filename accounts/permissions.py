@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from django.core.exceptions import PermissionDenied
+
 from accounts.models import Membership
 
 
@@ -32,3 +34,14 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
 
 def role_has(role: str, perm: Perm) -> bool:
     return perm in ROLE_PERMS.get(role, frozenset())
+
+
+def request_can(request, perm: Perm) -> bool:
+    """Whether the Manager request's member (``request.membership``) may."""
+    return role_has(request.membership.role, perm)
+
+
+def request_require(request, perm: Perm) -> None:
+    """Raise ``PermissionDenied`` (403) unless the member may ``perm``."""
+    if not request_can(request, perm):
+        raise PermissionDenied

@@ -6,7 +6,6 @@ from accounts import views
 app_name = "accounts"
 
 account_patterns = [
-    path("", views.account_home, name="account-home"),
     path("settings/", views.account_settings, name="account-settings"),
     path("members/", views.member_list, name="member-list"),
     path("members/<int:membership_id>/role/", views.member_role, name="member-role"),

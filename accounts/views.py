@@ -27,7 +27,7 @@ from accounts.forms import (
 from accounts.models import ChannelAccessToken, Invitation, Membership
 from accounts.permissions import Perm, role_has
 from core.exceptions import ApplicationError
-from core.forms import form_error_from
+from core.forms import form_errors_from
 
 
 def _to(name: str, request, **kwargs):
@@ -48,24 +48,10 @@ def account_list(request):
             _("Created %(name)s with basic ID %(id)s.")
             % {"name": account.display_name, "id": account.basic_id},
         )
-        return redirect("accounts:account-home", account_slug=account.slug)
+        return redirect("analytics:home", account_slug=account.slug)
     accounts = selectors.account_list_for_user(user=request.user)
     return render(
         request, "accounts/account_list.html", {"accounts": accounts, "form": form}
-    )
-
-
-@account_view()
-def account_home(request):
-    from messaging.selectors import friend_counts
-
-    return render(
-        request,
-        "accounts/account_home.html",
-        {
-            "summary": quota.usage_summary(account=request.account),
-            "friend_counts": friend_counts(account=request.account),
-        },
     )
 
 
@@ -84,7 +70,7 @@ def account_settings(request):
                     upload=picture_form.cleaned_data["picture"],
                 )
             except ApplicationError as exc:
-                form_error_from(picture_form, exc, "picture")
+                form_errors_from(picture_form, exc, "picture")
             else:
                 messages.success(request, _("Profile image updated."))
                 return _to("accounts:account-settings", request)
@@ -127,7 +113,7 @@ def member_list(request):
                     email=form.cleaned_data["email"],
                 )
             except ApplicationError as exc:
-                form_error_from(form, exc)
+                form_errors_from(form, exc)
             else:
                 invite_url = request.build_absolute_uri(
                     reverse("accounts:invite-accept", args=[token])
@@ -246,7 +232,7 @@ def invite_accept(request, token: str):
             request,
             _("Welcome to %(name)s.") % {"name": membership.account.display_name},
         )
-        return redirect("accounts:account-home", account_slug=membership.account.slug)
+        return redirect("analytics:home", account_slug=membership.account.slug)
     return render(request, "accounts/invite_accept.html", {"invitation": invitation})
 
 
@@ -287,7 +273,7 @@ def plan_usage(request):
                         cap=cap_form.cleaned_data["additional_cap"],
                     )
                 except ApplicationError as exc:
-                    form_error_from(cap_form, exc, "additional_cap")
+                    form_errors_from(cap_form, exc, "additional_cap")
                 else:
                     messages.success(request, _("Cap saved."))
                     return _to("accounts:plan-usage", request)

@@ -11,7 +11,7 @@
    the endpoint from that of the server: under ASGI every request runs in a
    new thread and opens a new PostgreSQL connection (persistent connections
    must be off there), which dominates the trivial endpoint.
-2. Webhook delivery: a customer sends a text (``message_receive`` in this
+2. Webhook delivery: a customer sends a text (``customer_message_send`` in this
    process); a real Celery worker (subprocess) delivers the signed webhook
    to a bot server in this process. Time from just before the send to the
    bot receiving the POST; p50/p95 printed.
@@ -251,8 +251,8 @@ class Bot:
 
 
 def _webhook_bench(account, friend, env: dict) -> None:
-    from messaging.services import message_receive
-    from messaging.webhooks import webhook_endpoint_set
+    from chat.inbound import customer_message_send
+    from messaging.webhooks.services import webhook_endpoint_set
 
     bot = Bot()
     worker = _start(
@@ -273,12 +273,14 @@ def _webhook_bench(account, friend, env: dict) -> None:
     try:
         webhook_endpoint_set(account=account, actor=None, url=bot.url, active=True)
         # The first delivery also waits for the worker to start.
-        first = message_receive(friend=friend, message={"type": "text", "text": "up?"})
+        first = customer_message_send(
+            friend=friend, message={"type": "text", "text": "up?"}
+        )
         bot.wait_for(first.pk, timeout=60)
         latencies = []
         for i in range(WEBHOOK_SAMPLES):
             start = time.perf_counter()
-            row = message_receive(
+            row = customer_message_send(
                 friend=friend, message={"type": "text", "text": f"{i}"}
             )
             latencies.append((bot.wait_for(row.pk) - start) * 1000)
@@ -304,7 +306,8 @@ def main(argv=None) -> None:
             account_quota_override_set,
             channel_token_issue,
         )
-        from messaging.services import friend_follow, line_user_create
+        from chat.inbound import customer_follow
+        from messaging.friends.services import line_user_create
 
         admin = User.objects.create(username="bench-api")
         account = account_create(
@@ -312,7 +315,7 @@ def main(argv=None) -> None:
         )
         account_quota_override_set(account=account, actor=None, limit=10**9)
         _record, token = channel_token_issue(account=account, actor=None)
-        friend = friend_follow(
+        friend = customer_follow(
             account=account, line_user=line_user_create(display_name="Bench customer")
         ).friend
         _in_process(token, friend.line_user.user_id)

@@ -98,7 +98,8 @@ def generate(*, fresh: bool) -> None:
     from accounts.models import Membership, OfficialAccount, Plan, User
     from accounts.services import account_create
     from chat.models import Conversation
-    from messaging.models import Friend, LineUser, Message, Tag
+    from messaging.friends.models import Friend, LineUser, Tag
+    from messaging.store.models import Message
 
     call_command("migrate", verbosity=0)
     existing = OfficialAccount.objects.filter(display_name=BENCH_ACCOUNT).first()
@@ -325,7 +326,7 @@ def _time(fn, runs: int) -> list[float]:
 def measure(runs: int) -> list[tuple[str, int, list[float]]]:
     from accounts.models import OfficialAccount, User
     from chat import selectors
-    from messaging.models import Tag
+    from messaging.friends.models import Tag
 
     account = OfficialAccount.objects.get(display_name=BENCH_ACCOUNT)
     user = User.objects.get(username="bench1")

@@ -152,7 +152,7 @@ def _friends_copy(account, n: int) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from messaging.models import Friend, LineUser
+    from messaging.friends.models import Friend, LineUser
 
     now = timezone.now().isoformat()
     base = LineUser.objects.count() + 1
@@ -190,7 +190,9 @@ def _reset_outputs() -> None:
     """Empty the written tables so every run starts from the same state."""
     from django.db import connection
 
-    from messaging.models import BroadcastBatch, Delivery, Friend, Message
+    from messaging.broadcasts.models import BroadcastBatch, Delivery
+    from messaging.friends.models import Friend
+    from messaging.store.models import Message
 
     tables = ", ".join(m._meta.db_table for m in (Delivery, BroadcastBatch, Message))
     with connection.cursor() as cursor:
@@ -207,7 +209,9 @@ def _copy_ceiling(account, broadcast, n: int, bubbles: int) -> tuple[float, int]
     from django.db import connection
     from django.utils import timezone
 
-    from messaging.models import Delivery, Friend, Message
+    from messaging.broadcasts.models import Delivery
+    from messaging.friends.models import Friend
+    from messaging.store.models import Message
 
     friend_ids = list(
         Friend.objects.filter(account=account)
@@ -250,8 +254,9 @@ def _fan_out(account, admin, n: int, workers: int, bubbles: int, env, log_dir):
     from django.db import connection
 
     from config.celery import app
-    from messaging import broadcasts
-    from messaging.models import Broadcast
+    from messaging.broadcasts.compose import broadcast_save
+    from messaging.broadcasts.control import broadcast_send_now
+    from messaging.broadcasts.models import Broadcast
 
     _reset_outputs()
     connection.close()
@@ -259,7 +264,7 @@ def _fan_out(account, admin, n: int, workers: int, bubbles: int, env, log_dir):
     pool = Workers(workers, env, log_dir)
     try:
         pool.wait_ready(app)
-        broadcast = broadcasts.broadcast_save(
+        broadcast = broadcast_save(
             account=account,
             actor=admin,
             title=f"bench {n} x{workers}",
@@ -269,7 +274,7 @@ def _fan_out(account, admin, n: int, workers: int, bubbles: int, env, log_dir):
             ],
         )
         with Timer() as timer:
-            broadcasts.broadcast_send_now(broadcast=broadcast, actor=admin)
+            broadcast_send_now(broadcast=broadcast, actor=admin)
             while True:
                 status = (
                     Broadcast.objects.filter(pk=broadcast.pk)
@@ -308,7 +313,7 @@ def main(argv=None) -> None:
 
         from accounts.models import Plan, User
         from accounts.services import account_create, account_quota_override_set
-        from messaging.broadcasts import BATCH_SIZE
+        from messaging.broadcasts.fanout import BATCH_SIZE
 
         db = connection.settings_dict
         env = {

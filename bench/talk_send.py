@@ -115,11 +115,13 @@ def _start_server():
 def _throughput(friends) -> None:
     from django.db import connection
 
-    from chat.services import customer_message_send as message_receive
+    from chat.inbound import customer_message_send
 
     def send(friend, n):
         for i in range(n):
-            message_receive(friend=friend, message={"type": "text", "text": f"m{i}"})
+            customer_message_send(
+                friend=friend, message={"type": "text", "text": f"m{i}"}
+            )
 
     with Timer() as t:
         send(friends[0], SEQUENTIAL_SENDS)
@@ -149,7 +151,7 @@ def _throughput(friends) -> None:
 
 
 def _latency(account, friend, staff_cookie, customer_cookie, port) -> None:
-    from chat.services import customer_message_send as message_receive
+    from chat.inbound import customer_message_send
 
     base = f"ws://127.0.0.1:{port}"
     origin = f"http://127.0.0.1:{port}"
@@ -159,7 +161,7 @@ def _latency(account, friend, staff_cookie, customer_cookie, port) -> None:
         to_manager, to_customer = [], []
         for i in range(LATENCY_SAMPLES):
             start = time.perf_counter()
-            row = message_receive(
+            row = customer_message_send(
                 friend=friend, message={"type": "text", "text": f"latency {i}"}
             )
             to_manager.append((manager.wait_for(row.pk) - start) * 1000)
@@ -189,7 +191,7 @@ def main(argv=None) -> None:
 
         from accounts.models import Membership, Plan, User
         from accounts.services import account_create
-        from messaging.services import friend_follow
+        from chat.inbound import customer_follow
         from talk.selectors import SESSION_KEY
         from talk.services import persona_create
 
@@ -202,7 +204,7 @@ def main(argv=None) -> None:
         )
         assert Membership.objects.filter(account=account, user=staff).exists()
         friends = [
-            friend_follow(
+            customer_follow(
                 account=account, line_user=persona_create(display_name=f"Customer {i}")
             ).friend
             for i in range(THREADS)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OfficialAccount
-from messaging.models import Friend
+from messaging.friends.models import Friend
 
 
 class Conversation(models.Model):

@@ -29,7 +29,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Membership, OfficialAccount, User
 from chat.hours import off_hours_period_start
 from chat.models import BusinessHours, CannedReply, ChatSettings, Conversation
-from messaging.models import Friend, Message, Tag
+from messaging.friends.models import Friend, Tag
+from messaging.store.models import Message
 
 # One page of the inbox list: rows, their latest message and their tags
 # cost three queries whatever the size; 50 rows keep the page light.

@@ -35,18 +35,16 @@ from chat.models import (
     ResponseTime,
 )
 from core.exceptions import ApplicationError
-from messaging.broadcasts import autoresponse_reply
-from messaging.models import Friend, FriendNote, Message, Tag
-from messaging.services import (
+from messaging.friends.models import Friend, FriendNote, Tag
+from messaging.friends.services import (
     friend_note_add,
     friend_tag_add,
     friend_tag_remove,
-    message_receive,
-    messages_mark_read,
-    messages_send,
 )
-from messaging.validators import MAX_TEXT, messages_validate, text_length
-from talk.stickers import sticker_get
+from messaging.store.models import Message
+from messaging.store.services import messages_mark_read, messages_send
+from messaging.store.stickers import sticker_get
+from messaging.store.validators import MAX_TEXT, messages_validate, text_length
 
 IMAGE_MAX_BYTES = 10 * 1024 * 1024
 # The longest side of the preview the talk room and the pane show inline.
@@ -94,31 +92,17 @@ def _save(conversation: Conversation, *fields: str) -> None:
 # --- Customer messages ------------------------------------------------------
 
 
-@transaction.atomic
-def customer_message_send(
-    *, friend: Friend, message: dict, content=None, preview=None
-) -> Message:
-    """Store a customer's message and bring its conversation to the inbox.
+def conversation_customer_message(
+    *, friend: Friend, at: dt.datetime
+) -> tuple[Conversation, str]:
+    """Bring the friend's conversation to the inbox for a customer message.
 
-    The entry point for every message a customer sends (the talk app).
     Creates the conversation on the first message; otherwise sets it to
     "needs action", wakes it from a snooze and, if nobody was waiting yet,
-    starts the waiting period. Outside business hours the away message is
-    sent (free of quota, at most once per conversation per off-hours
-    period). A text that matches a keyword rule gets its auto-response.
-    Raises like ``messaging.services.message_receive``.
+    starts the waiting period. The caller holds the ``Friend`` row lock
+    (lock order: friend, then conversation). Returns the conversation and
+    the change to publish (``"created"`` or ``"customer_message"``).
     """
-    # Only the friend row is locked, not the joined account row: customers
-    # of one account must not queue behind each other.
-    friend = (
-        Friend.objects.select_for_update(of=("self",))
-        .select_related("account")
-        .get(pk=friend.pk)
-    )
-    row = message_receive(
-        friend=friend, message=message, content=content, preview=preview
-    )
-    now = row.created_at
     conversation = (
         Conversation.objects.select_for_update().filter(friend=friend).first()
     )
@@ -127,43 +111,38 @@ def customer_message_send(
             account_id=friend.account_id,
             friend=friend,
             status=Conversation.Status.NEEDS_ACTION,
-            waiting_since=now,
-            last_message_at=now,
-            last_customer_message_at=now,
+            waiting_since=at,
+            last_message_at=at,
+            last_customer_message_at=at,
             unread_count=1,
-            created_at=now,
-            updated_at=now,
+            created_at=at,
+            updated_at=at,
         )
-        change = "created"
-    else:
-        conversation.status = Conversation.Status.NEEDS_ACTION
-        conversation.snoozed_until = None
-        if conversation.waiting_since is None:
-            conversation.waiting_since = now
-        conversation.last_message_at = now
-        conversation.last_customer_message_at = now
-        conversation.unread_count += 1  # the row is locked
-        _save(
-            conversation,
-            "status",
-            "snoozed_until",
-            "waiting_since",
-            "last_message_at",
-            "last_customer_message_at",
-            "unread_count",
-        )
-        change = "customer_message"
-    _away_message_send_once(friend=friend, conversation=conversation, at=now)
-    if row.type == "text":
-        # Keyword auto-responses answer alongside chat (free of quota).
-        autoresponse_reply(friend=friend, text=row.text)
-    conversation_publish(conversation, change=change)
-    return row
+        return conversation, "created"
+    conversation.status = Conversation.Status.NEEDS_ACTION
+    conversation.snoozed_until = None
+    if conversation.waiting_since is None:
+        conversation.waiting_since = at
+    conversation.last_message_at = at
+    conversation.last_customer_message_at = at
+    conversation.unread_count += 1  # the row is locked
+    _save(
+        conversation,
+        "status",
+        "snoozed_until",
+        "waiting_since",
+        "last_message_at",
+        "last_customer_message_at",
+        "unread_count",
+    )
+    return conversation, "customer_message"
 
 
-def _away_message_send_once(
+def away_message_send_once(
     *, friend: Friend, conversation: Conversation, at: dt.datetime
 ) -> None:
+    """Send the away message outside business hours (free of quota), at
+    most once per conversation per off-hours period (docs/chat.md)."""
     account = friend.account
     away = selectors.away_message_due(account=account, at=at)
     if away is None:

@@ -40,10 +40,11 @@ from chat.forms import (
 from chat.hours import off_hours_period_start
 from core.csv_export import csv_cell, csv_response
 from core.exceptions import ApplicationError
-from messaging.models import Tag
-from messaging.selectors import friend_notes, friend_tags, tag_get, tag_list
-from talk.stickers import PACKAGE_ID as STICKER_PACKAGE_ID
-from talk.stickers import STICKERS
+from core.forms import form_errors_from
+from messaging.friends.models import Tag
+from messaging.friends.selectors import friend_notes, friend_tags, tag_get, tag_list
+from messaging.store.stickers import PACKAGE_ID as STICKER_PACKAGE_ID
+from messaging.store.stickers import STICKERS
 
 CHAT = Perm.CHAT
 # Rows per server-side cursor fetch of the CSV export; memory stays flat
@@ -496,16 +497,6 @@ def export_csv(request):
 # --- Canned replies ---------------------------------------------------------------
 
 
-def _canned_errors(form, error: ApplicationError) -> None:
-    placed = False
-    for key, message in error.details.items():
-        if key in form.fields:
-            form.add_error(key, message)
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
-
-
 @account_view(CHAT)
 def canned_list(request):
     account = request.account
@@ -516,7 +507,7 @@ def canned_list(request):
                 account=account, actor=request.user, **form.cleaned_data
             )
         except ApplicationError as error:
-            _canned_errors(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, _("Canned reply saved."))
             return redirect("chat:canned-list", account_slug=account.slug)
@@ -543,7 +534,7 @@ def canned_edit(request, reply_id: int):
                     **form.cleaned_data,
                 )
             except ApplicationError as error:
-                _canned_errors(form, error)
+                form_errors_from(form, error)
             else:
                 messages.success(request, _("Canned reply saved."))
                 return redirect("chat:canned-list", account_slug=account.slug)

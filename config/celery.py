@@ -7,5 +7,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("lineoa")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# Broadcast and step-message tasks live in messaging/broadcast_tasks.py.
-app.autodiscover_tasks(related_name="broadcast_tasks")
+# The messaging app keeps one tasks module per package (docs/architecture.md).
+app.autodiscover_tasks(
+    [
+        "messaging.api",
+        "messaging.automation",
+        "messaging.broadcasts",
+        "messaging.webhooks",
+    ]
+)

@@ -195,25 +195,29 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     "tokens-prune": {
-        "task": "accounts.tasks.prune_expired_tokens_task",
+        "task": "accounts.prune_expired_tokens_task",
         "schedule": 3600.0,
     },
-    "api-records-prune": {
-        "task": "messaging.tasks.prune_api_records_task",
+    "webhook-records-prune": {
+        "task": "messaging.prune_webhook_records_task",
+        "schedule": 3600.0,
+    },
+    "retry-keys-prune": {
+        "task": "messaging.prune_retry_keys_task",
         "schedule": 3600.0,
     },
     # Snoozed chat conversations come back when their time is up.
     "chat-snoozes-wake": {
-        "task": "chat.tasks.wake_snoozed_conversations_task",
+        "task": "chat.wake_snoozed_conversations_task",
         "schedule": 60.0,
     },
     # Starts due broadcasts and revives stalled fan-outs (idempotent).
     "broadcasts-dispatch": {
-        "task": "messaging.broadcast_tasks.broadcasts_dispatch_task",
+        "task": "messaging.broadcasts_dispatch_task",
         "schedule": 15.0,
     },
     "step-messages-send": {
-        "task": "messaging.broadcast_tasks.step_messages_send_task",
+        "task": "messaging.step_messages_send_task",
         "schedule": 60.0,
     },
 }
@@ -229,6 +233,10 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # The LINE API's ``Authorization: Bearer <channel access token>``.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api.authentication.ChannelTokenAuthentication"
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "LINE-compatible Messaging API",

@@ -4,27 +4,29 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from core import views as core_views
-from messaging import broadcast_urls, webhook_views
+from messaging.broadcasts import urls as broadcast_urls
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="accounts:account-list"), name="home"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("manager/<slug:account_slug>/chat/", include("chat.urls")),
-    # Broadcasts, segments, step messages, auto-responses; before "manager/".
+    # Broadcasts and segments; before "manager/".
     path(
         "manager/<slug:account_slug>/broadcasts/",
-        include("messaging.broadcast_urls"),
+        include("messaging.broadcasts.urls"),
     ),
     path("r/", include((broadcast_urls.click_urlpatterns, "clicks"))),
-    # Friends, gain friends, greeting (all under "<slug>/friends/").
-    path("manager/<slug:account_slug>/", include("messaging.urls")),
+    # Greeting, step messages, auto-responses (under friends/ and broadcasts/).
+    path("manager/<slug:account_slug>/", include("messaging.automation.urls")),
+    # Friends, gain friends, tags and fields (all under "<slug>/friends/").
+    path("manager/<slug:account_slug>/", include("messaging.friends.urls")),
+    # The bot's webhook settings and delivery log.
+    path("manager/<slug:account_slug>/webhook/", include("messaging.webhooks.urls")),
     path("manager/", include("accounts.urls")),
-    # The bot's webhook settings and delivery log (messaging/webhook_views.py).
-    path(
-        "manager/<slug:account_slug>/webhook/",
-        include((webhook_views.urlpatterns, "webhooks")),
-    ),
+    # The home page; after accounts.urls, whose "manager/login/" and the
+    # like would otherwise read as an account slug.
+    path("manager/<slug:account_slug>/", include("analytics.urls")),
     path("talk/", include("talk.urls")),
     path("healthz", include("core.urls")),
     # The LINE-compatible Messaging API (/v2/...), at the root so that the

@@ -6,18 +6,11 @@ searches rows for support, and does not add or edit customers' data.
 
 from django.contrib import admin
 
-from messaging.broadcast_models import Broadcast, BroadcastBatch, Delivery
-from messaging.models import (
-    CustomField,
-    Friend,
-    FriendSource,
-    Greeting,
-    LineUser,
-    Message,
-    Tag,
-    WebhookAttempt,
-    WebhookDelivery,
-)
+from messaging.automation.models import Greeting
+from messaging.broadcasts.models import Broadcast, BroadcastBatch, Delivery
+from messaging.friends.models import CustomField, Friend, FriendSource, LineUser, Tag
+from messaging.store.models import Message
+from messaging.webhooks.models import WebhookAttempt, WebhookDelivery
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

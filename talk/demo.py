@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import ChannelAccessToken, Membership, OfficialAccount, Plan, User
-from messaging.models import Friend, Greeting, LineUser
-from messaging.regions import PREFECTURES
-from messaging.services import greeting_update
+from messaging.automation.models import Greeting
+from messaging.automation.services import greeting_update
+from messaging.friends.models import Friend, LineUser
+from messaging.friends.regions import PREFECTURES
 
 DEMO_ACCOUNT_NAME = "Demo Café"
 DEMO_STAFF_USERNAME = "demo-admin"

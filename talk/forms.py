@@ -3,8 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from messaging.models import LineUser
-from messaging.regions import PREFECTURES
+from messaging.friends.models import LineUser
+from messaging.friends.regions import PREFECTURES
 
 LANGUAGE_CHOICES = [("ja", _("Japanese")), ("en", _("English"))]
 

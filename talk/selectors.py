@@ -8,7 +8,8 @@ from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
 from django.http import Http404
 
 from accounts.models import OfficialAccount
-from messaging.models import Friend, FriendSource, LineUser, Message
+from messaging.friends.models import Friend, FriendSource, LineUser
+from messaging.store.models import Message
 
 SESSION_KEY = "talk_persona_id"
 PERSONA_LIST_LIMIT = 30

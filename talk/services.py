@@ -1,7 +1,7 @@
 """What a customer does in the talk app: become someone, send messages.
 
 Friendship changes (add, block, unblock) are ``messaging.services``'
-``friend_follow``/``friend_block``; this module adds the talk-app specific
+``customer_follow``/``customer_block``; this module adds the talk-app specific
 parts — persona creation with a picture, and turning a typed text, a tapped
 sticker or an uploaded photo into a message object for
 ``chat.services.customer_message_send`` (store, inbox, away message).
@@ -14,13 +14,14 @@ from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
 from accounts.images import image_check, image_preview, image_square
-from chat.services import customer_message_send
+from chat.inbound import customer_message_send
 from core.exceptions import ApplicationError
-from messaging.models import Friend, LineUser, Message
-from messaging.services import line_user_create
-from messaging.validators import MAX_TEXT, text_length
+from messaging.friends.models import Friend, LineUser
+from messaging.friends.services import line_user_create
+from messaging.store.models import Message
+from messaging.store.stickers import PACKAGE_ID, sticker_get, sticker_message
+from messaging.store.validators import MAX_TEXT, text_length
 from talk.avatars import AVATAR_SIDE, avatar_generate
-from talk.stickers import PACKAGE_ID, sticker_get, sticker_message
 
 PERSONA_PICTURE_MAX_BYTES = 3 * 1024 * 1024
 IMAGE_MAX_BYTES = 10 * 1024 * 1024

@@ -14,18 +14,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from chat.inbound import customer_block, customer_follow
 from core.exceptions import ApplicationError
-from messaging.models import Friend, Message
-from messaging.services import (
-    AccountUnavailable,
-    friend_block,
-    friend_follow,
-    messages_mark_opened,
-)
+from messaging.friends.models import Friend
+from messaging.friends.services import AccountUnavailable
+from messaging.store.models import Message
+from messaging.store.services import messages_mark_opened
+from messaging.store.stickers import STICKERS
 from talk import links, selectors, services
 from talk.decorators import talk_view
 from talk.forms import PersonaForm, ScanForm
-from talk.stickers import STICKERS
 
 
 def _wants_json(request) -> bool:
@@ -238,7 +236,7 @@ def account_profile(request, basic_id: str):
     code = request.POST.get("src") or request.GET.get("src", "")
     if request.method == "POST":
         try:
-            result = friend_follow(
+            result = customer_follow(
                 account=account,
                 line_user=request.persona,
                 source=selectors.friend_source_get(account=account, code=code),
@@ -268,7 +266,7 @@ def account_block(request, basic_id: str):
     friend = selectors.friend_get_for(line_user=request.persona, account=account)
     if friend is None:
         raise Http404
-    friend_block(friend=friend)
+    customer_block(friend=friend)
     messages.success(
         request, _("You blocked %(name)s.") % {"name": account.display_name}
     )

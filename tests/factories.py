@@ -6,7 +6,7 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import Membership, Plan, User
 from accounts.services import account_create
-from messaging.models import Friend, LineUser
+from messaging.friends.models import Friend, LineUser
 
 PASSWORD = "correct horse battery staple"
 

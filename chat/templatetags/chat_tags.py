@@ -5,8 +5,8 @@ import datetime as dt
 from django import template
 from django.utils import formats, timezone
 
-from messaging.models import Message
-from talk.stickers import sticker_get
+from messaging.store.models import Message
+from messaging.store.stickers import sticker_get
 
 register = template.Library()
 

@@ -6,7 +6,6 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from core.api.authentication import ChannelTokenAuthentication
 from core.api.exception_handler import line_exception_handler
 from core.api.exceptions import (
     NOT_FOUND,
@@ -37,7 +36,8 @@ class LineApiView(APIView):
     view sets ``retry_key_allowed``; ``rate_scope`` names the view's limit.
     """
 
-    authentication_classes = [ChannelTokenAuthentication]
+    # Bearer channel tokens: REST_FRAMEWORK's DEFAULT_AUTHENTICATION_CLASSES
+    # (accounts.api.authentication), so that core imports no app.
     permission_classes: list = []
     parser_classes = [LineJSONParser]
     renderer_classes = [JSONRenderer]

@@ -11,7 +11,9 @@ import zoneinfo
 from django.utils import timezone
 
 from accounts.models import OfficialAccount
-from messaging.models import ApiSendJob, Friend, Message
+from messaging.api.models import ApiSendJob
+from messaging.friends.models import Friend
+from messaging.store.models import Message
 
 JST = zoneinfo.ZoneInfo("Asia/Tokyo")  # LINE's statistics days are UTC+9
 FOLLOWERS_DEFAULT_LIMIT = 300

@@ -26,10 +26,13 @@ from accounts import quota
 from accounts.models import OfficialAccount
 from core.events import line_user_group, send_event_on_commit
 from core.exceptions import ApplicationError
-from messaging.models import ApiSendJob, Friend, Message, ReplyToken, RetryKey
-from messaging.services import messages_mark_read, messages_send
-from messaging.validators import messages_validate
-from messaging.webhooks import mark_as_read_token_parse
+from messaging.api.models import ApiSendJob, RetryKey
+from messaging.friends.models import Friend
+from messaging.store.models import Message
+from messaging.store.services import messages_mark_read, messages_send
+from messaging.store.validators import messages_validate
+from messaging.webhooks.events import mark_as_read_token_parse
+from messaging.webhooks.models import ReplyToken
 
 RETRY_KEY_TTL = dt.timedelta(hours=24)
 # Friends per batch of a narrowcast/broadcast: one bulk insert of at most
@@ -364,7 +367,7 @@ def _job_accept(
         account, retry_key, endpoint=kind, request_id=request_id, response={}
     )
     if job.phase == ApiSendJob.Phase.WAITING:
-        from messaging.tasks import send_api_job_task
+        from messaging.api.tasks import send_api_job_task
 
         transaction.on_commit(lambda: send_api_job_task.delay(job.pk))
     return job

@@ -40,9 +40,9 @@ from core.api.views import ACCEPTED_REQUEST_ID_HEADER, LineApiView
 from core.exceptions import ApplicationError
 from messaging.api import selectors, services
 from messaging.api import serializers as s
-from messaging.services import AccountUnavailable
-from messaging.validators import MessagesInvalid, messages_validate
-from messaging.webhooks import (
+from messaging.friends.services import AccountUnavailable
+from messaging.store.validators import MessagesInvalid, messages_validate
+from messaging.webhooks.services import (
     WebhookUrlInvalid,
     webhook_endpoint_get,
     webhook_endpoint_set,
@@ -856,5 +856,7 @@ class ChannelTokenRevokeApi(OAuthApi):
 @extend_schema(exclude=True)
 class OpenApiSchemaApi(SpectacularJSONAPIView):
     """This API's OpenAPI 3 document, generated from ``messaging.api.urls``."""
+
+    authentication_classes: list = []
 
     urlconf = "messaging.api.urls"

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import messaging.broadcast_models
+import messaging.broadcasts.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -57,7 +57,7 @@ class Migration(migrations.Migration):
                 ('messages', models.JSONField(default=list)),
                 ('audience', models.JSONField(blank=True, null=True)),
                 ('max_recipients', models.PositiveIntegerField(blank=True, null=True, verbose_name='maximum recipients')),
-                ('sample_seed', models.PositiveIntegerField(default=messaging.broadcast_models._sample_seed)),
+                ('sample_seed', models.PositiveIntegerField(default=messaging.broadcasts.models._sample_seed)),
                 ('status', models.CharField(choices=[('draft', 'Draft'), ('scheduled', 'Scheduled'), ('sending', 'Sending'), ('paused', 'Paused'), ('sent', 'Sent'), ('cancelled', 'Cancelled'), ('failed', 'Failed')], default='draft', max_length=10)),
                 ('scheduled_at', models.DateTimeField(blank=True, null=True, verbose_name='delivery time')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
                 ('target_count', models.PositiveIntegerField(default=0)),
                 ('reserved', models.PositiveIntegerField(default=0)),
                 ('cursor', models.BigIntegerField(default=0)),
-                ('click_salt', models.CharField(default=messaging.broadcast_models._click_salt, max_length=16)),
+                ('click_salt', models.CharField(default=messaging.broadcasts.models._click_salt, max_length=16)),
                 ('paused_at', models.DateTimeField(blank=True, null=True)),
                 ('paused_seconds', models.PositiveIntegerField(default=0)),
                 ('finished_at', models.DateTimeField(blank=True, null=True)),

@@ -6,8 +6,8 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from messaging.models import Message
-from talk.stickers import sticker_get
+from messaging.store.models import Message
+from messaging.store.stickers import sticker_get
 
 register = template.Library()
 

@@ -45,7 +45,7 @@ def test_suspended_account_shows_banner_to_staff(alice_client, account):
     from accounts.services import account_suspend
 
     account_suspend(account=account, actor=None, reason="unpaid")
-    html = alice_client.get(reverse("accounts:account-home", args=[account.slug]))
+    html = alice_client.get(reverse("analytics:home", args=[account.slug]))
     assert 'data-testid="suspended-banner"' in html.content.decode()
 
 
@@ -77,11 +77,10 @@ def test_every_admin_list_and_change_page_renders(operator_client, account):
     """Operators can open every registered model's list (and an object)."""
     from django.contrib import admin
 
-    from chat.services import customer_message_send
-    from messaging.services import friend_follow
+    from chat.inbound import customer_follow, customer_message_send
     from tests.factories import LineUserFactory
 
-    friend = friend_follow(account=account, line_user=LineUserFactory()).friend
+    friend = customer_follow(account=account, line_user=LineUserFactory()).friend
     customer_message_send(friend=friend, message={"type": "text", "text": "hi"})
     for model in admin.site._registry:
         opts = model._meta

@@ -16,7 +16,7 @@ from accounts.models import (
 from accounts.services import member_invite
 
 ACCOUNT_PAGES = [
-    "account-home",
+    "analytics:home",
     "account-settings",
     "member-list",
     "plan-usage",
@@ -26,7 +26,8 @@ ACCOUNT_PAGES = [
 
 
 def url(name, account, *args):
-    return reverse(f"accounts:{name}", args=[account.slug, *args])
+    name = name if ":" in name else f"accounts:{name}"
+    return reverse(name, args=[account.slug, *args])
 
 
 @pytest.mark.parametrize("name", ACCOUNT_PAGES)
@@ -42,7 +43,7 @@ def test_admin_sees_every_page(alice_client, account, name):
 
 
 def test_anonymous_is_sent_to_login(client, account):
-    response = client.get(url("account-home", account))
+    response = client.get(url("analytics:home", account))
     assert response.status_code == 302
     assert response.url.startswith("/manager/login/")
 
@@ -96,7 +97,7 @@ def test_create_account_from_the_list(alice_client, alice):
     )
     account = OfficialAccount.objects.get(display_name="Sakura Salon")
     assert response.status_code == 302
-    assert response.url == url("account-home", account)
+    assert response.url == url("analytics:home", account)
     assert account.memberships.get().user == alice
 
 
@@ -246,7 +247,7 @@ def test_invite_then_accept_as_new_user(alice_client, client, account):
     )
     # signing up on the invite page joins at once
     assert response.status_code == 302
-    assert response.url == url("account-home", account)
+    assert response.url == url("analytics:home", account)
     assert account.memberships.get(user__username="dave").role == "operator"
     # the link cannot be used again
     assert client.get(path).status_code == 410

@@ -15,7 +15,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import MonthlyUsage
-from messaging.models import Message
+from messaging.store.models import Message
 from tests.api.factories import customer, sdk_apis, sdk_client, token_for
 
 
@@ -204,6 +204,6 @@ def bot():
 @pytest.fixture
 def webhook_on(account, bot):
     """The account sends its webhooks to ``bot``."""
-    from messaging.webhooks import webhook_endpoint_set
+    from messaging.webhooks.services import webhook_endpoint_set
 
     return webhook_endpoint_set(account=account, actor=None, url=bot.url, active=True)

@@ -11,14 +11,14 @@ from linebot.v3.messaging import (
 )
 
 from accounts.services import channel_token_issue
-from messaging.services import friend_follow
+from chat.inbound import customer_follow
 from tests.factories import LineUserFactory
 
 
 def customer(account, **profile):
-    """A LINE user who follows ``account`` (through ``friend_follow``)."""
+    """A LINE user who follows ``account`` (through ``customer_follow``)."""
     line_user = LineUserFactory(**profile)
-    return friend_follow(account=account, line_user=line_user).friend
+    return customer_follow(account=account, line_user=line_user).friend
 
 
 def token_for(account) -> str:

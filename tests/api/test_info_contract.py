@@ -24,8 +24,9 @@ from linebot.v3.messaging import (
 
 from accounts import quota
 from accounts.models import OfficialAccount
-from messaging.models import Message, WebhookDelivery
-from messaging.services import friend_block, message_receive
+from chat.inbound import customer_block, customer_message_send
+from messaging.store.models import Message
+from messaging.webhooks.models import WebhookDelivery
 from tests.api.factories import customer, sdk_apis, sdk_client
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -106,7 +107,7 @@ def test_profile_of_a_following_friend(line, friend):
 def test_profile_is_404_unless_a_following_friend(line, account, other_account, case):
     if case == "blocked":
         target = customer(account)
-        friend_block(friend=target)
+        customer_block(friend=target)
         user_id = target.line_user.user_id
     elif case == "other account":
         user_id = customer(other_account).line_user.user_id
@@ -120,7 +121,7 @@ def test_profile_is_404_unless_a_following_friend(line, account, other_account, 
 
 def test_followers_page_through_following_friends(line, verified):
     friends = [customer(verified) for _i in range(5)]
-    friend_block(friend=friends[2])
+    customer_block(friend=friends[2])
     first = line.get_followers(limit=2)
     assert first.user_ids == [f.line_user.user_id for f in friends[:2]]
     second = line.get_followers(start=first.next, limit=2)
@@ -236,7 +237,7 @@ def test_set_webhook_endpoint_refuses_bad_urls(line, url):
 
 
 def _customer_photo(friend) -> Message:
-    return message_receive(
+    return customer_message_send(
         friend=friend,
         message={"type": "image", "contentProvider": {"type": "line"}},
         content=ContentFile(PNG, name="photo.png"),
@@ -259,7 +260,9 @@ def test_message_content_is_404_otherwise(line_blob, friend, other_line, case):
     api, message_id = line_blob, str(photo.pk)
     if case == "text message":
         message_id = str(
-            message_receive(friend=friend, message={"type": "text", "text": "hi"}).pk
+            customer_message_send(
+                friend=friend, message={"type": "text", "text": "hi"}
+            ).pk
         )
     elif case == "unknown":
         message_id = "999999999"
@@ -316,11 +319,11 @@ def test_show_loading_animation_refusals(
 
 def test_mark_as_read_by_token_from_the_webhook(line, friend, webhook_on, bot):
     # given two customer messages delivered to the bot
-    first = message_receive(friend=friend, message={"type": "text", "text": "a"})
+    first = customer_message_send(friend=friend, message={"type": "text", "text": "a"})
     bot.get()
-    second = message_receive(friend=friend, message={"type": "text", "text": "b"})
+    second = customer_message_send(friend=friend, message={"type": "text", "text": "b"})
     token = json.loads(bot.get().body)["events"][0]["message"]["markAsReadToken"]
-    third = message_receive(friend=friend, message={"type": "text", "text": "c"})
+    third = customer_message_send(friend=friend, message={"type": "text", "text": "c"})
     # when the bot marks the second one read
     response = line.mark_messages_as_read_by_token_with_http_info(
         MarkMessagesAsReadByTokenRequest(mark_as_read_token=token)
@@ -339,7 +342,7 @@ def test_mark_as_read_by_token_from_the_webhook(line, friend, webhook_on, bot):
 def test_mark_as_read_with_a_forged_or_foreign_token(
     line, friend, other_line, webhook_on, bot
 ):
-    message_receive(friend=friend, message={"type": "text", "text": "a"})
+    customer_message_send(friend=friend, message={"type": "text", "text": "a"})
     token = json.loads(bot.get().body)["events"][0]["message"]["markAsReadToken"]
     for api, value in ((line, token + "x"), (other_line[0], token)):
         with pytest.raises(ApiException) as excinfo:

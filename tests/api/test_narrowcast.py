@@ -7,10 +7,12 @@ from django.utils import timezone
 
 from accounts import quota
 from accounts.services import account_quota_override_set
+from chat.inbound import customer_block
 from messaging.api import services
+from messaging.api.models import ApiSendJob
 from messaging.api.services import Audience, api_send_job_run, narrowcast_accept
-from messaging.models import ApiSendJob, Friend, Message
-from messaging.services import friend_block
+from messaging.friends.models import Friend
+from messaging.store.models import Message
 from tests.api.conftest import Snapshot
 from tests.api.factories import customer, text
 
@@ -173,8 +175,8 @@ def test_job_sends_in_batches_commits_quota_and_releases_the_rest(
     job = services.broadcast_accept(
         account=account, messages=[text("Hello")], request_id="b-1"
     )
-    friend_block(friend=crowd[0])
-    friend_block(friend=crowd[119])
+    customer_block(friend=crowd[0])
+    customer_block(friend=crowd[119])
     assert quota.usage_get(account=account).reserved == 120
     # when the task runs
     api_send_job_run(job_id=job.pk)

@@ -1,6 +1,10 @@
 """Pinned query counts of the hot paths (STYLE rule 9)."""
 
-from messaging.services import message_receive
+from chat.inbound import customer_message_send
+from chat.models import Conversation
+from messaging.store.models import Message
+from messaging.store.services import message_receive
+from messaging.webhooks.models import WebhookDelivery
 from tests.api.factories import text
 
 
@@ -27,7 +31,22 @@ def test_multicast_queries_do_not_grow_with_recipients(
 
 
 def test_webhook_ingest_queries(friend, webhook_on, django_assert_num_queries):
-    # the customer's message is stored and its webhook queued in one go:
-    # insert, touch, endpoint, delivery, reply token, savepoint pair
-    with django_assert_num_queries(7):
+    # a customer's first message through the door, webhook on: savepoint,
+    # friend lock (+ account, LINE user); store: savepoint pair, insert,
+    # touch; conversation: lock, insert; away message: chat settings;
+    # keyword rules: savepoint pair, rules; webhook: endpoint, delivery,
+    # reply token; release
+    with django_assert_num_queries(16):
+        customer_message_send(friend=friend, message={"type": "text", "text": "hi"})
+
+
+def test_the_store_alone_queues_no_webhook(
+    friend, webhook_on, django_assert_num_queries
+):
+    """``message_receive`` stores only; the door decides who reacts."""
+    # savepoint pair, insert, touch
+    with django_assert_num_queries(4):
         message_receive(friend=friend, message={"type": "text", "text": "hi"})
+    assert Message.objects.filter(friend=friend).count() == 1
+    assert not WebhookDelivery.objects.exists()
+    assert not Conversation.objects.exists()

@@ -31,8 +31,11 @@ from linebot.v3.messaging import (
 from accounts import quota
 from accounts.models import MonthlyUsage, OfficialAccount
 from accounts.services import account_quota_override_set, account_suspend
-from messaging.models import ApiSendJob, Friend, Message, ReplyToken, RetryKey
-from messaging.services import friend_block
+from chat.inbound import customer_block
+from messaging.api.models import ApiSendJob, RetryKey
+from messaging.friends.models import Friend
+from messaging.store.models import Message
+from messaging.webhooks.models import ReplyToken
 from tests.api.factories import customer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -118,7 +121,7 @@ def test_push_to_an_unknown_user_fails_and_costs_nothing(line, account, unchange
 
 
 def test_push_to_a_blocked_friend_succeeds_but_delivers_nothing(line, account, friend):
-    friend_block(friend=friend)
+    customer_block(friend=friend)
     response = line.push_message(
         PushMessageRequest(
             to=friend.line_user.user_id, messages=[TextMessage(text="x")]
@@ -215,9 +218,9 @@ def test_reply_with_the_token_of_a_webhook_event(
     line, account, friend, webhook_on, bot
 ):
     # given the customer wrote and the bot got a reply token
-    from messaging.services import message_receive
+    from chat.inbound import customer_message_send
 
-    message_receive(friend=friend, message={"type": "text", "text": "menu?"})
+    customer_message_send(friend=friend, message={"type": "text", "text": "menu?"})
     event = json.loads(bot.get().body)["events"][0]
     # when the bot replies with it
     response = line.reply_message_with_http_info(
@@ -243,10 +246,10 @@ def test_reply_with_the_token_of_a_webhook_event(
 
 
 def test_reply_token_expires_after_a_minute(line, friend, webhook_on, bot):
-    from messaging.services import message_receive
+    from chat.inbound import customer_message_send
 
     with freeze_time(timezone.now()) as frozen:
-        message_receive(friend=friend, message={"type": "text", "text": "hi"})
+        customer_message_send(friend=friend, message={"type": "text", "text": "hi"})
         token = json.loads(bot.get().body)["events"][0]["replyToken"]
         frozen.tick(61)
         with pytest.raises(ApiException) as excinfo:
@@ -262,10 +265,10 @@ def test_reply_token_expires_after_a_minute(line, friend, webhook_on, bot):
 def test_reply_token_of_another_account_is_invalid(
     live_server, other_token, friend, webhook_on, bot
 ):
-    from messaging.services import message_receive
+    from chat.inbound import customer_message_send
     from tests.api.factories import sdk_apis, sdk_client
 
-    message_receive(friend=friend, message={"type": "text", "text": "hi"})
+    customer_message_send(friend=friend, message={"type": "text", "text": "hi"})
     token = json.loads(bot.get().body)["events"][0]["replyToken"]
     with sdk_client(live_server.url, other_token) as client:
         other = sdk_apis(client)[0]
@@ -281,7 +284,7 @@ def test_multicast_reaches_friends_only_and_counts_them(line, account, friend):
     # given two friends, one who blocked the account, and an unknown user
     other = customer(account, display_name="Taro")
     blocked = customer(account, display_name="Jiro")
-    friend_block(friend=blocked)
+    customer_block(friend=blocked)
     to = [friend.line_user.user_id, other.line_user.user_id, blocked.line_user.user_id]
     to.append("U" + "f" * 32)
     # when
@@ -317,7 +320,7 @@ def test_multicast_retry_key_repeat_is_409(line, account, friend):
 def test_broadcast_reaches_every_following_friend(line, account, friend):
     other = customer(account, display_name="Taro")
     blocked = customer(account, display_name="Jiro")
-    friend_block(friend=blocked)
+    customer_block(friend=blocked)
     response = line.broadcast_with_http_info(
         BroadcastRequest(messages=[TextMessage(text="Open today")])
     )

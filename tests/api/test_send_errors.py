@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from accounts.services import account_suspend
-from messaging.models import ApiSendJob, RetryKey
+from messaging.api.models import ApiSendJob, RetryKey
 from tests.api.factories import customer, text
 
 PUSH = "/v2/bot/message/push"

@@ -54,7 +54,7 @@ from linebot.v3.messaging import (
     VideoMessage,
 )
 
-from messaging.validators import MessagesInvalid, message_text, messages_validate
+from messaging.store.validators import MessagesInvalid, message_text, messages_validate
 
 IMG = "https://example.com/a.png"
 USER = "U" + "1" * 32

@@ -19,10 +19,18 @@ from linebot.v3.webhooks import (
     UnfollowEvent,
 )
 
-from messaging import webhooks
-from messaging.models import ReplyToken, WebhookAttempt, WebhookDelivery
-from messaging.services import friend_block, friend_follow, message_receive
-from messaging.tasks import deliver_webhook_task
+from chat.inbound import customer_block, customer_follow, customer_message_send
+from messaging.webhooks import transport
+from messaging.webhooks.events import webhook_postback_event
+from messaging.webhooks.models import ReplyToken, WebhookAttempt, WebhookDelivery
+from messaging.webhooks.services import (
+    webhook_delivery_redeliver,
+    webhook_endpoint_get,
+    webhook_endpoint_set,
+    webhook_events_dispatch_on_commit,
+)
+from messaging.webhooks.tasks import deliver_webhook_task
+from messaging.webhooks.transport import webhook_signature
 from tests.api.factories import customer
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,8 +47,8 @@ def test_follow_message_and_unfollow_arrive_signed_and_parse(account, bot, webho
     # given a customer who adds the account, writes, sends a sticker and a
     # photo, then blocks it
     friend = customer(account, display_name="Hanako")
-    message_receive(friend=friend, message={"type": "text", "text": "Hello"})
-    message_receive(
+    customer_message_send(friend=friend, message={"type": "text", "text": "Hello"})
+    customer_message_send(
         friend=friend,
         message={
             "type": "sticker",
@@ -50,12 +58,12 @@ def test_follow_message_and_unfollow_arrive_signed_and_parse(account, bot, webho
             "keywords": ["hello"],
         },
     )
-    photo = message_receive(
+    photo = customer_message_send(
         friend=friend,
         message={"type": "image", "contentProvider": {"type": "line"}},
         content=ContentFile(b"\x89PNG", name="p.png"),
     )
-    friend_block(friend=friend)
+    customer_block(friend=friend)
     # when the bot parses what it received
     received = [bot.get() for _i in range(5)]
     events = [_parse(account, r)[0] for r in received]
@@ -104,9 +112,9 @@ def test_follow_message_and_unfollow_arrive_signed_and_parse(account, bot, webho
 def test_unblock_is_a_follow_with_is_unblocked(account, bot, webhook_on):
     friend = customer(account)
     bot.get()
-    friend_block(friend=friend)
+    customer_block(friend=friend)
     bot.get()
-    friend_follow(account=account, line_user=friend.line_user)
+    customer_follow(account=account, line_user=friend.line_user)
     event = _parse(account, bot.get())[0]
     assert isinstance(event, FollowEvent)
     assert event.follow.is_unblocked is True
@@ -120,17 +128,17 @@ def test_signature_is_hmac_sha256_of_the_raw_body(account, bot, webhook_on):
         WebhookParser("0" * 32).parse(
             received.body.decode(), received.headers["x-line-signature"]
         )
-    assert received.headers["x-line-signature"] == webhooks.webhook_signature(
+    assert received.headers["x-line-signature"] == webhook_signature(
         secret=account.channel_secret, body=received.body
     )
 
 
 def test_postback_event_builder_parses(account, bot, webhook_on, friend):
     bot.get()  # the follow
-    webhooks.webhook_events_dispatch_on_commit(
+    webhook_events_dispatch_on_commit(
         account=account,
         events=[
-            webhooks.webhook_postback_event(
+            webhook_postback_event(
                 friend=friend, data="storeId=1", params={"datetime": "2026-12-25T01:00"}
             )
         ],
@@ -143,14 +151,14 @@ def test_postback_event_builder_parses(account, bot, webhook_on, friend):
 
 def test_no_webhook_no_delivery_and_no_reply_token(account, bot):
     friend = customer(account)
-    message_receive(friend=friend, message={"type": "text", "text": "hi"})
+    customer_message_send(friend=friend, message={"type": "text", "text": "hi"})
     bot.assert_nothing()
     assert not WebhookDelivery.objects.exists()
     assert not ReplyToken.objects.exists()
 
 
 def test_webhook_switched_off_sends_nothing(account, bot, webhook_on):
-    webhooks.webhook_endpoint_set(account=account, actor=None, active=False)
+    webhook_endpoint_set(account=account, actor=None, active=False)
     customer(account)
     bot.assert_nothing()
     assert not WebhookDelivery.objects.exists()
@@ -160,7 +168,7 @@ def test_failure_is_redelivered_with_the_same_event_when_redelivery_is_on(
     account, bot, webhook_on
 ):
     # given redelivery is on and the bot fails twice with 500
-    webhooks.webhook_endpoint_set(account=account, actor=None, redelivery=True)
+    webhook_endpoint_set(account=account, actor=None, redelivery=True)
     bot.script += [(500, 0), (502, 0)]
     # when a customer follows
     customer(account)
@@ -192,7 +200,7 @@ def test_failure_is_not_retried_when_redelivery_is_off(account, bot, webhook_on)
 
 
 def test_4xx_is_never_retried(account, bot, webhook_on):
-    webhooks.webhook_endpoint_set(account=account, actor=None, redelivery=True)
+    webhook_endpoint_set(account=account, actor=None, redelivery=True)
     bot.script.append((400, 0))
     customer(account)
     bot.get()
@@ -202,8 +210,8 @@ def test_4xx_is_never_retried(account, bot, webhook_on):
 
 def test_timeout_is_recorded_and_retried(account, bot, webhook_on, monkeypatch):
     # given the bot answers slower than the timeout once
-    monkeypatch.setattr(webhooks, "WEBHOOK_TIMEOUT", 0.2)
-    webhooks.webhook_endpoint_set(account=account, actor=None, redelivery=True)
+    monkeypatch.setattr(transport, "WEBHOOK_TIMEOUT", 0.2)
+    webhook_endpoint_set(account=account, actor=None, redelivery=True)
     bot.script.append((200, 0.6))
     # when
     customer(account)
@@ -219,9 +227,7 @@ def test_timeout_is_recorded_and_retried(account, bot, webhook_on, monkeypatch):
 
 
 def test_refused_connection_is_recorded(account, webhook_on):
-    webhooks.webhook_endpoint_set(
-        account=account, actor=None, url="http://127.0.0.1:9/callback"
-    )
+    webhook_endpoint_set(account=account, actor=None, url="http://127.0.0.1:9/callback")
     customer(account)
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == "failed"
@@ -250,7 +256,7 @@ def test_redelivered_reply_token_lives_another_minute(account, bot, webhook_on):
     ReplyToken.objects.filter(pk=token.pk).update(
         expires_at=token.event_at, event_at=token.event_at
     )
-    webhooks.webhook_delivery_redeliver(
+    webhook_delivery_redeliver(
         account=account, actor=None, delivery_id=WebhookDelivery.objects.get().pk
     )
     event = _parse(account, bot.get())[0]
@@ -274,7 +280,7 @@ def test_manager_page_sets_url_and_switches(alice_client, account, bot):
         _url(account), {"url": bot.url, "active": "on", "redelivery": "on"}
     )
     assert response.status_code == 302
-    endpoint = webhooks.webhook_endpoint_get(account=account)
+    endpoint = webhook_endpoint_get(account=account)
     assert (endpoint.url, endpoint.active, endpoint.redelivery) == (bot.url, True, True)
     page = alice_client.get(_url(account))
     assert page.status_code == 200
@@ -286,7 +292,7 @@ def test_manager_page_refuses_a_bad_url(alice_client, account):
     response = alice_client.post(_url(account), {"url": "ftp://x", "active": "on"})
     assert response.status_code == 400
     assert "Enter an http:// or https:// URL." in response.content.decode()
-    assert webhooks.webhook_endpoint_get(account=account).pk is None
+    assert webhook_endpoint_get(account=account).pk is None
 
 
 def test_manager_verify_sends_the_empty_check(alice_client, account, bot, webhook_on):

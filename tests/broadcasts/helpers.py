@@ -7,8 +7,9 @@ from PIL import Image
 
 from accounts.models import MonthlyUsage, OfficialAccount
 from accounts.quota import month_start
-from messaging import broadcasts
-from messaging.models import Broadcast, Friend, LineUser
+from messaging.broadcasts.compose import broadcast_save
+from messaging.broadcasts.models import Broadcast
+from messaging.friends.models import Friend, LineUser
 
 _serial = itertools.count(1)
 
@@ -51,7 +52,7 @@ def bulk_friends(
 
 
 def draft(account, actor, *, messages=None, **kwargs) -> Broadcast:
-    return broadcasts.broadcast_save(
+    return broadcast_save(
         account=account,
         actor=actor,
         title=kwargs.pop("title", "Autumn sale"),

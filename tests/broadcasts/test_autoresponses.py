@@ -5,16 +5,17 @@ import datetime as dt
 import pytest
 from freezegun import freeze_time
 
+from chat.inbound import customer_message_send
 from core.exceptions import ApplicationError
-from messaging import broadcasts, services
-from messaging.models import Message
+from messaging.automation.services import autoresponse_reply, autoresponse_save
+from messaging.store.models import Message
 from tests.broadcasts.helpers import text, usage_pair
 
 
 @pytest.fixture
 def rules(account, alice):
     def rule(name, match, keywords=(), position=0, **kwargs):
-        return broadcasts.autoresponse_save(
+        return autoresponse_save(
             account=account,
             actor=alice,
             name=name,
@@ -47,9 +48,7 @@ def rules(account, alice):
 
 
 def reply(friend, text_value) -> list[str]:
-    return [
-        m.text for m in broadcasts.autoresponse_reply(friend=friend, text=text_value)
-    ]
+    return [m.text for m in autoresponse_reply(friend=friend, text=text_value)]
 
 
 @pytest.mark.parametrize(
@@ -87,7 +86,7 @@ def test_active_time_windows(account, crowd, rules, clock, message, expected):
 
 
 def test_within_a_kind_the_lowest_position_wins(account, alice, crowd, rules):
-    broadcasts.autoresponse_save(
+    autoresponse_save(
         account=account,
         actor=alice,
         name="coffee first",
@@ -96,7 +95,7 @@ def test_within_a_kind_the_lowest_position_wins(account, alice, crowd, rules):
         messages=[text("reply from coffee first")],
         position=0,
     )
-    broadcasts.autoresponse_save(
+    autoresponse_save(
         account=account,
         actor=alice,
         name="partial coffee",
@@ -112,14 +111,14 @@ def test_within_a_kind_the_lowest_position_wins(account, alice, crowd, rules):
 
 def test_replies_are_free_and_stored_as_auto_responses(account, crowd, rules):
     with freeze_time("2026-11-24 12:00:00+09:00"):
-        rows = broadcasts.autoresponse_reply(friend=crowd["ann"], text="menu")
+        rows = autoresponse_reply(friend=crowd["ann"], text="menu")
     assert [(m.source, m.direction) for m in rows] == [("auto_response", "out")]
     assert usage_pair(account) == (0, 0)
 
 
 def test_no_reply_without_rules_to_blocked_friends_or_when_off(account, alice, crowd):
     assert reply(crowd["ann"], "anything") == []
-    rule = broadcasts.autoresponse_save(
+    rule = autoresponse_save(
         account=account,
         actor=alice,
         name="all",
@@ -128,7 +127,7 @@ def test_no_reply_without_rules_to_blocked_friends_or_when_off(account, alice, c
         messages=[text("hi")],
     )
     assert reply(crowd["cai"], "anything") == []  # Cai blocked the account
-    broadcasts.autoresponse_save(
+    autoresponse_save(
         account=account,
         actor=alice,
         name="all",
@@ -143,12 +142,11 @@ def test_no_reply_without_rules_to_blocked_friends_or_when_off(account, alice, c
 
 
 def test_customer_message_then_reply_in_the_talk_room(account, crowd, rules):
-    """What the customer-message flow does once the lead hooks it in."""
+    """A customer's text through the door gets its auto-response once."""
     with freeze_time("2026-11-24 12:00:00+09:00"):
-        services.message_receive(
+        customer_message_send(
             friend=crowd["ann"], message={"type": "text", "text": "menu"}
         )
-        broadcasts.autoresponse_reply(friend=crowd["ann"], text="menu")
     room = list(
         Message.objects.filter(friend=crowd["ann"])
         .order_by("id")
@@ -175,5 +173,5 @@ def test_customer_message_then_reply_in_the_talk_room(account, crowd, rules):
 def test_bad_rules_are_refused(account, alice, kwargs, error):
     kwargs = {"messages": [text("x")], **kwargs}
     with pytest.raises(ApplicationError) as excinfo:
-        broadcasts.autoresponse_save(account=account, actor=alice, name="r", **kwargs)
+        autoresponse_save(account=account, actor=alice, name="r", **kwargs)
     assert excinfo.value.message == error

@@ -9,8 +9,16 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from core.exceptions import ApplicationError
-from messaging import broadcasts
-from messaging.models import Broadcast, BroadcastAsset
+from messaging.broadcasts.compose import broadcast_copy, broadcast_delete
+from messaging.broadcasts.control import (
+    broadcast_cancel,
+    broadcast_schedule,
+    broadcast_send_now,
+)
+from messaging.broadcasts.models import Broadcast
+from messaging.broadcasts.segments import segment_delete, segment_save
+from messaging.store.assets import asset_upload
+from messaging.store.models import BroadcastAsset
 from tests.broadcasts.helpers import draft, png, text
 
 
@@ -80,7 +88,7 @@ def test_emoji_count_as_two_characters_like_line(account, alice):
 
 def test_image_upload_makes_preview_and_imagemap_sizes(account, alice):
     # when
-    asset = broadcasts.broadcast_asset_upload(
+    asset = asset_upload(
         account=account, actor=alice, upload=png(1200, 800), kind="imagemap"
     )
     # then
@@ -110,9 +118,7 @@ def test_bad_images_are_refused_and_nothing_is_stored(
     account, alice, upload, kind, error
 ):
     with pytest.raises(ApplicationError) as excinfo:
-        broadcasts.broadcast_asset_upload(
-            account=account, actor=alice, upload=upload(), kind=kind
-        )
+        asset_upload(account=account, actor=alice, upload=upload(), kind=kind)
     assert error in excinfo.value.message
     assert not BroadcastAsset.objects.exists()
     assert not default_storage.exists("broadcasts")
@@ -142,12 +148,8 @@ def _area(x, y, w, h):
 
 
 def test_rich_message_and_cards_are_stored_as_imagemap_and_carousel(account, alice):
-    asset = broadcasts.broadcast_asset_upload(
-        account=account, actor=alice, upload=png(), kind="imagemap"
-    )
-    card = broadcasts.broadcast_asset_upload(
-        account=account, actor=alice, upload=png(600, 400), kind="card"
-    )
+    asset = asset_upload(account=account, actor=alice, upload=png(), kind="imagemap")
+    card = asset_upload(account=account, actor=alice, upload=png(600, 400), kind="card")
     rich = _imagemap(
         asset,
         [
@@ -178,9 +180,7 @@ def test_rich_message_and_cards_are_stored_as_imagemap_and_carousel(account, ali
 
 
 def test_rich_message_limits(account, alice):
-    asset = broadcasts.broadcast_asset_upload(
-        account=account, actor=alice, upload=png(), kind="imagemap"
-    )
+    asset = asset_upload(account=account, actor=alice, upload=png(), kind="imagemap")
     seven = [
         {"type": "message", "text": f"t{i}", "area": _area(i * 100, 0, 100, 100)}
         for i in range(7)
@@ -214,7 +214,7 @@ def test_carousel_limits(account, alice):
 def test_an_image_of_another_account_cannot_be_used(
     account, other_account, alice, charlie
 ):
-    theirs = broadcasts.broadcast_asset_upload(
+    theirs = asset_upload(
         account=other_account, actor=charlie, upload=png(), kind="image"
     )
     image = {
@@ -229,7 +229,7 @@ def test_an_image_of_another_account_cannot_be_used(
 
 def test_editing_a_broadcast_that_started_is_refused(account, alice, crowd):
     broadcast = draft(account, alice)
-    broadcasts.broadcast_send_now(broadcast=broadcast, actor=alice)
+    broadcast_send_now(broadcast=broadcast, actor=alice)
     with pytest.raises(ApplicationError) as excinfo:
         draft(account, alice, broadcast=broadcast, messages=[text("changed")])
     assert "can no longer be edited" in excinfo.value.message
@@ -239,16 +239,16 @@ def test_editing_a_broadcast_that_started_is_refused(account, alice, crowd):
 
 def test_drafts_can_be_copied_and_deleted_but_history_cannot(account, alice, crowd):
     broadcast = draft(account, alice)
-    copy = broadcasts.broadcast_copy(broadcast=broadcast, actor=alice)
+    copy = broadcast_copy(broadcast=broadcast, actor=alice)
     assert (copy.title, copy.messages, copy.status) == (
         "Copy of Autumn sale",
         broadcast.messages,
         Broadcast.Status.DRAFT,
     )
-    broadcasts.broadcast_delete(broadcast=copy, actor=alice)
-    broadcasts.broadcast_send_now(broadcast=broadcast, actor=alice)
+    broadcast_delete(broadcast=copy, actor=alice)
+    broadcast_send_now(broadcast=broadcast, actor=alice)
     with pytest.raises(ApplicationError):
-        broadcasts.broadcast_delete(broadcast=broadcast, actor=alice)
+        broadcast_delete(broadcast=broadcast, actor=alice)
     assert list(Broadcast.objects.values_list("pk", flat=True)) == [broadcast.pk]
 
 
@@ -260,20 +260,20 @@ def test_json_of_the_stored_draft_round_trips(account, alice):
 
 def test_deleting_a_saved_segment_keeps_drafts_targeted(account, alice, crowd):
     definition = {"match": "all", "conditions": [{"type": "os", "values": ["android"]}]}
-    segment = broadcasts.segment_save(
+    segment = segment_save(
         account=account, actor=alice, name="Android", definition=definition
     )
     waiting = draft(account, alice, segment=segment)
     scheduled = draft(account, alice, segment=segment, title="later")
-    broadcasts.broadcast_schedule(
+    broadcast_schedule(
         broadcast=scheduled,
         actor=alice,
         when=timezone.now() + dt.timedelta(days=1),
     )
     # a scheduled broadcast still needs it
     with pytest.raises(ApplicationError):
-        broadcasts.segment_delete(account=account, actor=alice, segment=segment)
-    broadcasts.broadcast_cancel(broadcast=scheduled, actor=alice)
-    broadcasts.segment_delete(account=account, actor=alice, segment=segment)
+        segment_delete(account=account, actor=alice, segment=segment)
+    broadcast_cancel(broadcast=scheduled, actor=alice)
+    segment_delete(account=account, actor=alice, segment=segment)
     waiting.refresh_from_db()
     assert (waiting.segment, waiting.audience) == (None, definition)

@@ -14,8 +14,25 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from core.exceptions import ApplicationError
-from messaging import broadcasts
-from messaging.models import Broadcast, BroadcastBatch, Delivery, LineUser, Message
+from messaging.broadcasts.control import (
+    broadcast_cancel,
+    broadcast_pause,
+    broadcast_resume,
+    broadcast_send_now,
+    broadcasts_dispatch,
+)
+from messaging.broadcasts.fanout import (
+    broadcast_batch_send,
+    broadcast_finish,
+    broadcast_start,
+)
+from messaging.broadcasts.links import _sign
+from messaging.broadcasts.models import Broadcast, BroadcastBatch, Delivery
+from messaging.broadcasts.recipients import _recipients
+from messaging.broadcasts.selectors import broadcast_progress
+from messaging.broadcasts.writers import _OrmWriter, _PostgresWriter, _write_recipients
+from messaging.friends.models import LineUser
+from messaging.store.models import Message
 from tests.broadcasts.helpers import bulk_friends, draft, text, usage_pair
 from tests.factories import UserFactory, make_account
 
@@ -24,16 +41,14 @@ def queued(account, actor, capture, **kwargs) -> Broadcast:
     """A broadcast sent with its start task held back (not yet started)."""
     broadcast = draft(account, actor, **kwargs)
     with capture(execute=False):
-        broadcasts.broadcast_send_now(broadcast=broadcast, actor=actor)
+        broadcast_send_now(broadcast=broadcast, actor=actor)
     return broadcast
 
 
 def started(account, actor, capture, *, batch_size, **kwargs) -> list[BroadcastBatch]:
     broadcast = queued(account, actor, capture, **kwargs)
     with capture(execute=False):
-        assert broadcasts.broadcast_start(
-            broadcast_id=broadcast.pk, batch_size=batch_size
-        )
+        assert broadcast_start(broadcast_id=broadcast.pk, batch_size=batch_size)
     return list(BroadcastBatch.objects.filter(broadcast=broadcast).order_by("seq"))
 
 
@@ -65,8 +80,8 @@ def test_a_batch_run_twice_sends_once(
 ):
     bulk_friends(account, 12)
     batches = started(account, alice, django_capture_on_commit_callbacks, batch_size=5)
-    first = broadcasts.broadcast_batch_send(batch_id=batches[0].pk)
-    again = broadcasts.broadcast_batch_send(batch_id=batches[0].pk)
+    first = broadcast_batch_send(batch_id=batches[0].pk)
+    again = broadcast_batch_send(batch_id=batches[0].pk)
     assert (first.sent, again) == (5, None)
     assert Delivery.objects.count() == 5
     assert Message.objects.filter(source="broadcast").count() == 5
@@ -88,7 +103,7 @@ def test_only_deliveries_inserted_by_this_run_get_messages(
         sent_at=timezone.now(),
     )
     # when the batch runs
-    result = broadcasts.broadcast_batch_send(batch_id=batches[0].pk)
+    result = broadcast_batch_send(batch_id=batches[0].pk)
     # then the other three got one message each, the second friend none
     assert result.sent == 3
     by_friend = dict(
@@ -116,7 +131,7 @@ def test_the_orm_writer_writes_the_same_rows_as_the_postgres_writer(
         text('Q"uote {Nickname}\nline two\ttab \\N end'),
     ]
     outputs = []
-    for writer in (broadcasts._PostgresWriter(), broadcasts._OrmWriter()):
+    for writer in (_PostgresWriter(), _OrmWriter()):
         batches = started(
             account,
             alice,
@@ -126,13 +141,11 @@ def test_the_orm_writer_writes_the_same_rows_as_the_postgres_writer(
         )
         broadcast = batches[0].broadcast
         recipients = list(
-            broadcasts._recipients(broadcast)
+            _recipients(broadcast)
             .order_by("id")
             .values_list("id", "line_user_id", "line_user__display_name")
         )
-        broadcasts._write_recipients(
-            writer, broadcast, recipients, [], now=timezone.now()
-        )
+        _write_recipients(writer, broadcast, recipients, [], now=timezone.now())
         link = broadcast.links.get()
         rows = []
         for d in Delivery.objects.filter(broadcast=broadcast).order_by("friend_id"):
@@ -146,7 +159,7 @@ def test_the_orm_writer_writes_the_same_rows_as_the_postgres_writer(
                     d.status,
                     first.payload["text"]
                     .replace(link.code, "CODE")
-                    .replace(broadcasts._sign(broadcast, d.friend_id), "SIG"),
+                    .replace(_sign(broadcast, d.friend_id), "SIG"),
                     second.payload,
                     second.text,
                 )
@@ -167,13 +180,11 @@ def test_pause_stops_new_batches_and_resume_finishes_exactly(
     bulk_friends(account, 30)
     batches = started(account, alice, django_capture_on_commit_callbacks, batch_size=10)
     broadcast = batches[0].broadcast
-    broadcasts.broadcast_batch_send(batch_id=batches[0].pk)
+    broadcast_batch_send(batch_id=batches[0].pk)
     # when paused, pending batches do nothing
-    broadcasts.broadcast_pause(broadcast=broadcast, actor=alice)
-    assert broadcasts.broadcast_batch_send(batch_id=batches[1].pk) is None
-    progress = broadcasts.broadcast_progress(
-        broadcast=Broadcast.objects.get(pk=broadcast.pk)
-    )
+    broadcast_pause(broadcast=broadcast, actor=alice)
+    assert broadcast_batch_send(batch_id=batches[1].pk) is None
+    progress = broadcast_progress(broadcast=Broadcast.objects.get(pk=broadcast.pk))
     assert (progress["status"], progress["sent"], progress["total"]) == (
         "paused",
         10,
@@ -183,7 +194,7 @@ def test_pause_stops_new_batches_and_resume_finishes_exactly(
     assert Delivery.objects.count() == 10
     # when resumed, the rest goes out and the broadcast finishes
     with django_capture_on_commit_callbacks(execute=True):
-        broadcasts.broadcast_resume(broadcast=broadcast, actor=alice)
+        broadcast_resume(broadcast=broadcast, actor=alice)
     broadcast.refresh_from_db()
     assert broadcast.status == Broadcast.Status.SENT
     assert (
@@ -197,9 +208,9 @@ def test_pause_stops_new_batches_and_resume_finishes_exactly(
 def test_pause_and_resume_refuse_the_wrong_states(account, alice, crowd):
     broadcast = draft(account, alice)
     with pytest.raises(ApplicationError):
-        broadcasts.broadcast_pause(broadcast=broadcast, actor=alice)
+        broadcast_pause(broadcast=broadcast, actor=alice)
     with pytest.raises(ApplicationError):
-        broadcasts.broadcast_resume(broadcast=broadcast, actor=alice)
+        broadcast_resume(broadcast=broadcast, actor=alice)
 
 
 def test_stopping_mid_way_keeps_what_went_and_releases_the_rest(
@@ -208,15 +219,15 @@ def test_stopping_mid_way_keeps_what_went_and_releases_the_rest(
     bulk_friends(account, 25)
     batches = started(account, alice, django_capture_on_commit_callbacks, batch_size=10)
     broadcast = batches[0].broadcast
-    broadcasts.broadcast_batch_send(batch_id=batches[0].pk)
-    broadcasts.broadcast_cancel(broadcast=broadcast, actor=alice)
+    broadcast_batch_send(batch_id=batches[0].pk)
+    broadcast_cancel(broadcast=broadcast, actor=alice)
     # a batch task arriving afterwards does nothing
-    assert broadcasts.broadcast_batch_send(batch_id=batches[1].pk) is None
+    assert broadcast_batch_send(batch_id=batches[1].pk) is None
     broadcast.refresh_from_db()
     assert (broadcast.status, broadcast.sent_count) == (Broadcast.Status.CANCELLED, 10)
     assert usage_pair(account) == (10, 0)
     with pytest.raises(ApplicationError):
-        broadcasts.broadcast_cancel(broadcast=broadcast, actor=alice)
+        broadcast_cancel(broadcast=broadcast, actor=alice)
     assert usage_pair(account) == (10, 0)
 
 
@@ -226,11 +237,11 @@ def test_finish_is_idempotent_and_waits_for_pending_batches(
     bulk_friends(account, 8)
     batches = started(account, alice, django_capture_on_commit_callbacks, batch_size=5)
     broadcast_id = batches[0].broadcast_id
-    assert broadcasts.broadcast_finish(broadcast_id=broadcast_id) is False
+    assert broadcast_finish(broadcast_id=broadcast_id) is False
     for batch in batches:
-        broadcasts.broadcast_batch_send(batch_id=batch.pk)
-    assert broadcasts.broadcast_finish(broadcast_id=broadcast_id) is True
-    assert broadcasts.broadcast_finish(broadcast_id=broadcast_id) is False
+        broadcast_batch_send(batch_id=batch.pk)
+    assert broadcast_finish(broadcast_id=broadcast_id) is True
+    assert broadcast_finish(broadcast_id=broadcast_id) is False
     assert usage_pair(account) == (8, 0)
 
 
@@ -251,9 +262,9 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(
     # quota commit and the test transaction's savepoint pair. The messages
     # go by COPY: one more round trip, which the query counter does not see.
     with django_assert_num_queries(14):
-        assert broadcasts.broadcast_batch_send(batch_id=batches[0].pk).sent == 50
+        assert broadcast_batch_send(batch_id=batches[0].pk).sent == 50
     with django_assert_num_queries(14):
-        assert broadcasts.broadcast_batch_send(batch_id=batches[1].pk).sent == 10
+        assert broadcast_batch_send(batch_id=batches[1].pk).sent == 10
 
 
 def test_dispatch_revives_batches_whose_task_was_lost(
@@ -262,21 +273,21 @@ def test_dispatch_revives_batches_whose_task_was_lost(
     bulk_friends(account, 12)
     batches = started(account, alice, django_capture_on_commit_callbacks, batch_size=5)
     broadcast = batches[0].broadcast
-    broadcasts.broadcast_batch_send(batch_id=batches[0].pk)
+    broadcast_batch_send(batch_id=batches[0].pk)
     # nothing is stale yet
     with django_capture_on_commit_callbacks(execute=True):
-        assert broadcasts.broadcasts_dispatch()["revived"] == []
+        assert broadcasts_dispatch()["revived"] == []
     # batches queued long ago are left alone while the broadcast progresses
     BroadcastBatch.objects.filter(broadcast=broadcast).update(
         enqueued_at=timezone.now() - dt.timedelta(hours=1)
     )
     soon = timezone.now() + dt.timedelta(minutes=2)
     with django_capture_on_commit_callbacks(execute=True):
-        assert broadcasts.broadcasts_dispatch(now=soon)["revived"] == []
+        assert broadcasts_dispatch(now=soon)["revived"] == []
     # ten minutes later the two pending batches are enqueued again
     later = timezone.now() + dt.timedelta(minutes=10)
     with django_capture_on_commit_callbacks(execute=True):
-        result = broadcasts.broadcasts_dispatch(now=later)
+        result = broadcasts_dispatch(now=later)
     assert result["revived"] == [batches[1].pk, batches[2].pk]
     broadcast.refresh_from_db()
     assert broadcast.status == Broadcast.Status.SENT
@@ -289,10 +300,10 @@ def test_suspension_mid_fan_out_fails_it_and_releases_quota(
 ):
     bulk_friends(account, 12)
     batches = started(account, alice, django_capture_on_commit_callbacks, batch_size=5)
-    broadcasts.broadcast_batch_send(batch_id=batches[0].pk)
+    broadcast_batch_send(batch_id=batches[0].pk)
     account_services.account_suspend(account=account, actor=None, reason="abuse")
     with django_capture_on_commit_callbacks(execute=True):
-        assert broadcasts.broadcast_batch_send(batch_id=batches[1].pk) is None
+        assert broadcast_batch_send(batch_id=batches[1].pk) is None
     broadcast = Broadcast.objects.get(pk=batches[0].broadcast_id)
     assert broadcast.status == Broadcast.Status.FAILED
     assert "suspended" in broadcast.failure_reason
@@ -336,7 +347,7 @@ def test_two_staff_pressing_send_at_once_start_exactly_one_fan_out(settings):
         fresh = Broadcast.objects.select_related("account", "segment").get(
             pk=broadcast.pk
         )
-        broadcasts.broadcast_send_now(broadcast=fresh, actor=admin)
+        broadcast_send_now(broadcast=fresh, actor=admin)
         return "sent"
 
     results = _race(2, press)
@@ -364,19 +375,19 @@ def test_concurrent_starts_and_batches_count_quota_exactly(tasks_not_run):
     )
     starts = _race(
         4,
-        lambda i: broadcasts.broadcast_start(broadcast_id=broadcast.pk, batch_size=10),
+        lambda i: broadcast_start(broadcast_id=broadcast.pk, batch_size=10),
     )
     assert sorted(starts) == [False, False, False, True]
     ids = list(
         BroadcastBatch.objects.filter(broadcast=broadcast).values_list("pk", flat=True)
     )
-    runs = _race(6, lambda i: broadcasts.broadcast_batch_send(batch_id=ids[i % 3]))
+    runs = _race(6, lambda i: broadcast_batch_send(batch_id=ids[i % 3]))
     assert sorted(r.sent for r in runs if r) == [10, 10, 10]
     assert sum(1 for r in runs if r is None) == 3
     assert Delivery.objects.filter(broadcast=broadcast).count() == 30
     assert Message.objects.filter(source="broadcast").count() == 30
     assert usage_pair(account) == (30, 0)
-    assert broadcasts.broadcast_finish(broadcast_id=broadcast.pk) is True
+    assert broadcast_finish(broadcast_id=broadcast.pk) is True
     assert usage_pair(account) == (30, 0)
 
 
@@ -397,9 +408,7 @@ def test_two_broadcasts_racing_for_the_last_quota_reserve_exactly_once(
     )
     results = _race(
         2,
-        lambda i: broadcasts.broadcast_start(
-            broadcast_id=(first, second)[i].pk, batch_size=50
-        ),
+        lambda i: broadcast_start(broadcast_id=(first, second)[i].pk, batch_size=50),
     )
     assert results == [True, True]
     statuses = sorted(

@@ -1,16 +1,15 @@
 """Step messages and auto-responses are wired into the customer flows."""
 
-from chat.services import customer_message_send
-from messaging import broadcasts
-from messaging.broadcast_models import StepEnrollment
-from messaging.models import Message
-from messaging.services import friend_block, friend_follow
+from chat.inbound import customer_block, customer_follow, customer_message_send
+from messaging.automation.models import StepEnrollment
+from messaging.automation.services import autoresponse_save, step_sequence_save
+from messaging.store.models import Message
 from tests.broadcasts.helpers import text, usage_pair
 from tests.factories import LineUserFactory
 
 
 def _welcome(account, alice):
-    return broadcasts.step_sequence_save(
+    return step_sequence_save(
         account=account,
         actor=alice,
         name="Welcome",
@@ -22,9 +21,9 @@ def _welcome(account, alice):
 def test_following_enrolls_the_new_friend_once(account, alice):
     sequence = _welcome(account, alice)
     # when a customer adds the account, blocks it and adds it again
-    friend = friend_follow(account=account, line_user=LineUserFactory()).friend
-    friend_block(friend=friend)
-    friend_follow(account=account, line_user=friend.line_user)
+    friend = customer_follow(account=account, line_user=LineUserFactory()).friend
+    customer_block(friend=friend)
+    customer_follow(account=account, line_user=friend.line_user)
     # then they were enrolled once, by the first add
     assert list(
         StepEnrollment.objects.values_list("sequence_id", "friend_id", "next_position")
@@ -32,7 +31,7 @@ def test_following_enrolls_the_new_friend_once(account, alice):
 
 
 def test_customer_text_gets_the_keyword_auto_response_free(account, alice):
-    broadcasts.autoresponse_save(
+    autoresponse_save(
         account=account,
         actor=alice,
         name="hours",
@@ -40,7 +39,7 @@ def test_customer_text_gets_the_keyword_auto_response_free(account, alice):
         keywords=["open"],
         messages=[text("We open at 9.")],
     )
-    friend = friend_follow(account=account, line_user=LineUserFactory()).friend
+    friend = customer_follow(account=account, line_user=LineUserFactory()).friend
     before = usage_pair(account)
     # when the customer asks, and then sends a sticker
     customer_message_send(friend=friend, message=text("When do you open?"))

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db.models import Q
 
-from messaging import segments, services
-from messaging.segments import (
+from messaging.audience import conditions as segments
+from messaging.audience.conditions import (
     CONDITIONS,
     Condition,
     SegmentInvalid,
@@ -20,6 +20,7 @@ from messaging.segments import (
     segment_clean,
     segment_describe,
 )
+from messaging.friends.services import custom_field_create, friend_fields_set
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=TOKYO)
@@ -136,17 +137,17 @@ def test_and_or_negation_and_groups(account, crowd):
 
 
 def test_custom_field_conditions(account, alice, crowd):
-    points = services.custom_field_create(
+    points = custom_field_create(
         account=account, actor=alice, name="points", kind="number"
     )
-    birthday = services.custom_field_create(
+    birthday = custom_field_create(
         account=account, actor=alice, name="birthday", kind="date"
     )
     for who, value in (("ann", "10"), ("ben", "25.5"), ("eve", "3")):
-        services.friend_fields_set(
+        friend_fields_set(
             account=account, actor=alice, friend=crowd[who], values={points.pk: value}
         )
-    services.friend_fields_set(
+    friend_fields_set(
         account=account,
         actor=alice,
         friend=crowd["dan"],

@@ -14,9 +14,19 @@ from freezegun import freeze_time
 from accounts import quota
 from core.events import account_group, line_user_group
 from core.exceptions import ApplicationError
-from messaging import broadcasts
-from messaging.broadcast_tasks import broadcasts_dispatch_task
-from messaging.models import Broadcast, BroadcastBatch, Delivery, Friend, Message
+from messaging.broadcasts.control import (
+    broadcast_cancel,
+    broadcast_schedule,
+    broadcast_send_now,
+    broadcast_test_send,
+)
+from messaging.broadcasts.fanout import broadcast_batch_send, broadcast_start
+from messaging.broadcasts.links import _links_template, _sign
+from messaging.broadcasts.models import Broadcast, BroadcastBatch, Delivery
+from messaging.broadcasts.selectors import audience_estimate
+from messaging.broadcasts.tasks import broadcasts_dispatch_task
+from messaging.friends.models import Friend
+from messaging.store.models import Message
 from tests.broadcasts.helpers import (
     EventListener,
     bulk_friends,
@@ -35,7 +45,7 @@ def vip(crowd) -> dict:
 
 def send(broadcast, actor, capture):
     with capture(execute=True):
-        broadcasts.broadcast_send_now(broadcast=broadcast, actor=actor)
+        broadcast_send_now(broadcast=broadcast, actor=actor)
     broadcast.refresh_from_db()
     return broadcast
 
@@ -71,7 +81,7 @@ def test_send_now_delivers_to_the_segment_once_with_names_and_tracked_links(
     assert [m.type for m in rows] == ["text", "sticker"]
     assert [m.source for m in rows] == ["broadcast", "broadcast"]
     link = broadcast.links.get()
-    sig = broadcasts._sign(broadcast, ann.pk)
+    sig = _sign(broadcast, ann.pk)
     expected = f"Hi Ann at Demo Café: https://oa.example/r/{link.code}.{ann.pk}.{sig}"
     assert rows[0].payload == {"type": "text", "text": expected}
     assert rows[0].text == expected
@@ -140,10 +150,10 @@ def test_quota_gone_by_the_time_it_starts_fails_it_with_the_reason(
     # given a broadcast queued while quota remained
     broadcast = draft(account, alice)
     with django_capture_on_commit_callbacks(execute=False):
-        broadcasts.broadcast_send_now(broadcast=broadcast, actor=alice)
+        broadcast_send_now(broadcast=broadcast, actor=alice)
     # when the quota is used up before a worker starts it
     quota.quota_consume(account=account, count=4998)
-    assert broadcasts.broadcast_start(broadcast_id=broadcast.pk) is True
+    assert broadcast_start(broadcast_id=broadcast.pk) is True
     # then it failed, nothing was sent or reserved
     broadcast.refresh_from_db()
     assert broadcast.status == Broadcast.Status.FAILED
@@ -176,9 +186,9 @@ def test_audience_that_empties_before_start_fails_without_reserving(
 ):
     broadcast = draft(account, alice, audience=vip(crowd))
     with django_capture_on_commit_callbacks(execute=False):
-        broadcasts.broadcast_send_now(broadcast=broadcast, actor=alice)
+        broadcast_send_now(broadcast=broadcast, actor=alice)
     crowd["ann"].tags.clear()
-    broadcasts.broadcast_start(broadcast_id=broadcast.pk)
+    broadcast_start(broadcast_id=broadcast.pk)
     broadcast.refresh_from_db()
     assert broadcast.status == Broadcast.Status.FAILED
     assert broadcast.failure_reason == "No friends matched the audience when sending."
@@ -188,7 +198,7 @@ def test_audience_that_empties_before_start_fails_without_reserving(
 def test_schedule_in_the_past_is_refused(account, alice, crowd):
     broadcast = draft(account, alice)
     with pytest.raises(ApplicationError) as excinfo:
-        broadcasts.broadcast_schedule(
+        broadcast_schedule(
             broadcast=broadcast,
             actor=alice,
             when=timezone.now() - dt.timedelta(minutes=1),
@@ -205,7 +215,7 @@ def test_scheduled_broadcast_fires_from_the_beat_task_when_due(
     with freeze_time("2026-11-24 09:00:00+09:00"):
         broadcast = draft(account, alice)
         when = dt.datetime(2026, 11, 24, 10, 0, tzinfo=account.tz)
-        broadcasts.broadcast_schedule(broadcast=broadcast, actor=alice, when=when)
+        broadcast_schedule(broadcast=broadcast, actor=alice, when=when)
     # when beat runs before it is due, nothing starts
     with (
         freeze_time("2026-11-24 09:59:30+09:00"),
@@ -231,10 +241,10 @@ def test_cancel_a_scheduled_broadcast(
     account, alice, crowd, django_capture_on_commit_callbacks
 ):
     broadcast = draft(account, alice)
-    broadcasts.broadcast_schedule(
+    broadcast_schedule(
         broadcast=broadcast, actor=alice, when=timezone.now() + dt.timedelta(hours=1)
     )
-    broadcasts.broadcast_cancel(broadcast=broadcast, actor=alice)
+    broadcast_cancel(broadcast=broadcast, actor=alice)
     broadcast.refresh_from_db()
     assert broadcast.status == Broadcast.Status.CANCELLED
     with (
@@ -250,7 +260,7 @@ def test_test_send_counts_against_the_quota_and_is_not_a_delivery(
     account, alice, crowd
 ):
     broadcast = draft(account, alice, messages=[text("Test {Nickname}")])
-    rows = broadcasts.broadcast_test_send(
+    rows = broadcast_test_send(
         broadcast=broadcast, actor=alice, friend_ids=[crowd["ben"].pk, crowd["eve"].pk]
     )
     assert sorted(r.text for r in rows) == ["Test Ben", "Test Eve"]
@@ -265,7 +275,7 @@ def test_test_send_refused_by_quota_sends_nothing(account, alice, crowd):
     quota.quota_consume(account=account, count=4999)
     broadcast = draft(account, alice)
     with pytest.raises(quota.QuotaExceeded):
-        broadcasts.broadcast_test_send(
+        broadcast_test_send(
             broadcast=broadcast,
             actor=alice,
             friend_ids=[crowd["ben"].pk, crowd["eve"].pk],
@@ -281,7 +291,7 @@ def test_test_send_to_a_blocked_or_foreign_friend_is_refused(
     stranger = Friend.objects.get(account=other_account)
     for friend in (crowd["cai"], stranger):
         with pytest.raises(ApplicationError):
-            broadcasts.broadcast_test_send(
+            broadcast_test_send(
                 broadcast=broadcast, actor=alice, friend_ids=[friend.pk]
             )
     assert not Message.objects.exists()
@@ -319,13 +329,13 @@ def test_subset_is_stable_when_batches_run_again(
     bulk_friends(account, 30)
     broadcast = draft(account, alice, max_recipients=12)
     with django_capture_on_commit_callbacks(execute=False):
-        broadcasts.broadcast_send_now(broadcast=broadcast, actor=alice)
-    broadcasts.broadcast_start(broadcast_id=broadcast.pk, batch_size=5)
+        broadcast_send_now(broadcast=broadcast, actor=alice)
+    broadcast_start(broadcast_id=broadcast.pk, batch_size=5)
     batches = list(BroadcastBatch.objects.filter(broadcast=broadcast).order_by("seq"))
     assert sum(b.planned for b in batches) == 12
     for batch in batches:
-        broadcasts.broadcast_batch_send(batch_id=batch.pk)
-        broadcasts.broadcast_batch_send(batch_id=batch.pk)
+        broadcast_batch_send(batch_id=batch.pk)
+        broadcast_batch_send(batch_id=batch.pk)
     assert Delivery.objects.filter(broadcast=broadcast).count() == 12
     assert Message.objects.filter(source="broadcast").count() == 12
 
@@ -340,7 +350,7 @@ def test_standard_plan_shows_the_price_of_additional_messages(alice):
     account_additional_cap_set(account=account, actor=alice, cap=100)
     quota.quota_consume(account=account, count=29_990)
     bulk_friends(account, 20)
-    estimate = broadcasts.audience_estimate(account=account, audience=None)
+    estimate = audience_estimate(account=account, audience=None)
     # 10 free messages left, then 10 additional ones at ¥3 (the ≤50k tier)
     assert (estimate.recipients, estimate.remaining, estimate.covered) == (
         20,
@@ -349,7 +359,7 @@ def test_standard_plan_shows_the_price_of_additional_messages(alice):
     )
     assert estimate.additional_cost_yen == 30
     bulk_friends(account, 100)
-    estimate = broadcasts.audience_estimate(account=account, audience=None)
+    estimate = audience_estimate(account=account, audience=None)
     assert (estimate.recipients, estimate.covered) == (120, False)
 
 
@@ -373,7 +383,7 @@ def test_links_in_text_are_found_exactly(
     account, alice, crowd, settings, typed, url, after
 ):
     settings.SITE_URL = "https://oa.example"
-    template, codes = broadcasts._links_template([text(typed)])
+    template, codes = _links_template([text(typed)])
     assert list(codes) == [url]
     rewritten = template[0]["text"]
     assert rewritten.endswith(after)
@@ -394,7 +404,7 @@ def test_only_web_links_of_actions_are_tracked(account, alice, settings):
         "altText": "Shop",
         "template": {"type": "carousel", "columns": [column]},
     }
-    template, codes = broadcasts._links_template([cards])
+    template, codes = _links_template([cards])
     actions = template[0]["template"]["columns"][0]["actions"]
     assert actions[0]["uri"] == "tel:0312345678"
     assert actions[1]["uri"].startswith("https://oa.example/r/")

@@ -7,10 +7,17 @@ import pytest
 from freezegun import freeze_time
 
 from accounts import quota
+from chat.inbound import customer_block, customer_follow
 from core.exceptions import ApplicationError
-from messaging import broadcasts, services
-from messaging.broadcast_tasks import step_messages_send_task
-from messaging.models import Message, StepDelivery, StepEnrollment
+from messaging.automation.models import StepDelivery, StepEnrollment
+from messaging.automation.services import (
+    step_enrollment_stop,
+    step_sequence_save,
+    step_sequence_stop,
+    step_sequences_start_for_friend,
+)
+from messaging.automation.tasks import step_messages_send_task
+from messaging.store.models import Message
 from tests.broadcasts.helpers import text, usage_pair
 from tests.factories import LineUserFactory
 
@@ -32,7 +39,7 @@ def texts(friend) -> list[str]:
 
 @pytest.fixture
 def sequence(account, alice):
-    return broadcasts.step_sequence_save(
+    return step_sequence_save(
         account=account,
         actor=alice,
         name="Welcome",
@@ -60,8 +67,8 @@ def sequence(account, alice):
 def follow(account, name, gender):
     """The real follow flow, then the hook the lead wires into it."""
     user = LineUserFactory(display_name=name, gender=gender)
-    friend = services.friend_follow(account=account, line_user=user).friend
-    broadcasts.step_sequences_start_for_friend(friend=friend)
+    friend = customer_follow(account=account, line_user=user).friend
+    step_sequences_start_for_friend(friend=friend)
     return friend
 
 
@@ -121,7 +128,7 @@ def test_late_runs_catch_up_without_sending_twice(account, sequence):
 def test_enrolment_is_once_per_friend_and_only_in_active_sequences(
     account, alice, sequence
 ):
-    broadcasts.step_sequence_save(
+    step_sequence_save(
         account=account,
         actor=alice,
         name="Paused one",
@@ -130,7 +137,7 @@ def test_enrolment_is_once_per_friend_and_only_in_active_sequences(
     )
     with at(dt.timedelta()):
         ann = follow(account, "Ann", "female")
-        broadcasts.step_sequences_start_for_friend(friend=ann)
+        step_sequences_start_for_friend(friend=ann)
     assert list(StepEnrollment.objects.values_list("sequence__name", flat=True)) == [
         "Welcome"
     ]
@@ -142,15 +149,11 @@ def test_stop_for_one_friend_or_for_everyone(account, alice, sequence):
         ann = follow(account, "Ann", "female")
         bob = follow(account, "Bob", "male")
     ann_enrollment = StepEnrollment.objects.get(friend=ann)
-    broadcasts.step_enrollment_stop(
-        account=account, actor=alice, enrollment=ann_enrollment
-    )
+    step_enrollment_stop(account=account, actor=alice, enrollment=ann_enrollment)
     with at(dt.timedelta(days=1)):
         assert step_messages_send_task() == 1
     assert texts(ann) == [] and texts(bob) == ["Day 1 Bob"]
-    stopped = broadcasts.step_sequence_stop(
-        account=account, actor=alice, sequence=sequence
-    )
+    stopped = step_sequence_stop(account=account, actor=alice, sequence=sequence)
     assert stopped == 1
     with at(dt.timedelta(days=5)):
         assert step_messages_send_task() == 0
@@ -163,7 +166,7 @@ def test_stop_for_one_friend_or_for_everyone(account, alice, sequence):
 def test_blocked_friends_skip_steps_and_are_not_counted(account, sequence):
     with at(dt.timedelta()):
         ann = follow(account, "Ann", "female")
-        services.friend_block(friend=ann)
+        customer_block(friend=ann)
     with at(dt.timedelta(days=1)):
         assert step_messages_send_task() == 1
     assert texts(ann) == []
@@ -203,7 +206,7 @@ def test_step_the_quota_cannot_cover_is_recorded_not_sent(account, sequence):
 )
 def test_bad_steps_are_refused(account, alice, steps, error):
     with pytest.raises(ApplicationError) as excinfo:
-        broadcasts.step_sequence_save(
+        step_sequence_save(
             account=account, actor=alice, name="x", is_active=True, steps=steps
         )
     assert excinfo.value.message == error
@@ -214,7 +217,7 @@ def test_editing_steps_keeps_positions_and_history(account, alice, sequence):
         follow(account, "Ann", "female")
     with at(dt.timedelta(days=1)):
         step_messages_send_task()
-    broadcasts.step_sequence_save(
+    step_sequence_save(
         account=account,
         actor=alice,
         name="Welcome",

@@ -8,16 +8,22 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership
-from messaging import broadcasts, services
-from messaging.models import Broadcast, Delivery, LinkClick, Message, Segment
-from messaging.segments import audience_friends, segment_clean
+from messaging.audience.conditions import audience_friends, segment_clean
+from messaging.audience.models import Segment
+from messaging.broadcasts.control import broadcast_send_now
+from messaging.broadcasts.fanout import broadcast_start
+from messaging.broadcasts.models import Broadcast, Delivery, LinkClick
+from messaging.broadcasts.selectors import broadcast_report
+from messaging.store.models import Message
+from messaging.store.services import messages_mark_opened
 from tests.broadcasts.helpers import draft, png, text, usage_pair
 from tests.conftest import _client_for
 from tests.factories import UserFactory, add_member
 
 
 def url(account, name, *args):
-    return reverse(f"broadcasts:{name}", args=[account.slug, *args])
+    name = name if ":" in name else f"broadcasts:{name}"
+    return reverse(name, args=[account.slug, *args])
 
 
 def compose(client, account, *, action="save", broadcast=None, **fields):
@@ -39,7 +45,7 @@ def compose(client, account, *, action="save", broadcast=None, **fields):
 def sent(account, alice, capture, **kwargs) -> Broadcast:
     broadcast = draft(account, alice, **kwargs)
     with capture(execute=True):
-        broadcasts.broadcast_send_now(broadcast=broadcast, actor=alice)
+        broadcast_send_now(broadcast=broadcast, actor=alice)
     broadcast.refresh_from_db()
     return broadcast
 
@@ -49,14 +55,14 @@ def test_pages_render_for_members(alice_client, account, crowd):
         "broadcast-list",
         "broadcast-create",
         "segment-list",
-        "step-list",
-        "step-create",
-        "autoresponse-list",
-        "autoresponse-create",
+        "automation:step-list",
+        "automation:step-create",
+        "automation:autoresponse-list",
+        "automation:autoresponse-create",
     ):
         response = alice_client.get(url(account, name))
         assert response.status_code == 200, name
-    home = alice_client.get(reverse("accounts:account-home", args=[account.slug]))
+    home = alice_client.get(reverse("analytics:home", args=[account.slug]))
     assert url(account, "broadcast-list").encode() in home.content
 
 
@@ -238,7 +244,7 @@ def test_opens_and_clicks_are_measured(
     ann, ben = crowd["ann"], crowd["ben"]
     # when Ann's talk app shows it and she taps the link twice
     message = Message.objects.get(friend=ann, source="broadcast")
-    services.messages_mark_opened(friend=ann, up_to_id=message.pk)
+    messages_mark_opened(friend=ann, up_to_id=message.pk)
     link_url = message.text.split(" ")[1]
     path = link_url.removeprefix("http://testserver")
     first = client.get(path)
@@ -246,7 +252,7 @@ def test_opens_and_clicks_are_measured(
     # then she is forwarded, and counted once as opened and once as clicked
     assert first.status_code == 302
     assert first["Location"] == "https://shop.example/s?a=1"
-    report = broadcasts.broadcast_report(broadcast=broadcast)
+    report = broadcast_report(broadcast=broadcast)
     assert (report.delivered, report.opened, report.clicked) == (2, 1, 1)
     link = report.links[0]
     assert (link.clicks, link.unique_clicks) == (2, 1)
@@ -372,10 +378,15 @@ def test_operator_without_delivery_saves_drafts_but_cannot_send(
         assert dora_client.post(url(account, name, running.pk)).status_code == 403
     # step messages and auto-responses change what customers get: forbidden
     assert (
-        dora_client.post(url(account, "step-create"), {"name": "x"}).status_code == 403
+        dora_client.post(
+            url(account, "automation:step-create"), {"name": "x"}
+        ).status_code
+        == 403
     )
     assert (
-        dora_client.post(url(account, "autoresponse-create"), {"name": "x"}).status_code
+        dora_client.post(
+            url(account, "automation:autoresponse-create"), {"name": "x"}
+        ).status_code
         == 403
     )
 
@@ -400,8 +411,8 @@ def test_pause_resume_cancel_buttons(
     bulk_friends(account, 20)
     broadcast = draft(account, alice)
     with django_capture_on_commit_callbacks(execute=False):
-        broadcasts.broadcast_send_now(broadcast=broadcast, actor=alice)
-        broadcasts.broadcast_start(broadcast_id=broadcast.pk, batch_size=10)
+        broadcast_send_now(broadcast=broadcast, actor=alice)
+        broadcast_start(broadcast_id=broadcast.pk, batch_size=10)
     response = alice_client.post(url(account, "broadcast-pause", broadcast.pk))
     assert response.status_code == 302
     broadcast.refresh_from_db()
@@ -424,12 +435,12 @@ def test_step_and_auto_response_pages_save(alice_client, account, crowd):
         }
     ]
     response = alice_client.post(
-        url(account, "step-create"),
+        url(account, "automation:step-create"),
         {"name": "Welcome", "is_active": "on", "steps": json.dumps(steps)},
     )
     assert response.status_code == 302
     rule = alice_client.post(
-        url(account, "autoresponse-create"),
+        url(account, "automation:autoresponse-create"),
         {
             "name": "Menu",
             "match": "exact",
@@ -440,7 +451,7 @@ def test_step_and_auto_response_pages_save(alice_client, account, crowd):
         },
     )
     assert rule.status_code == 302
-    from messaging.models import AutoResponse, StepSequence
+    from messaging.automation.models import AutoResponse, StepSequence
 
     assert StepSequence.objects.get().steps.get().delay_unit == "hours"
     assert AutoResponse.objects.get().keywords == ["menu", "メニュー"]

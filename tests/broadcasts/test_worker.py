@@ -26,9 +26,14 @@ from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from config.celery import app
-from messaging import broadcasts
-from messaging.broadcasts import BATCH_SIZE
-from messaging.models import Broadcast, BroadcastBatch, Delivery, Message
+from messaging.broadcasts.control import (
+    broadcast_schedule,
+    broadcast_send_now,
+    broadcasts_dispatch,
+)
+from messaging.broadcasts.fanout import BATCH_SIZE, broadcast_start
+from messaging.broadcasts.models import Broadcast, BroadcastBatch, Delivery
+from messaging.store.models import Message
 from tests.broadcasts.helpers import bulk_friends, draft, text, usage_pair
 from tests.factories import UserFactory, make_account
 
@@ -185,7 +190,7 @@ def test_a_worker_delivers_a_5000_friend_broadcast(workers):
     broadcast = draft(account, admin, messages=BUBBLES)
     workers()
     # when staff press "send now"; the start task goes through the broker
-    broadcasts.broadcast_send_now(broadcast=broadcast, actor=admin)
+    broadcast_send_now(broadcast=broadcast, actor=admin)
     _wait_for(lambda: _status(broadcast.pk) == "sent", 180, "the broadcast to finish")
     # then everyone got it exactly once and the quota is exact
     broadcast.refresh_from_db()
@@ -224,12 +229,12 @@ def test_killing_the_worker_mid_batch_neither_duplicates_nor_skips(workers):
     account = make_account(admin=admin, name="Crash Café")
     friend_ids = bulk_friends(account, RECIPIENTS)
     broadcast = draft(account, admin, messages=BUBBLES)
-    broadcasts.broadcast_schedule(
+    broadcast_schedule(
         broadcast=broadcast, actor=admin, when=timezone.now() + dt.timedelta(seconds=1)
     )
     first = workers()
     time.sleep(1.1)
-    assert broadcasts.broadcast_start(broadcast_id=broadcast.pk, batch_size=250)
+    assert broadcast_start(broadcast_id=broadcast.pk, batch_size=250)
     # when the worker's process group is SIGKILLed inside a batch transaction
     _wait_for(
         lambda: Delivery.objects.filter(broadcast=broadcast).count() >= 500,
@@ -249,7 +254,7 @@ def test_killing_the_worker_mid_batch_neither_duplicates_nor_skips(workers):
     assert _status(broadcast.pk) == "sending"
     # when a new worker starts and beat's dispatcher revives the lost batches
     workers()
-    revived = broadcasts.broadcasts_dispatch(stall_seconds=0)["revived"]
+    revived = broadcasts_dispatch(stall_seconds=0)["revived"]
     assert revived  # the batches whose tasks died with the worker
     _wait_for(lambda: _status(broadcast.pk) == "sent", 180, "the broadcast to finish")
     # then every recipient has exactly one delivery and one of each message

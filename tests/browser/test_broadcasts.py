@@ -12,8 +12,9 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db import connections
 from playwright.sync_api import expect
 
-from messaging.models import Broadcast, Message
-from messaging.services import friend_tag_add
+from messaging.broadcasts.models import Broadcast
+from messaging.friends.services import friend_tag_add
+from messaging.store.models import Message
 from talk.selectors import SESSION_KEY
 from tests.conftest import browser_login
 from tests.talk.factories import befriend, make_persona
@@ -133,8 +134,13 @@ def test_progress_bar_follows_the_fan_out_live(page, account, alice):
     from django.utils import timezone
 
     from config.celery import app
-    from messaging import broadcasts
-    from messaging.models import BroadcastBatch
+    from messaging.broadcasts.control import broadcast_schedule
+    from messaging.broadcasts.fanout import (
+        broadcast_batch_send,
+        broadcast_finish,
+        broadcast_start,
+    )
+    from messaging.broadcasts.models import BroadcastBatch
     from tests.broadcasts.helpers import bulk_friends, draft
 
     app.conf.task_always_eager = False  # batch tasks wait in the broker
@@ -143,13 +149,13 @@ def test_progress_bar_follows_the_fan_out_live(page, account, alice):
         def start():
             bulk_friends(account, 30)
             broadcast = draft(account, alice)
-            broadcasts.broadcast_schedule(
+            broadcast_schedule(
                 broadcast=broadcast,
                 actor=alice,
                 when=timezone.now() + dt.timedelta(seconds=1),
             )
             time.sleep(1.1)
-            broadcasts.broadcast_start(broadcast_id=broadcast.pk, batch_size=10)
+            broadcast_start(broadcast_id=broadcast.pk, batch_size=10)
             return broadcast
 
         broadcast = _in_thread(start)
@@ -162,15 +168,15 @@ def test_progress_bar_follows_the_fan_out_live(page, account, alice):
         expect(page.get_by_test_id("progress-total")).to_have_text("30")
         expect(page.get_by_test_id("progress-sent")).to_have_text("0")
         # when a worker sends the first batch, the open page shows it
-        _in_thread(lambda: broadcasts.broadcast_batch_send(batch_id=batches[0].pk))
+        _in_thread(lambda: broadcast_batch_send(batch_id=batches[0].pk))
         expect(page.get_by_test_id("progress-sent")).to_have_text("10")
         # and a reload shows the same figures
         page.reload()
         expect(page.get_by_test_id("progress-sent")).to_have_text("10")
         # when the rest goes out, the page turns to the final report
         for batch in batches[1:]:
-            _in_thread(lambda b=batch: broadcasts.broadcast_batch_send(batch_id=b.pk))
-        _in_thread(lambda: broadcasts.broadcast_finish(broadcast_id=broadcast.pk))
+            _in_thread(lambda b=batch: broadcast_batch_send(batch_id=b.pk))
+        _in_thread(lambda: broadcast_finish(broadcast_id=broadcast.pk))
         expect(page.get_by_test_id("broadcast-status")).to_have_text("Sent")
         expect(page.get_by_test_id("report-delivered")).to_have_text("30")
     finally:

@@ -16,9 +16,10 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.db import connection, connections
 from playwright.sync_api import expect
 
+from chat.inbound import customer_message_send
 from chat.models import CannedReply, Conversation
-from chat.services import customer_message_send
-from messaging.models import Friend, Message
+from messaging.friends.models import Friend
+from messaging.store.models import Message
 from tests.chat.factories import image_bytes
 from tests.conftest import browser_login
 from tests.factories import FriendFactory, LineUserFactory

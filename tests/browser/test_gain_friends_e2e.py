@@ -3,8 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from messaging.models import Friend
-from messaging.services import greeting_update
+from messaging.automation.services import greeting_update
+from messaging.friends.models import Friend
 from tests.conftest import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

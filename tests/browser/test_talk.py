@@ -17,8 +17,10 @@ from django.db import connections
 from playwright.sync_api import expect
 
 from config.asgi import application
-from messaging.models import Friend, Message
-from messaging.services import friend_source_create, messages_mark_read, messages_send
+from messaging.friends.models import Friend
+from messaging.friends.services import friend_source_create
+from messaging.store.models import Message
+from messaging.store.services import messages_mark_read, messages_send
 from talk.selectors import SESSION_KEY
 from tests.talk.factories import (
     befriend,

@@ -8,9 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from factory.django import DjangoModelFactory
 from PIL import Image
 
+from chat.inbound import customer_message_send
 from chat.models import CannedReply, Conversation
-from chat.services import customer_message_send
-from messaging.models import Friend, Message
+from messaging.friends.models import Friend
+from messaging.store.models import Message
 from tests.factories import FriendFactory, LineUserFactory
 
 

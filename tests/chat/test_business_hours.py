@@ -11,7 +11,7 @@ from chat.hours import off_hours_period_start
 from chat.models import AwayMessageSent, BusinessHours, ChatSettings
 from chat.services import chat_settings_update
 from core.exceptions import ApplicationError
-from messaging.models import Message
+from messaging.store.models import Message
 from tests.chat.factories import conversation_of, customer_says, make_friend
 
 TOKYO = ZoneInfo("Asia/Tokyo")

@@ -9,6 +9,7 @@ from freezegun import freeze_time
 
 from accounts import quota
 from accounts.models import MonthlyUsage
+from chat.inbound import customer_block
 from chat.models import Conversation, ResponseTime
 from chat.services import (
     ReplyWindowClosed,
@@ -17,8 +18,7 @@ from chat.services import (
     conversation_set_status,
 )
 from core.exceptions import ApplicationError
-from messaging.models import Message
-from messaging.services import friend_block
+from messaging.store.models import Message
 from tests.chat.factories import (
     conversation_of,
     customer_says,
@@ -202,7 +202,7 @@ def test_reply_to_a_customer_who_blocked_within_7_days_is_stored(account, alice)
     # given a customer who wrote, then blocked the account
     with freeze_time(T0):
         conversation = talk(account)
-    friend_block(friend=conversation.friend)
+    customer_block(friend=conversation.friend)
     # when alice answers 6 days and 23 hours later
     with freeze_time(T0 + dt.timedelta(days=6, hours=23)):
         row = _reply(account, alice, conversation, "Sorry for the late answer")
@@ -223,7 +223,7 @@ def test_reply_to_a_non_friend_after_7_days_is_refused(account, alice, later):
     # given a customer who wrote, then blocked the account
     with freeze_time(T0):
         conversation = talk(account)
-    friend_block(friend=conversation.friend)
+    customer_block(friend=conversation.friend)
     before = _snapshot(conversation)
     # when alice tries to answer 7 days or more later
     with freeze_time(T0 + later), pytest.raises(ReplyWindowClosed) as exc:
@@ -369,7 +369,7 @@ def test_image_to_a_closed_window_writes_no_file(account, alice, settings):
     # given a non-friend who wrote 8 days ago
     with freeze_time(T0):
         conversation = talk(account)
-    friend_block(friend=conversation.friend)
+    customer_block(friend=conversation.friend)
     # when alice sends a photo
     with freeze_time(T0 + dt.timedelta(days=8)), pytest.raises(ReplyWindowClosed):
         chat_image_send(

@@ -20,7 +20,8 @@ from chat.services import (
 )
 from chat.tasks import wake_snoozed_conversations_task
 from core.exceptions import ApplicationError
-from messaging.models import FriendNote, Message, Tag
+from messaging.friends.models import FriendNote, Tag
+from messaging.store.models import Message
 from tests.chat.factories import conversation_of, customer_says, talk
 
 pytestmark = pytest.mark.django_db

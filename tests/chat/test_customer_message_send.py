@@ -5,15 +5,11 @@ import datetime as dt
 import pytest
 from freezegun import freeze_time
 
+from chat.inbound import customer_block, customer_message_send
 from chat.models import Conversation
-from chat.services import (
-    conversation_set_status,
-    conversation_snooze,
-    customer_message_send,
-)
+from chat.services import conversation_set_status, conversation_snooze
 from core.exceptions import ApplicationError
-from messaging.models import Message
-from messaging.services import friend_block
+from messaging.store.models import Message
 from tests.chat.factories import conversation_of, customer_says, make_friend
 
 pytestmark = pytest.mark.django_db
@@ -107,10 +103,10 @@ def test_new_message_wakes_a_snoozed_conversation(account, alice, until):
 
 
 def test_blocked_customer_cannot_write_and_nothing_is_written(account):
-    """message_receive's refusal passes through; no conversation appears."""
+    """customer_message_send's refusal passes through; no conversation appears."""
     # given a friend who blocked the account
     friend = make_friend(account)
-    friend_block(friend=friend)
+    customer_block(friend=friend)
     # when they try to write
     with pytest.raises(ApplicationError):
         customer_says(friend, "Hi")

@@ -8,16 +8,17 @@ from django.http import Http404
 from freezegun import freeze_time
 
 from chat import selectors
+from chat.inbound import customer_block, customer_message_send
 from chat.services import (
     chat_message_send,
     conversation_assign,
     conversation_mark_read,
     conversation_set_status,
     conversation_snooze,
-    customer_message_send,
 )
-from messaging.models import Friend, LineUser, Message
-from messaging.services import friend_block, messages_send
+from messaging.friends.models import Friend, LineUser
+from messaging.store.models import Message
+from messaging.store.services import messages_send
 from tests.chat.factories import customer_says, make_friend, talk
 from tests.messaging.factories import TagFactory
 
@@ -70,7 +71,7 @@ def inbox(account, other_account, alice, bob):
     conversation_set_status(
         account=account, actor=alice, conversation_id=people["dan"].pk, status="done"
     )
-    friend_block(friend=people["eve"].friend)
+    customer_block(friend=people["eve"].friend)
     with freeze_time(T0):
         talk(other_account, "Ann", "Message from ann")
     return {**people, "vip": vip}
@@ -423,7 +424,7 @@ def test_reply_window_for_friends_and_non_friends(account):
         friend=friend,
         now=T0 + dt.timedelta(days=30),
     ).open
-    friend_block(friend=friend)
+    customer_block(friend=friend)
     friend.refresh_from_db()
     window = selectors.reply_window(
         account=account,

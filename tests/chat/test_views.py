@@ -7,10 +7,11 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 from freezegun import freeze_time
 
+from chat.inbound import customer_block
 from chat.models import BusinessHours, CannedReply, ChatSettings, Conversation
 from chat.services import chat_message_send, conversation_assign
-from messaging.models import FriendNote, Message
-from messaging.services import friend_block
+from messaging.friends.models import FriendNote
+from messaging.store.models import Message
 from tests.chat.factories import (
     CannedReplyFactory,
     customer_says,
@@ -118,7 +119,7 @@ def test_inbox_json_and_unread_json(alice_client, account):
 
 
 def test_nav_has_the_chat_link_with_its_badge(alice_client, account):
-    response = alice_client.get(reverse("accounts:account-home", args=[account.slug]))
+    response = alice_client.get(reverse("analytics:home", args=[account.slug]))
     html = response.content.decode()
     assert f'href="{url(account, "inbox")}"' in html
     assert f'data-chat-unread-url="{url(account, "unread-json")}"' in html
@@ -219,7 +220,7 @@ def test_messages_json_without_read_leaves_messages_unread(alice_client, account
 def test_closed_reply_window_is_explained_in_the_send_box(alice_client, account):
     with freeze_time(T0):
         conversation = talk(account)
-    friend_block(friend=conversation.friend)
+    customer_block(friend=conversation.friend)
     with freeze_time(T0 + dt.timedelta(days=8)):
         response = alice_client.get(url(account, "conversation", conversation.pk))
     html = response.content.decode()

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from messaging.models import Friend
+from messaging.friends.models import Friend
 from tests.messaging.factories import FriendSourceFactory, TagFactory, make_friend
 
 TOKYO = ZoneInfo("Asia/Tokyo")

@@ -5,7 +5,7 @@ import datetime as dt
 import factory
 from factory.django import DjangoModelFactory
 
-from messaging.models import CustomField, FriendNote, FriendSource, Tag
+from messaging.friends.models import CustomField, FriendNote, FriendSource, Tag
 from tests.factories import FriendFactory, LineUserFactory
 
 

@@ -7,8 +7,8 @@ from asgiref.sync import async_to_sync
 from django.test import AsyncClient
 from django.urls import reverse
 
-from messaging import views
-from messaging.models import Friend, FriendFieldValue
+from messaging.friends import views
+from messaging.friends.models import Friend, FriendFieldValue
 from tests.messaging.conftest import tokyo
 from tests.messaging.factories import CustomFieldFactory
 
@@ -19,7 +19,7 @@ HEADER = (
 
 
 def export_url(account) -> str:
-    return reverse("messaging:friend-export", args=[account.slug])
+    return reverse("friends:friend-export", args=[account.slug])
 
 
 @pytest.fixture

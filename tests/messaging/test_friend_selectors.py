@@ -3,24 +3,25 @@ import datetime as dt
 import pytest
 from django.http import Http404
 
-from messaging import selectors
-from messaging.filters import (
-    AGE_BANDS,
-    NO_SOURCE,
-    FriendFilters,
-    age_band_of,
+from messaging.friends.filters import AGE_BANDS, NO_SOURCE, FriendFilters, age_band_of
+from messaging.friends.selectors import (
+    friend_add_url,
+    friend_get,
+    friend_list,
+    friend_page,
+    friend_source_list,
 )
 from tests.messaging.factories import make_friend
 
 
 def names(account, **filters) -> set[str]:
     # crowd fixture objects are resolved by the caller; here only names.
-    qs = selectors.friend_list(account=account, filters=FriendFilters(**filters))
+    qs = friend_list(account=account, filters=FriendFilters(**filters))
     return {f.line_user.display_name for f in qs}
 
 
 def test_no_filters_lists_all_friends_of_the_account_newest_first(account, crowd):
-    qs = selectors.friend_list(account=account, filters=FriendFilters())
+    qs = friend_list(account=account, filters=FriendFilters())
     assert [f.line_user.display_name for f in qs] == [
         "Fay",
         "Eve",
@@ -173,7 +174,7 @@ def test_friend_filters_to_json_keeps_only_set_conditions():
 
 def test_friend_page_walks_by_keyset_both_ways(account, crowd):
     everyone = FriendFilters()
-    first = selectors.friend_page(account=account, filters=everyone, size=4)
+    first = friend_page(account=account, filters=everyone, size=4)
     assert [f.line_user.display_name for f in first.friends] == [
         "Fay",
         "Eve",
@@ -183,14 +184,14 @@ def test_friend_page_walks_by_keyset_both_ways(account, crowd):
     assert (first.total, first.prev_before) == (6, None)
     assert first.next_after == crowd["cai"].pk
 
-    second = selectors.friend_page(
+    second = friend_page(
         account=account, filters=everyone, after=first.next_after, size=4
     )
     assert [f.line_user.display_name for f in second.friends] == ["Ben", "Ann"]
     assert (second.total, second.next_after) == (6, None)
     assert second.prev_before == crowd["ben"].pk
 
-    back = selectors.friend_page(
+    back = friend_page(
         account=account, filters=everyone, before=second.prev_before, size=4
     )
     assert [f.line_user.display_name for f in back.friends] == [
@@ -203,7 +204,7 @@ def test_friend_page_walks_by_keyset_both_ways(account, crowd):
 
 
 def test_friend_page_before_a_middle_page_offers_newer_pages(account, crowd):
-    page = selectors.friend_page(
+    page = friend_page(
         account=account, filters=FriendFilters(), before=crowd["ben"].pk, size=2
     )
     assert [f.line_user.display_name for f in page.friends] == ["Dan", "Cai"]
@@ -216,7 +217,7 @@ def test_friend_page_costs_three_queries_whatever_the_page_size(
     for extra in range(10):
         make_friend(account, display_name=f"Extra {extra}")
     with django_assert_num_queries(3):
-        page = selectors.friend_page(account=account, filters=FriendFilters(), size=50)
+        page = friend_page(account=account, filters=FriendFilters(), size=50)
         rendered = [
             (f.line_user.display_name, f.source and f.source.name, list(f.tags.all()))
             for f in page.friends
@@ -227,15 +228,14 @@ def test_friend_page_costs_three_queries_whatever_the_page_size(
 def test_friend_get_of_another_account_is_404(account, other_account, crowd):
     twin = other_account.friends.get()
     with pytest.raises(Http404):
-        selectors.friend_get(account=account, friend_id=twin.pk)
-    assert selectors.friend_get(account=other_account, friend_id=twin.pk) == twin
+        friend_get(account=account, friend_id=twin.pk)
+    assert friend_get(account=other_account, friend_id=twin.pk) == twin
 
 
 def test_friend_source_list_counts_following_and_blocked_friends(account, crowd):
     make_friend(account, display_name="Gus", source=crowd["counter"], status="blocked")
     rows = {
-        s.name: (s.following, s.blocked)
-        for s in selectors.friend_source_list(account=account)
+        s.name: (s.following, s.blocked) for s in friend_source_list(account=account)
     }
     assert rows == {"counter": (1, 1), "flyer": (2, 0)}
 
@@ -245,10 +245,10 @@ def test_friend_add_url_uses_site_url_basic_id_and_source_code(
 ):
     settings.SITE_URL = "https://oa.example.jp"
     assert (
-        selectors.friend_add_url(account=account)
+        friend_add_url(account=account)
         == f"https://oa.example.jp/talk/add/{account.basic_id}"
     )
     assert (
-        selectors.friend_add_url(account=account, source=crowd["flyer"])
+        friend_add_url(account=account, source=crowd["flyer"])
         == f"https://oa.example.jp/talk/add/{account.basic_id}?src=flyer0001"
     )

@@ -5,20 +5,34 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import AuditLog
+from chat.inbound import customer_follow
 from core.exceptions import ApplicationError
-from messaging import services
-from messaging.filters import FriendFilters
-from messaging.models import (
+from messaging.automation.models import Greeting
+from messaging.automation.services import greeting_update
+from messaging.friends.filters import FriendFilters
+from messaging.friends.models import (
     CustomField,
     Friend,
     FriendFieldValue,
     FriendNote,
     FriendSource,
-    Greeting,
-    Message,
     Tag,
 )
-from messaging.validators import MessagesInvalid
+from messaging.friends.services import (
+    custom_field_create,
+    custom_field_delete,
+    friend_fields_set,
+    friend_note_add,
+    friend_note_delete,
+    friend_source_create,
+    friend_tag_add,
+    friend_tag_remove,
+    friends_tag_bulk,
+    tag_create,
+    tag_delete,
+)
+from messaging.store.models import Message
+from messaging.store.validators import MessagesInvalid
 from tests.factories import LineUserFactory
 from tests.messaging.factories import (
     CustomFieldFactory,
@@ -45,9 +59,7 @@ def tag_names(friend) -> list[str]:
 
 
 def test_friend_source_create_gives_a_random_code_and_audits(account, alice):
-    source = services.friend_source_create(
-        account=account, actor=alice, name="  flyer "
-    )
+    source = friend_source_create(account=account, actor=alice, name="  flyer ")
     assert source.name == "flyer"
     assert re.fullmatch(r"[a-z0-9]{10}", source.code)
     assert audit(account) == [
@@ -58,11 +70,11 @@ def test_friend_source_create_gives_a_random_code_and_audits(account, alice):
 def test_friend_source_names_are_unique_per_account_only(
     account, other_account, alice, charlie
 ):
-    services.friend_source_create(account=account, actor=alice, name="flyer")
+    friend_source_create(account=account, actor=alice, name="flyer")
     with pytest.raises(ApplicationError) as exc:
-        services.friend_source_create(account=account, actor=alice, name="flyer")
+        friend_source_create(account=account, actor=alice, name="flyer")
     assert exc.value.details == {"name": "A source with this name already exists."}
-    services.friend_source_create(account=other_account, actor=charlie, name="flyer")
+    friend_source_create(account=other_account, actor=charlie, name="flyer")
     assert FriendSource.objects.filter(name="flyer").count() == 2
     assert len(audit(account)) == 1
 
@@ -73,7 +85,7 @@ def test_friend_source_names_are_unique_per_account_only(
 )
 def test_friend_source_bad_name_creates_nothing(account, alice, name, error):
     with pytest.raises(ApplicationError) as exc:
-        services.friend_source_create(account=account, actor=alice, name=name)
+        friend_source_create(account=account, actor=alice, name=name)
     assert exc.value.details == {"name": error}
     assert FriendSource.objects.count() == 0
     assert audit(account) == []
@@ -84,14 +96,14 @@ def test_friend_source_bad_name_creates_nothing(account, alice, name, error):
 
 def test_greeting_update_creates_then_updates_and_audits(account, alice):
     hello = [{"type": "text", "text": "Hi {Nickname}, welcome to {AccountName}!"}]
-    services.greeting_update(
+    greeting_update(
         account=account,
         actor=alice,
         enabled=True,
         send_on_unblock=True,
         messages=hello,
     )
-    services.greeting_update(
+    greeting_update(
         account=account,
         actor=alice,
         enabled=True,
@@ -116,14 +128,14 @@ def test_greeting_update_creates_then_updates_and_audits(account, alice):
 
 
 def test_saved_greeting_reaches_a_new_friend_with_placeholders_filled(account, alice):
-    services.greeting_update(
+    greeting_update(
         account=account,
         actor=alice,
         enabled=True,
         send_on_unblock=True,
         messages=[{"type": "text", "text": "Hi {Nickname}, this is {AccountName}."}],
     )
-    result = services.friend_follow(
+    result = customer_follow(
         account=account, line_user=LineUserFactory(display_name="Mika")
     )
     assert list(
@@ -159,7 +171,7 @@ def test_greeting_update_rejects_bad_messages_and_writes_nothing(
     account, alice, enabled, messages, error
 ):
     with pytest.raises(MessagesInvalid) as exc:
-        services.greeting_update(
+        greeting_update(
             account=account,
             actor=alice,
             enabled=enabled,
@@ -172,7 +184,7 @@ def test_greeting_update_rejects_bad_messages_and_writes_nothing(
 
 
 def test_a_disabled_greeting_may_be_empty(account, alice):
-    services.greeting_update(
+    greeting_update(
         account=account, actor=alice, enabled=False, send_on_unblock=True, messages=[]
     )
     greeting = Greeting.objects.get(account=account)
@@ -180,7 +192,7 @@ def test_a_disabled_greeting_may_be_empty(account, alice):
 
 
 def test_greeting_text_of_exactly_5000_characters_is_accepted(account, alice):
-    services.greeting_update(
+    greeting_update(
         account=account,
         actor=alice,
         enabled=True,
@@ -194,20 +206,20 @@ def test_greeting_text_of_exactly_5000_characters_is_accepted(account, alice):
 
 
 def test_tag_create_refuses_duplicates_and_blank_names(account, alice):
-    services.tag_create(account=account, actor=alice, name="vip")
+    tag_create(account=account, actor=alice, name="vip")
     with pytest.raises(ApplicationError) as exc:
-        services.tag_create(account=account, actor=alice, name=" vip ")
+        tag_create(account=account, actor=alice, name=" vip ")
     assert exc.value.details == {"name": "A tag with this name already exists."}
     with pytest.raises(ApplicationError):
-        services.tag_create(account=account, actor=alice, name="x" * 31)
+        tag_create(account=account, actor=alice, name="x" * 31)
     assert list(Tag.objects.values_list("name", flat=True)) == ["vip"]
     assert audit(account) == [("alice", "tag.create", "vip", {})]
 
 
 def test_friend_tag_add_creates_a_new_tag_once_and_is_idempotent(account, bob):
     friend = make_friend(account, display_name="Ann")
-    services.friend_tag_add(account=account, actor=bob, friend=friend, name="vip")
-    services.friend_tag_add(account=account, actor=bob, friend=friend, name="vip")
+    friend_tag_add(account=account, actor=bob, friend=friend, name="vip")
+    friend_tag_add(account=account, actor=bob, friend=friend, name="vip")
     assert tag_names(friend) == ["vip"]
     assert Tag.objects.filter(account=account).count() == 1
     user_id = friend.line_user.user_id
@@ -223,10 +235,8 @@ def test_friend_tag_remove_and_tenancy(account, other_account, alice):
     friend = make_friend(account, tags=[vip])
     foreign_tag = TagFactory(account=other_account, name="vip")
     with pytest.raises(ApplicationError):
-        services.friend_tag_remove(
-            account=account, actor=alice, friend=friend, tag=foreign_tag
-        )
-    services.friend_tag_remove(account=account, actor=alice, friend=friend, tag=vip)
+        friend_tag_remove(account=account, actor=alice, friend=friend, tag=foreign_tag)
+    friend_tag_remove(account=account, actor=alice, friend=friend, tag=vip)
     assert tag_names(friend) == []
     assert audit(account)[-1][1:] == (
         "friend.tag_remove",
@@ -238,16 +248,14 @@ def test_friend_tag_remove_and_tenancy(account, other_account, alice):
 def test_friend_of_another_account_cannot_be_tagged(account, other_account, alice):
     stranger = make_friend(other_account)
     with pytest.raises(ApplicationError):
-        services.friend_tag_add(
-            account=account, actor=alice, friend=stranger, name="vip"
-        )
+        friend_tag_add(account=account, actor=alice, friend=stranger, name="vip")
     assert Tag.objects.count() == 0
 
 
 def test_tag_delete_untags_everyone(account, alice):
     vip = TagFactory(account=account, name="vip")
     ann, ben = make_friend(account, tags=[vip]), make_friend(account, tags=[vip])
-    services.tag_delete(account=account, actor=alice, tag=vip)
+    tag_delete(account=account, actor=alice, tag=vip)
     assert (tag_names(ann), tag_names(ben)) == ([], [])
     assert audit(account) == [("alice", "tag.delete", "vip", {})]
 
@@ -261,7 +269,7 @@ def test_bulk_add_tags_only_the_filtered_untagged_friends_in_one_statement(
     # female friends: Ann (already vip), Cai (already vip), Eve
     # savepoint, one INSERT … SELECT, the audit row, release
     with django_assert_num_queries(4):
-        count = services.friends_tag_bulk(
+        count = friends_tag_bulk(
             account=account,
             actor=alice,
             filters=FriendFilters(genders=("female",)),
@@ -284,7 +292,7 @@ def test_bulk_remove_untags_only_the_filtered_friends_in_one_statement(
 ):
     # savepoint, one DELETE … WHERE friend_id IN (SELECT …), audit, release
     with django_assert_num_queries(4):
-        count = services.friends_tag_bulk(
+        count = friends_tag_bulk(
             account=account,
             actor=alice,
             filters=FriendFilters(status=Friend.Status.BLOCKED),
@@ -303,7 +311,7 @@ def test_bulk_remove_untags_only_the_filtered_friends_in_one_statement(
 
 
 def test_bulk_tag_with_no_filters_covers_the_whole_account_only(account, alice, crowd):
-    count = services.friends_tag_bulk(
+    count = friends_tag_bulk(
         account=account, actor=alice, filters=FriendFilters(), tag=crowd["regular"]
     )
     assert count == 4  # six friends, Cai and Dan were tagged already
@@ -313,7 +321,7 @@ def test_bulk_tag_with_no_filters_covers_the_whole_account_only(account, alice, 
 
 def test_bulk_tag_refuses_a_tag_of_another_account(account, alice, crowd):
     with pytest.raises(ApplicationError):
-        services.friends_tag_bulk(
+        friends_tag_bulk(
             account=account,
             actor=alice,
             filters=FriendFilters(),
@@ -327,7 +335,7 @@ def test_bulk_tag_refuses_a_tag_of_another_account(account, alice, crowd):
 
 
 def test_custom_field_create_cleans_choices(account, alice):
-    field = services.custom_field_create(
+    field = custom_field_create(
         account=account,
         actor=alice,
         name="Plan",
@@ -335,7 +343,7 @@ def test_custom_field_create_cleans_choices(account, alice):
         choices=[" Gold ", "Silver", "", "Gold"],
     )
     assert (field.kind, field.choices) == ("choice", ["Gold", "Silver"])
-    text = services.custom_field_create(
+    text = custom_field_create(
         account=account, actor=alice, name="Memo", kind="text", choices=["ignored"]
     )
     assert text.choices == []
@@ -368,7 +376,7 @@ def test_custom_field_create_cleans_choices(account, alice):
 def test_custom_field_create_rejects_bad_definitions(account, alice, kwargs, details):
     CustomFieldFactory(account=account, name="Birthday", kind="date")
     with pytest.raises(ApplicationError) as exc:
-        services.custom_field_create(account=account, actor=alice, **kwargs)
+        custom_field_create(account=account, actor=alice, **kwargs)
     assert exc.value.details == details
     assert CustomField.objects.filter(account=account).count() == 1
 
@@ -396,7 +404,7 @@ def test_friend_fields_set_stores_each_kind_then_updates_and_clears(
     account, alice, fields
 ):
     friend = make_friend(account)
-    services.friend_fields_set(
+    friend_fields_set(
         account=account,
         actor=alice,
         friend=friend,
@@ -413,7 +421,7 @@ def test_friend_fields_set_stores_each_kind_then_updates_and_clears(
         "Birthday": ("", None, dt.date(1990, 4, 1)),
         "Plan": ("Gold", None, None),
     }
-    services.friend_fields_set(
+    friend_fields_set(
         account=account,
         actor=alice,
         friend=friend,
@@ -448,7 +456,7 @@ def test_friend_fields_set_validates_by_kind_and_writes_nothing(
 ):
     friend = make_friend(account)
     with pytest.raises(ApplicationError) as exc:
-        services.friend_fields_set(
+        friend_fields_set(
             account=account,
             actor=alice,
             friend=friend,
@@ -465,7 +473,7 @@ def test_friend_fields_set_refuses_a_field_of_another_account(
     foreign = CustomFieldFactory(account=other_account, name="Memo")
     friend = make_friend(account)
     with pytest.raises(ApplicationError) as exc:
-        services.friend_fields_set(
+        friend_fields_set(
             account=account, actor=alice, friend=friend, values={foreign.pk: "hi"}
         )
     assert exc.value.details == {f"field_{foreign.pk}": "Unknown field."}
@@ -474,10 +482,10 @@ def test_friend_fields_set_refuses_a_field_of_another_account(
 
 def test_custom_field_delete_drops_its_values(account, alice, fields):
     friend = make_friend(account)
-    services.friend_fields_set(
+    friend_fields_set(
         account=account, actor=alice, friend=friend, values={fields["plan"].pk: "Gold"}
     )
-    services.custom_field_delete(account=account, actor=alice, field=fields["plan"])
+    custom_field_delete(account=account, actor=alice, field=fields["plan"])
     assert stored(friend) == {}
     assert audit(account)[-1] == ("alice", "custom_field.delete", "Plan", {})
 
@@ -487,12 +495,12 @@ def test_custom_field_delete_drops_its_values(account, alice, fields):
 
 def test_friend_note_add_and_delete(account, bob):
     friend = make_friend(account)
-    note = services.friend_note_add(
+    note = friend_note_add(
         account=account, actor=bob, friend=friend, body="  Allergic to nuts.  "
     )
     note_id = note.pk
     assert (note.body, note.author) == ("Allergic to nuts.", bob)
-    services.friend_note_delete(account=account, actor=bob, note=note)
+    friend_note_delete(account=account, actor=bob, note=note)
     assert not FriendNote.objects.exists()
     user_id = friend.line_user.user_id
     assert audit(account) == [
@@ -508,7 +516,7 @@ def test_friend_note_add_and_delete(account, bob):
 def test_friend_note_add_rejects_blank_or_long_bodies(account, bob, body, error):
     friend = make_friend(account)
     with pytest.raises(ApplicationError) as exc:
-        services.friend_note_add(account=account, actor=bob, friend=friend, body=body)
+        friend_note_add(account=account, actor=bob, friend=friend, body=body)
     assert exc.value.details == {"body": error}
     assert not FriendNote.objects.exists()
 
@@ -518,5 +526,5 @@ def test_friend_note_of_another_account_cannot_be_deleted(
 ):
     note = FriendNoteFactory(friend=make_friend(other_account))
     with pytest.raises(ApplicationError):
-        services.friend_note_delete(account=account, actor=alice, note=note)
+        friend_note_delete(account=account, actor=alice, note=note)
     assert FriendNote.objects.filter(pk=note.pk).exists()

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditLog, Membership
-from messaging.models import CustomField, FriendFieldValue, FriendNote, Tag
+from messaging.friends.models import CustomField, FriendFieldValue, FriendNote, Tag
 from tests.factories import UserFactory, add_member
 from tests.messaging.factories import (
     CustomFieldFactory,
@@ -18,7 +18,8 @@ from tests.messaging.factories import (
 
 
 def url(account, name, *args) -> str:
-    return reverse(f"messaging:{name}", args=[account.slug, *args])
+    name = name if ":" in name else f"friends:{name}"
+    return reverse(name, args=[account.slug, *args])
 
 
 def row_names(response) -> list[str]:
@@ -149,12 +150,12 @@ def test_every_role_may_view_friends(client, account, crowd, role):
 
 
 def test_nav_and_console_home_link_the_friends_pages(alice_client, account, crowd):
-    response = alice_client.get(reverse("accounts:account-home", args=[account.slug]))
+    response = alice_client.get(reverse("analytics:home", args=[account.slug]))
     html = response.content.decode()
     assert response.status_code == 200
     assert 'data-testid="friend-count">5<' in html
     assert 'data-testid="blocked-count">1<' in html
-    for name in ("friend-list", "friend-gain", "greeting"):
+    for name in ("friend-list", "friend-gain", "automation:greeting"):
         assert f'href="{url(account, name)}"' in html
 
 
@@ -405,7 +406,7 @@ def demo_urls(account, crowd) -> list[tuple[str, str]]:
         ("get", url(account, "friend-qr-svg")),
         ("get", url(account, "source-qr-png", crowd["flyer"].pk)),
         ("get", url(account, "source-qr-svg", crowd["flyer"].pk)),
-        ("get", url(account, "greeting")),
+        ("get", url(account, "automation:greeting")),
         ("get", url(account, "friend-fields")),
         ("get", url(account, "friend-detail", ann.pk)),
         ("post", url(account, "friend-bulk-tag")),

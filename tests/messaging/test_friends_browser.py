@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from messaging.models import Greeting
+from messaging.automation.models import Greeting
 from tests.conftest import browser_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -9,7 +9,7 @@ import zxingcpp
 from django.urls import reverse
 from PIL import Image, ImageDraw
 
-from messaging.models import FriendSource
+from messaging.friends.models import FriendSource
 from tests.messaging.factories import FriendSourceFactory, make_friend
 
 SITE = "https://oa.example.jp"
@@ -21,7 +21,7 @@ def _site_url(settings):
 
 
 def url(account, name, *args) -> str:
-    return reverse(f"messaging:{name}", args=[account.slug, *args])
+    return reverse(f"friends:{name}", args=[account.slug, *args])
 
 
 def decode_png(content: bytes) -> list[str]:

@@ -4,12 +4,12 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Membership
-from messaging.models import Greeting
+from messaging.automation.models import Greeting
 from tests.factories import UserFactory, add_member
 
 
 def greeting_url(account) -> str:
-    return reverse("messaging:greeting", args=[account.slug])
+    return reverse("automation:greeting", args=[account.slug])
 
 
 def test_new_account_sees_a_suggestion_that_is_not_saved(alice_client, account):

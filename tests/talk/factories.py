@@ -14,8 +14,9 @@ from django.test import Client
 from PIL import Image
 
 from accounts.models import OfficialAccount, User
-from messaging.models import Friend, LineUser
-from messaging.services import friend_follow, greeting_update
+from chat.inbound import customer_follow
+from messaging.automation.services import greeting_update
+from messaging.friends.models import Friend, LineUser
 from talk.selectors import SESSION_KEY
 from talk.services import persona_create
 
@@ -26,7 +27,7 @@ def make_persona(display_name: str = "Hanako", **profile) -> LineUser:
 
 
 def befriend(account: OfficialAccount, persona: LineUser, **kwargs) -> Friend:
-    return friend_follow(account=account, line_user=persona, **kwargs).friend
+    return customer_follow(account=account, line_user=persona, **kwargs).friend
 
 
 def set_greeting(account: OfficialAccount, actor: User, *texts: str, **kwargs):

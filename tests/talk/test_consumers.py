@@ -15,9 +15,10 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.db import transaction
 from django.test import Client
 
+from chat.inbound import customer_message_send
 from config.asgi import application
-from messaging.models import Message
-from messaging.services import message_receive, messages_mark_read, messages_send
+from messaging.store.models import Message
+from messaging.store.services import messages_mark_read, messages_send
 from talk.selectors import SESSION_KEY
 from tests.factories import PASSWORD
 from tests.talk.factories import befriend, make_persona, redis_channel_layers
@@ -131,7 +132,7 @@ def test_customer_socket_gets_read_marks_and_not_other_customers_events(account)
         assert (await talk.connect())[0]
         await database_sync_to_async(_push)(kens, "for Ken only")
         assert await talk.receive_nothing(timeout=0.3)
-        mine = await database_sync_to_async(message_receive)(
+        mine = await database_sync_to_async(customer_message_send)(
             friend=hanakos, message={"type": "text", "text": "hi"}
         )
         echo = await talk.receive_json_from(timeout=3)
@@ -173,7 +174,7 @@ def test_staff_socket_gets_the_customers_message(account, alice):
     async def scenario():
         manager = _manager(account, await database_sync_to_async(_staff_session)(alice))
         assert (await manager.connect())[0]
-        sent = await database_sync_to_async(message_receive)(
+        sent = await database_sync_to_async(customer_message_send)(
             friend=friend, message={"type": "text", "text": "Is it open?"}
         )
         event = await manager.receive_json_from(timeout=3)

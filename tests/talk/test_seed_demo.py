@@ -6,7 +6,8 @@ from django.test import Client
 
 from accounts.models import ChannelAccessToken, OfficialAccount
 from accounts.selectors import channel_token_authenticate
-from messaging.models import Friend, Greeting, LineUser
+from messaging.automation.models import Greeting
+from messaging.friends.models import Friend, LineUser
 
 KEYS = {
     "account_id",

@@ -1,10 +1,10 @@
 import pytest
 from django.http import Http404
 
-from messaging.models import Message
-from messaging.services import (
-    friend_block,
-    friend_source_create,
+from chat.inbound import customer_block
+from messaging.friends.services import friend_source_create
+from messaging.store.models import Message
+from messaging.store.services import (
     messages_mark_opened,
     messages_mark_read,
     messages_send,
@@ -52,7 +52,7 @@ def test_room_list_counts_opened_messages_as_read_and_lists_blocked_last(
     bakery = befriend(other_account, persona)
     rows = _push(account, cafe, "one", "two")
     messages_mark_opened(friend=cafe, up_to_id=rows[0].pk)
-    friend_block(friend=bakery)
+    customer_block(friend=bakery)
     rooms = selectors.room_list(line_user=persona)
     assert [(r.account_id, r.status, r.unread) for r in rooms] == [
         (account.pk, "following", 1),

@@ -4,9 +4,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from chat.inbound import customer_block, customer_follow
 from core.exceptions import ApplicationError
-from messaging.models import Friend, LineUser, Message
-from messaging.services import friend_block, friend_follow
+from messaging.friends.models import Friend, LineUser
+from messaging.store.models import Message
 from talk import services
 from talk.avatars import AVATAR_SIDE, PALETTE, avatar_colour, avatar_generate
 from tests.talk.factories import (
@@ -142,7 +143,7 @@ def test_text_send_accepts_up_to_5000(friend, text):
 
 
 def test_text_send_to_a_blocked_account_is_refused(friend):
-    friend_block(friend=friend)
+    customer_block(friend=friend)
     friend.refresh_from_db()
     with pytest.raises(ApplicationError, match="Unblock"):
         services.text_send(friend=friend, text="hi")
@@ -231,8 +232,8 @@ def test_image_send_to_suspended_account_leaves_no_file(friend, settings, alice)
 def test_follow_twice_is_idempotent_and_greets_once(account, alice):
     set_greeting(account, alice, "Hello {Nickname}, welcome to {AccountName}!")
     persona = make_persona("Yui")
-    first = friend_follow(account=account, line_user=persona)
-    second = friend_follow(account=account, line_user=persona)
+    first = customer_follow(account=account, line_user=persona)
+    second = customer_follow(account=account, line_user=persona)
     assert (first.created, second.created, second.unblocked) == (True, False, False)
     assert first.friend.pk == second.friend.pk
     assert Friend.objects.filter(account=account, line_user=persona).count() == 1

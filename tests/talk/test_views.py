@@ -2,13 +2,11 @@ import pytest
 from django.urls import reverse
 
 from accounts.services import account_suspend
-from messaging.models import Friend, LineUser, Message
-from messaging.services import (
-    friend_block,
-    friend_source_create,
-    messages_mark_read,
-    messages_send,
-)
+from chat.inbound import customer_block
+from messaging.friends.models import Friend, LineUser
+from messaging.friends.services import friend_source_create
+from messaging.store.models import Message
+from messaging.store.services import messages_mark_read, messages_send
 from talk import services
 from talk.selectors import SESSION_KEY
 from tests.talk.factories import (
@@ -396,7 +394,7 @@ def test_messages_endpoint_returns_new_bubbles_and_read_mark(client, friend):
 
 
 def test_blocked_room_has_no_composer(client, friend):
-    friend_block(friend=friend)
+    customer_block(friend=friend)
     html = client.get(_room(friend)).content.decode()
     assert 'data-testid="composer-blocked"' in html
     assert 'name="text"' not in html
@@ -442,7 +440,7 @@ def test_home_lists_friends_with_last_message_and_blocked(
     cafe = befriend(account, hanako)
     bakery = befriend(other_account, hanako)
     services.text_send(friend=cafe, text="See you at 5")
-    friend_block(friend=bakery)
+    customer_block(friend=bakery)
     html = client.get("/talk/").content.decode()
     assert html.index("Demo Café") < html.index('data-testid="blocked-list"')
     assert html.index('data-testid="blocked-list"') < html.index(

@@ -1,0 +1,561 @@
+"""Broadcasts: compose, target, schedule and fan out exactly once.
+
+Services (writes) first, then the account-scoped reads the pages use. The
+fan-out's state machine and why it never sends twice nor skips anyone are
+in docs/broadcasts.md; in short:
+
+* ``broadcast_start`` claims a due broadcast (``scheduled → sending``,
+  a conditional UPDATE), reserves quota for the whole audience and plans
+  keyset batches, all in one transaction.
+* ``broadcast_batch_send`` sends one batch in one transaction: delivery
+  rows (unique per recipient, ON CONFLICT DO NOTHING), then messages only
+  for the deliveries that transaction inserted, the batch marked done and
+  its quota committed. A crash rolls back the whole batch; a re-run finds
+  it done or inserts nothing.
+* ``broadcast_finish`` / ``broadcast_cancel`` release what was not used,
+  once, under a lock that waits for batches in flight.
+
+Step messages and keyword auto-responses live at the end of this module.
+"""
+
+import datetime as dt
+import unicodedata
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import OfficialAccount, User
+from accounts.quota import (
+    quota_consume,
+)
+from accounts.services import audit_record
+from core.exceptions import ApplicationError
+from messaging.audience.conditions import segment_clean, segment_q
+from messaging.automation.models import (
+    AutoResponse,
+    Greeting,
+    Step,
+    StepDelivery,
+    StepEnrollment,
+    StepSequence,
+)
+from messaging.friends.models import (
+    Friend,
+)
+from messaging.store.bubbles import bubbles_clean
+from messaging.store.models import Message
+from messaging.store.services import messages_send
+from messaging.store.validators import messages_validate
+
+STEP_MAX = 30
+STEP_NAME_MAX = 60
+# Enrollments handled per transaction by the beat task; each batch groups
+# its friends by step, so the messages of one step go out in one insert.
+STEP_BATCH_SIZE = 200
+STEP_MAX_DELAY = {"minutes": 60 * 24 * 365, "hours": 24 * 365, "days": 365}
+
+
+def step_delay(step: Step) -> dt.timedelta:
+    return dt.timedelta(**{step.delay_unit: step.delay_value})
+
+
+@transaction.atomic
+def step_sequence_save(
+    *,
+    account: OfficialAccount,
+    actor: User,
+    name: str,
+    is_active: bool,
+    steps: list[dict],
+    sequence: StepSequence | None = None,
+) -> StepSequence:
+    """Create or change a sequence and its steps (kept by position).
+
+    Each step is ``{"delay_value", "delay_unit", "messages", "condition"}``;
+    the delay counts from the previous step (the first: from the friend
+    add). Friends already enrolled continue at their position.
+    """
+    name = (name or "").strip()
+    if not name or len(name) > STEP_NAME_MAX:
+        msg = _("Give the sequence a name of at most %(n)d characters.") % {
+            "n": STEP_NAME_MAX
+        }
+        raise ApplicationError(msg, {"name": msg})
+    if not steps:
+        raise ApplicationError(_("Add at least one step."))
+    if len(steps) > STEP_MAX:
+        raise ApplicationError(
+            _("A sequence has at most %(n)d steps.") % {"n": STEP_MAX}
+        )
+    cleaned = []
+    for i, raw in enumerate(steps, start=1):
+        unit = raw.get("delay_unit")
+        try:
+            value = int(raw.get("delay_value"))
+        except (TypeError, ValueError):
+            value = -1
+        if unit not in STEP_MAX_DELAY or not 0 <= value <= STEP_MAX_DELAY[unit]:
+            raise ApplicationError(
+                _("Step %(n)d: enter a delay of up to a year.") % {"n": i}
+            )
+        try:
+            messages = bubbles_clean(account=account, messages=raw.get("messages"))
+        except ApplicationError as exc:
+            raise ApplicationError(
+                _("Step %(n)d: %(error)s") % {"n": i, "error": exc.message}
+            ) from None
+        condition = raw.get("condition")
+        if condition:
+            condition = segment_clean(account=account, definition=condition)
+        cleaned.append(
+            {
+                "delay_value": value,
+                "delay_unit": unit,
+                "messages": messages,
+                "condition": condition or None,
+            }
+        )
+    if sequence is None:
+        sequence = StepSequence.objects.create(
+            account=account, name=name, is_active=is_active
+        )
+    else:
+        if sequence.account_id != account.pk:
+            raise ApplicationError(_("Not found."))
+        sequence.name = name
+        sequence.is_active = is_active
+        sequence.save(update_fields=["name", "is_active"])
+    for position, fields in enumerate(cleaned, start=1):
+        Step.objects.update_or_create(
+            sequence=sequence, position=position, defaults=fields
+        )
+    Step.objects.filter(sequence=sequence, position__gt=len(cleaned)).delete()
+    audit_record(
+        account=account,
+        actor=actor,
+        action="step_sequence.save",
+        target=name,
+        data={"sequence_id": sequence.pk, "steps": len(cleaned)},
+    )
+    return sequence
+
+
+@transaction.atomic
+def step_sequences_start_for_friend(*, friend: Friend) -> list[StepEnrollment]:
+    """Enroll a new friend in the account's active friend-add sequences.
+
+    Call from the follow flow when a friend is added. Idempotent: a friend
+    is enrolled in a sequence once, ever (unique), so calling it again on
+    an unblock does nothing.
+    """
+    now = timezone.now()
+    firsts = {
+        s.sequence_id: s
+        for s in Step.objects.filter(
+            sequence__account_id=friend.account_id,
+            sequence__is_active=True,
+            sequence__trigger=StepSequence.Trigger.FRIEND_ADD,
+            position=1,
+        )
+    }
+    rows = [
+        StepEnrollment(
+            sequence_id=sequence_id,
+            friend=friend,
+            next_position=1,
+            next_at=now + step_delay(step),
+            started_at=now,
+        )
+        for sequence_id, step in firsts.items()
+    ]
+    StepEnrollment.objects.bulk_create(rows, ignore_conflicts=True)
+    return list(
+        StepEnrollment.objects.filter(friend=friend, sequence_id__in=list(firsts))
+    )
+
+
+def steps_send_due(
+    *, now: dt.datetime | None = None, batch_size: int = STEP_BATCH_SIZE
+) -> int:
+    """Send every step that is due (the beat task); returns steps handled.
+
+    Batches lock enrollments with ``SKIP LOCKED`` and advance them in the
+    same transaction that records the step (unique per enrollment and
+    step), so concurrent or repeated runs never send a step twice. A step
+    goes only to friends who follow the account and match its condition;
+    the others skip it. Counted against the quota: when the month's quota
+    cannot cover a step's recipients, the step is recorded as not sent.
+    """
+    now = now or timezone.now()
+    handled = 0
+    # Until nothing is due: a friend several steps behind (beat was down)
+    # catches up in one run, one step per pass.
+    while count := _steps_batch(now, batch_size):
+        handled += count
+    return handled
+
+
+@transaction.atomic
+def _steps_batch(now: dt.datetime, batch_size: int) -> int:
+    enrollments = list(
+        StepEnrollment.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(
+            status=StepEnrollment.Status.ACTIVE,
+            next_at__lte=now,
+            sequence__account__is_suspended=False,
+        )
+        .select_related("friend__line_user", "sequence__account")
+        .order_by("next_at", "id")[:batch_size]
+    )
+    if not enrollments:
+        return 0
+    steps = {
+        (s.sequence_id, s.position): s
+        for s in Step.objects.filter(
+            sequence_id__in={e.sequence_id for e in enrollments}
+        )
+    }
+    records: list[StepDelivery] = []
+    by_step: dict[int, list[StepEnrollment]] = {}
+    for e in enrollments:
+        step = steps.get((e.sequence_id, e.next_position))
+        if step is None:
+            continue
+        if e.friend.status != Friend.Status.FOLLOWING:
+            records.append(
+                StepDelivery(
+                    enrollment=e, step=step, status=StepDelivery.Status.SKIPPED
+                )
+            )
+        else:
+            by_step.setdefault(step.pk, []).append(e)
+    by_id = {s.pk: s for s in steps.values()}
+    for step_id, group in by_step.items():
+        records += _step_send(by_id[step_id], group, now)
+    StepDelivery.objects.bulk_create(records, ignore_conflicts=True)
+    for e in enrollments:
+        following = steps.get((e.sequence_id, e.next_position + 1))
+        if following is None:
+            e.status = StepEnrollment.Status.COMPLETED
+            e.next_at = None
+        else:
+            e.next_position += 1
+            e.next_at = e.next_at + step_delay(following)
+    StepEnrollment.objects.bulk_update(
+        enrollments, ["status", "next_position", "next_at"]
+    )
+    return len(enrollments)
+
+
+def _step_send(step: Step, group: list[StepEnrollment], now) -> list[StepDelivery]:
+    account = group[0].sequence.account
+    matching = {e.friend_id for e in group}
+    if step.condition:
+        matching = set(
+            Friend.objects.filter(pk__in=matching)
+            .filter(segment_q(account=account, definition=step.condition, now=now))
+            .values_list("pk", flat=True)
+        )
+    send = [e for e in group if e.friend_id in matching]
+    records = [
+        StepDelivery(enrollment=e, step=step, status=StepDelivery.Status.SKIPPED)
+        for e in group
+        if e.friend_id not in matching
+    ]
+    if not send:
+        return records
+    try:
+        with transaction.atomic():
+            # Friend rows before the usage row, as in the broadcast fan-out.
+            rows = messages_send(
+                account=account,
+                friends=[e.friend for e in send],
+                messages=step.messages,
+                source=Message.Source.STEP,
+            )
+            quota_consume(account=account, count=len(send))
+    except ApplicationError:
+        return records + [
+            StepDelivery(enrollment=e, step=step, status=StepDelivery.Status.FAILED)
+            for e in send
+        ]
+    first: dict[int, Message] = {}
+    for row in rows:
+        first.setdefault(row.friend_id, row)
+    return records + [
+        StepDelivery(
+            enrollment=e,
+            step=step,
+            status=StepDelivery.Status.SENT,
+            message=first[e.friend_id],
+        )
+        for e in send
+    ]
+
+
+@transaction.atomic
+def step_enrollment_stop(
+    *, account: OfficialAccount, actor: User, enrollment: StepEnrollment
+) -> None:
+    """Stop one friend's sequence; nothing more is sent to them."""
+    if enrollment.sequence.account_id != account.pk:
+        raise ApplicationError(_("Not found."))
+    StepEnrollment.objects.filter(
+        pk=enrollment.pk, status=StepEnrollment.Status.ACTIVE
+    ).update(status=StepEnrollment.Status.STOPPED, stopped_at=timezone.now())
+    audit_record(
+        account=account,
+        actor=actor,
+        action="step_sequence.stop_friend",
+        target=enrollment.sequence.name,
+        data={"friend_id": enrollment.friend_id},
+    )
+
+
+@transaction.atomic
+def step_sequence_stop(
+    *, account: OfficialAccount, actor: User, sequence: StepSequence
+) -> int:
+    """Stop a sequence for everyone and stop enrolling new friends."""
+    if sequence.account_id != account.pk:
+        raise ApplicationError(_("Not found."))
+    StepSequence.objects.filter(pk=sequence.pk).update(is_active=False)
+    stopped = StepEnrollment.objects.filter(
+        sequence=sequence, status=StepEnrollment.Status.ACTIVE
+    ).update(status=StepEnrollment.Status.STOPPED, stopped_at=timezone.now())
+    audit_record(
+        account=account,
+        actor=actor,
+        action="step_sequence.stop_all",
+        target=sequence.name,
+        data={"stopped": stopped},
+    )
+    return stopped
+
+
+AUTORESPONSE_KEYWORDS_MAX = 20
+KEYWORD_MAX = 100
+
+
+def keyword_normalize(text: str) -> str:
+    """Compare keywords the way people type them: NFKC, case-folded.
+
+    Full-width ``ＡＢＣ１`` matches ``abc1``; half-width katakana matches
+    full-width.
+    """
+    return unicodedata.normalize("NFKC", text or "").casefold().strip()
+
+
+@transaction.atomic
+def autoresponse_save(
+    *,
+    account: OfficialAccount,
+    actor: User,
+    name: str,
+    match: str,
+    keywords: list[str],
+    messages: list[dict],
+    is_active: bool = True,
+    active_from: dt.time | None = None,
+    active_to: dt.time | None = None,
+    position: int = 0,
+    rule: AutoResponse | None = None,
+) -> AutoResponse:
+    """Create or change a keyword rule (or the catch-all)."""
+    name = (name or "").strip()
+    if not name or len(name) > 60:
+        msg = _("Give the rule a name of at most %(n)d characters.") % {"n": 60}
+        raise ApplicationError(msg, {"name": msg})
+    if match not in AutoResponse.Match.values:
+        msg = _("Choose how keywords match.")
+        raise ApplicationError(msg, {"match": msg})
+    words: list[str] = []
+    if match != AutoResponse.Match.CATCH_ALL:
+        for word in keywords or []:
+            word = (word or "").strip()
+            if word and word not in words:
+                words.append(word)
+        if not words:
+            msg = _("Add at least one keyword.")
+            raise ApplicationError(msg, {"keywords": msg})
+        if len(words) > AUTORESPONSE_KEYWORDS_MAX or any(
+            len(w) > KEYWORD_MAX for w in words
+        ):
+            msg = _("Use at most %(n)d keywords of at most %(len)d characters.") % {
+                "n": AUTORESPONSE_KEYWORDS_MAX,
+                "len": KEYWORD_MAX,
+            }
+            raise ApplicationError(msg, {"keywords": msg})
+    if (active_from is None) != (active_to is None):
+        msg = _("Give both ends of the active time window, or neither.")
+        raise ApplicationError(msg, {"active_from": msg})
+    messages = bubbles_clean(account=account, messages=messages)
+    fields = {
+        "name": name,
+        "match": match,
+        "keywords": words,
+        "messages": messages,
+        "is_active": is_active,
+        "active_from": active_from,
+        "active_to": active_to,
+        "position": position,
+    }
+    if rule is None:
+        rule = AutoResponse.objects.create(account=account, **fields)
+    else:
+        if rule.account_id != account.pk:
+            raise ApplicationError(_("Not found."))
+        for key, value in fields.items():
+            setattr(rule, key, value)
+        rule.save(update_fields=list(fields))
+    audit_record(
+        account=account,
+        actor=actor,
+        action="auto_response.save",
+        target=name,
+        data={"rule_id": rule.pk},
+    )
+    return rule
+
+
+@transaction.atomic
+def autoresponse_delete(
+    *, account: OfficialAccount, actor: User, rule: AutoResponse
+) -> None:
+    if rule.account_id != account.pk:
+        raise ApplicationError(_("Not found."))
+    name = rule.name
+    rule.delete()
+    audit_record(
+        account=account, actor=actor, action="auto_response.delete", target=name
+    )
+
+
+def _in_window(rule: AutoResponse, local: dt.time) -> bool:
+    if rule.active_from is None or rule.active_to is None:
+        return True
+    if rule.active_from <= rule.active_to:
+        return rule.active_from <= local < rule.active_to
+    return local >= rule.active_from or local < rule.active_to  # wraps midnight
+
+
+_MATCH_RANK = {
+    AutoResponse.Match.EXACT: 0,
+    AutoResponse.Match.PARTIAL: 1,
+    AutoResponse.Match.CATCH_ALL: 2,
+}
+
+
+def autoresponse_match(
+    *, account: OfficialAccount, text: str, now: dt.datetime | None = None
+) -> AutoResponse | None:
+    """The rule that answers ``text`` now, or None.
+
+    Exact beats partial beats catch-all; within a kind the lowest
+    ``position`` (then the oldest rule) wins. Rules outside their daily
+    window (account time zone) are ignored.
+    """
+    local = (now or timezone.now()).astimezone(account.tz).time()
+    normalized = keyword_normalize(text)
+    best = None
+    for rule in AutoResponse.objects.filter(account=account, is_active=True):
+        if not _in_window(rule, local):
+            continue
+        words = [keyword_normalize(w) for w in rule.keywords]
+        if rule.match == AutoResponse.Match.EXACT:
+            hit = normalized in words
+        elif rule.match == AutoResponse.Match.PARTIAL:
+            hit = bool(normalized) and any(w and w in normalized for w in words)
+        else:
+            hit = True
+        if not hit:
+            continue
+        rank = (_MATCH_RANK[rule.match], rule.position, rule.pk)
+        if best is None or rank < best[0]:
+            best = (rank, rule)
+    return best[1] if best else None
+
+
+@transaction.atomic
+def autoresponse_reply(*, friend: Friend, text: str) -> list[Message]:
+    """Answer a customer's text with the matching rule's bubbles (free).
+
+    Call from the customer-message flow after the message is stored.
+    Returns the messages sent (empty when no rule matches, the friend
+    blocked the account or the account is suspended).
+    """
+    account = friend.account
+    if account.is_suspended or friend.status != Friend.Status.FOLLOWING:
+        return []
+    rule = autoresponse_match(account=account, text=text)
+    if rule is None:
+        return []
+    return messages_send(
+        account=account,
+        friends=[friend],
+        messages=rule.messages,
+        source=Message.Source.AUTO_RESPONSE,
+    )
+
+
+GREETING_MAX_BUBBLES = 3
+
+
+def greeting_send(*, friend: Friend, unblocked: bool) -> list[Message]:
+    """Send the account's greeting to a new or unblocking friend.
+
+    Free of quota (spec 5.2). Sent on the first add, and on unblock unless
+    the account turned that off. Returns the stored messages (none when
+    there is no enabled greeting).
+    """
+    greeting = Greeting.objects.filter(
+        account_id=friend.account_id, enabled=True
+    ).first()
+    if not greeting or not greeting.messages:
+        return []
+    if unblocked and not greeting.send_on_unblock:
+        return []
+    return messages_send(
+        account=friend.account,
+        friends=[friend],
+        messages=greeting.messages,
+        source=Message.Source.GREETING,
+    )
+
+
+@transaction.atomic
+def greeting_update(
+    *,
+    account: OfficialAccount,
+    actor: User,
+    enabled: bool,
+    send_on_unblock: bool,
+    messages: list[dict],
+) -> Greeting:
+    """Save the greeting (up to 3 bubbles); raises ``MessagesInvalid``.
+
+    A disabled greeting may have no bubbles; an enabled one needs one.
+    """
+    if enabled or messages:
+        messages_validate(messages, max_count=GREETING_MAX_BUBBLES)
+    greeting, _created = Greeting.objects.update_or_create(
+        account=account,
+        defaults={
+            "enabled": enabled,
+            "send_on_unblock": send_on_unblock,
+            "messages": messages,
+        },
+    )
+    audit_record(
+        account=account,
+        actor=actor,
+        action="greeting.update",
+        target=account.basic_id,
+        data={
+            "enabled": enabled,
+            "send_on_unblock": send_on_unblock,
+            "bubbles": len(messages),
+        },
+    )
+    return greeting

@@ -1,0 +1,312 @@
+"""Sending, scheduling, test sends, pause, resume, cancel.
+
+Quota is reserved atomically before fan-out (docs/quota.md); the fan-out
+itself is ``messaging.broadcasts.fanout``.
+"""
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.quota import (
+    quota_consume,
+)
+from accounts.services import audit_record
+from core.exceptions import ApplicationError
+from messaging.broadcasts.fanout import (
+    BATCH_STALL_SECONDS,
+    _enqueue_pending,
+    _progress_event,
+    broadcast_close,
+)
+from messaging.broadcasts.models import Broadcast, BroadcastBatch
+from messaging.broadcasts.selectors import Estimate, audience_estimate
+from messaging.friends.models import Friend
+from messaging.store.bubbles import bubbles_clean
+from messaging.store.models import Message
+from messaging.store.services import messages_send
+
+MAX_TEST_RECIPIENTS = 10
+
+
+def _check_sendable(broadcast: Broadcast, when: dt.datetime) -> Estimate:
+    account = broadcast.account
+    if account.is_suspended:
+        raise ApplicationError(
+            _("This account is suspended by the operator and cannot send messages.")
+        )
+    bubbles_clean(account=account, messages=broadcast.messages)
+    estimate = audience_estimate(
+        account=account,
+        audience=broadcast.audience,
+        segment=broadcast.segment,
+        max_recipients=broadcast.max_recipients,
+        when=when,
+    )
+    if estimate.recipients == 0:
+        msg = _("No friends match this audience; nothing would be sent.")
+        raise ApplicationError(msg, {"audience": msg})
+    if not estimate.covered:
+        msg = _(
+            "This broadcast needs %(cost)s messages but the %(plan)s plan has "
+            "%(remaining)s left this month."
+        ) % {
+            "cost": f"{estimate.recipients:,}",
+            "plan": estimate.plan_name,
+            "remaining": f"{estimate.remaining:,}",
+        }
+        raise ApplicationError(msg, {"audience": msg})
+    return estimate
+
+
+def _to_scheduled(broadcast: Broadcast, actor: User, when: dt.datetime) -> None:
+    """The one transition out of draft: a conditional UPDATE."""
+    claimed = Broadcast.objects.filter(
+        pk=broadcast.pk, status=Broadcast.Status.DRAFT
+    ).update(
+        status=Broadcast.Status.SCHEDULED,
+        scheduled_at=when,
+        sent_by=actor,
+        updated_at=timezone.now(),
+    )
+    if not claimed:
+        raise ApplicationError(_("This broadcast has already been scheduled or sent."))
+    broadcast.status = Broadcast.Status.SCHEDULED
+    broadcast.scheduled_at = when
+
+
+@transaction.atomic
+def broadcast_send_now(*, broadcast: Broadcast, actor: User) -> Broadcast:
+    """Queue a draft for immediate fan-out.
+
+    Refuses (``ApplicationError``, nothing changed) an empty audience or a
+    cost the month's quota cannot cover. Of two simultaneous presses one
+    wins; the other gets "already scheduled or sent".
+    """
+    # Local import: the tasks module imports this one.
+    from messaging.broadcasts.tasks import broadcast_start_task
+
+    now = timezone.now()
+    estimate = _check_sendable(broadcast, now)
+    _to_scheduled(broadcast, actor, now)
+    audit_record(
+        account=broadcast.account,
+        actor=actor,
+        action="broadcast.send",
+        target=broadcast.title,
+        data={"broadcast_id": broadcast.pk, "estimate": estimate.recipients},
+    )
+
+    broadcast_id = broadcast.pk
+    transaction.on_commit(lambda: broadcast_start_task.delay(broadcast_id))
+    return broadcast
+
+
+@transaction.atomic
+def broadcast_schedule(
+    *, broadcast: Broadcast, actor: User, when: dt.datetime
+) -> Broadcast:
+    """Schedule a draft for ``when`` (aware; must be in the future).
+
+    The beat dispatcher starts it when due. The quota check uses the
+    month ``when`` falls in; the audience is counted again when it starts.
+    """
+    if timezone.is_naive(when):
+        raise ValueError("when must be aware")
+    if when <= timezone.now():
+        msg = _("Choose a delivery time in the future.")
+        raise ApplicationError(msg, {"scheduled_at": msg})
+    estimate = _check_sendable(broadcast, when)
+    _to_scheduled(broadcast, actor, when)
+    audit_record(
+        account=broadcast.account,
+        actor=actor,
+        action="broadcast.schedule",
+        target=broadcast.title,
+        data={
+            "broadcast_id": broadcast.pk,
+            "at": when.isoformat(),
+            "estimate": estimate.recipients,
+        },
+    )
+    return broadcast
+
+
+@transaction.atomic
+def broadcast_test_send(
+    *, broadcast: Broadcast, actor: User, friend_ids: list[int]
+) -> list[Message]:
+    """Send the bubbles to chosen friends now; counted against the quota.
+
+    Links are not rewritten and nothing is recorded as a delivery: a test
+    is not part of the broadcast's figures.
+    """
+    account = broadcast.account
+    bubbles_clean(account=account, messages=broadcast.messages)
+    ids = sorted({int(i) for i in friend_ids})
+    if not ids:
+        raise ApplicationError(_("Choose at least one test recipient."))
+    if len(ids) > MAX_TEST_RECIPIENTS:
+        raise ApplicationError(
+            _("Choose at most %(n)d test recipients.") % {"n": MAX_TEST_RECIPIENTS}
+        )
+    friends = list(
+        Friend.objects.filter(
+            account=account, pk__in=ids, status=Friend.Status.FOLLOWING
+        ).select_related("line_user")
+    )
+    if len(friends) != len(ids):
+        raise ApplicationError(
+            _("A test recipient is not a friend of this account (or blocked it).")
+        )
+    # Messages first, then quota: the same lock order as the fan-out
+    # (friend rows, then the usage row); a refusal rolls both back.
+    rows = messages_send(
+        account=account,
+        friends=friends,
+        messages=broadcast.messages,
+        source=Message.Source.TEST,
+        sent_by=actor,
+    )
+    quota_consume(account=account, count=len(friends))
+    audit_record(
+        account=account,
+        actor=actor,
+        action="broadcast.test_send",
+        target=broadcast.title,
+        data={"broadcast_id": broadcast.pk, "friends": ids},
+    )
+    return rows
+
+
+@transaction.atomic
+def broadcast_pause(*, broadcast: Broadcast, actor: User) -> None:
+    """Stop starting new batches; the ones running finish."""
+    now = timezone.now()
+    paused = Broadcast.objects.filter(
+        pk=broadcast.pk, status=Broadcast.Status.SENDING
+    ).update(status=Broadcast.Status.PAUSED, paused_at=now, updated_at=now)
+    if not paused:
+        raise ApplicationError(_("Only a broadcast that is sending can be paused."))
+    audit_record(
+        account=broadcast.account,
+        actor=actor,
+        action="broadcast.pause",
+        target=broadcast.title,
+        data={"broadcast_id": broadcast.pk},
+    )
+    _progress_event(broadcast, status=Broadcast.Status.PAUSED)
+
+
+@transaction.atomic
+def broadcast_resume(*, broadcast: Broadcast, actor: User) -> None:
+    """Continue a paused broadcast from the batches still pending."""
+    locked = Broadcast.objects.select_for_update().get(pk=broadcast.pk)
+    if locked.status != Broadcast.Status.PAUSED:
+        raise ApplicationError(_("Only a paused broadcast can be resumed."))
+    now = timezone.now()
+    if locked.paused_at:
+        locked.paused_seconds += int((now - locked.paused_at).total_seconds())
+    locked.status = Broadcast.Status.SENDING
+    locked.paused_at = None
+    locked.save(update_fields=["status", "paused_at", "paused_seconds", "updated_at"])
+    BroadcastBatch.objects.filter(
+        broadcast=locked, status=BroadcastBatch.Status.PENDING
+    ).update(enqueued_at=now)
+    audit_record(
+        account=locked.account,
+        actor=actor,
+        action="broadcast.resume",
+        target=locked.title,
+        data={"broadcast_id": locked.pk},
+    )
+    _progress_event(locked, status=Broadcast.Status.SENDING)
+    transaction.on_commit(lambda: _enqueue_pending(locked.pk))
+
+
+def broadcast_cancel(*, broadcast: Broadcast, actor: User) -> None:
+    """Cancel a scheduled broadcast, or stop one that is sending or paused.
+
+    What was delivered stays delivered; the rest of the reservation goes
+    back to the month's quota.
+    """
+    with transaction.atomic():
+        unscheduled = Broadcast.objects.filter(
+            pk=broadcast.pk, status=Broadcast.Status.SCHEDULED
+        ).update(
+            status=Broadcast.Status.CANCELLED,
+            finished_at=timezone.now(),
+            updated_at=timezone.now(),
+        )
+        closed = unscheduled or broadcast_close(
+            broadcast_id=broadcast.pk, status=Broadcast.Status.CANCELLED
+        )
+        if not closed:
+            raise ApplicationError(
+                _("This broadcast has already finished; there is nothing to cancel.")
+            )
+        audit_record(
+            account=broadcast.account,
+            actor=actor,
+            action="broadcast.cancel",
+            target=broadcast.title,
+            data={"broadcast_id": broadcast.pk},
+        )
+
+
+def broadcasts_dispatch(
+    *, now: dt.datetime | None = None, stall_seconds: int = BATCH_STALL_SECONDS
+) -> dict:
+    """The beat loop: start due broadcasts, revive stalled ones.
+
+    Everything it enqueues is idempotent, so running it often (or twice at
+    once) costs only no-op tasks. Returns what it enqueued.
+    """
+    # Local import: the tasks module imports this one.
+    from messaging.broadcasts.tasks import (
+        broadcast_batch_task,
+        broadcast_finish_task,
+        broadcast_start_task,
+    )
+
+    now = now or timezone.now()
+    due = list(
+        Broadcast.objects.filter(
+            status=Broadcast.Status.SCHEDULED, scheduled_at__lte=now
+        )
+        .order_by("scheduled_at")
+        .values_list("pk", flat=True)[:100]
+    )
+    for broadcast_id in due:
+        broadcast_start_task.delay(broadcast_id)
+    # A broadcast is stalled when no batch of it finished for a while; one
+    # whose batches are still draining from a long queue is left alone, so
+    # a big fan-out is not duplicated into the queue it is working through.
+    cutoff = now - dt.timedelta(seconds=stall_seconds)
+    stalled = (
+        Broadcast.objects.filter(status=Broadcast.Status.SENDING)
+        .annotate(last_done=Max("batches__done_at"))
+        .filter(Q(last_done__lte=cutoff) | Q(last_done=None, started_at__lte=cutoff))
+        .values("pk")
+    )
+    stale_qs = BroadcastBatch.objects.filter(
+        status=BroadcastBatch.Status.PENDING,
+        broadcast__in=stalled,
+        enqueued_at__lte=cutoff,
+    )
+    stale = list(stale_qs.order_by("pk").values_list("pk", flat=True)[:5000])
+    BroadcastBatch.objects.filter(pk__in=stale).update(enqueued_at=now)
+    for batch_id in stale:
+        broadcast_batch_task.delay(batch_id)
+    unfinished = list(
+        Broadcast.objects.filter(status=Broadcast.Status.SENDING)
+        .exclude(batches__status=BroadcastBatch.Status.PENDING)
+        .values_list("pk", flat=True)[:100]
+    )
+    for broadcast_id in unfinished:
+        broadcast_finish_task.delay(broadcast_id)
+    return {"started": due, "revived": stale, "finishing": unfinished}

@@ -1,0 +1,454 @@
+"""Manager pages for broadcasts, segments, step messages, auto-responses.
+
+Roles: every member may compose and save drafts (LINE's "operator without
+delivery" prepares drafts only). Sending, scheduling, test sends and
+controlling a running broadcast need ``Perm.SEND``; so do step messages and
+auto-responses, which change what customers receive. The report needs
+``Perm.VIEW_INSIGHTS``. Views parse input, call one service and render.
+"""
+
+import datetime as dt
+import json
+
+from django.contrib import messages
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.decorators import account_view
+from accounts.permissions import Perm, request_can, request_require
+from core.exceptions import ApplicationError
+from core.forms import form_errors_from
+from messaging.audience import selectors as segment_selectors
+from messaging.audience.conditions import (
+    condition_catalogue,
+    segment_clean,
+    segment_describe,
+)
+from messaging.audience.selectors import segment_get
+from messaging.broadcasts import compose, segments, selectors
+from messaging.broadcasts.compose import broadcast_save
+from messaging.broadcasts.control import (
+    broadcast_cancel,
+    broadcast_pause,
+    broadcast_resume,
+    broadcast_schedule,
+    broadcast_send_now,
+    broadcast_test_send,
+)
+from messaging.broadcasts.forms import BroadcastForm
+from messaging.broadcasts.links import link_click_record
+from messaging.broadcasts.models import Broadcast
+from messaging.broadcasts.segments import segment_save
+from messaging.broadcasts.selectors import (
+    broadcast_get,
+    broadcast_report,
+    test_recipient_choices,
+)
+from messaging.store.assets import asset_upload
+from messaging.store.composer import composer_data, composer_strings, json_field
+from messaging.store.models import BroadcastAsset
+
+BROADCASTS_PER_PAGE = 30
+
+
+def _url(name: str, request, *args) -> str:
+    return reverse(f"broadcasts:{name}", args=[request.account.slug, *args])
+
+
+def _broadcast_form(request, broadcast: Broadcast | None, data=None):
+    account = request.account
+    choices = [
+        (f.pk, f"{f.line_user.display_name} ({f.line_user.user_id[:9]}…)")
+        for f in test_recipient_choices(account=account)
+    ]
+    initial = {}
+    if broadcast is not None:
+        mode = "all"
+        if broadcast.segment_id:
+            mode = "saved"
+        elif broadcast.audience is not None:
+            mode = "segment"
+        initial = {
+            "title": broadcast.title,
+            "messages": json.dumps(broadcast.messages, ensure_ascii=False),
+            "audience_mode": mode,
+            "audience": json.dumps(broadcast.audience, ensure_ascii=False)
+            if broadcast.audience
+            else "",
+            "segment": broadcast.segment_id,
+            "max_recipients": broadcast.max_recipients,
+        }
+    return BroadcastForm(data, initial=initial, test_choices=choices, tz=account.tz)
+
+
+def _form_audience(request, form) -> tuple:
+    mode = form.cleaned_data["audience_mode"]
+    if mode == "saved":
+        segment_id = form.cleaned_data.get("segment")
+        if not segment_id:
+            msg = _("Choose a saved segment.")
+            raise ApplicationError(msg, {"segment": msg})
+        segment = segment_get(account=request.account, segment_id=segment_id)
+        return None, segment
+    if mode == "segment":
+        return json_field(form.cleaned_data["audience"]), None
+    return None, None
+
+
+def _compose_context(request, form, broadcast):
+    account = request.account
+    return {
+        "form": form,
+        "broadcast": broadcast,
+        "can_send": request_can(request, Perm.SEND),
+        "segments": segment_selectors.segment_list(account=account),
+        "compose_data": {
+            **composer_data(account=account),
+            "catalogue": condition_catalogue(account=account),
+            "estimateUrl": _url("audience-estimate", request),
+            "uploadUrl": _url("image-upload", request),
+        },
+    }
+
+
+@require_GET
+@account_view()
+def broadcast_list(request):
+    qs = selectors.broadcast_list(account=request.account)
+    before = request.GET.get("before")
+    if before and before.isdigit():
+        qs = qs.filter(pk__lt=int(before))
+    rows = list(qs.select_related("segment")[: BROADCASTS_PER_PAGE + 1])
+    more = len(rows) > BROADCASTS_PER_PAGE
+    rows = rows[:BROADCASTS_PER_PAGE]
+    return render(
+        request,
+        "messaging/broadcast_list.html",
+        {
+            "broadcasts": rows,
+            "next_before": rows[-1].pk if more else None,
+            "can_send": request_can(request, Perm.SEND),
+        },
+    )
+
+
+@account_view()
+def broadcast_compose(request, broadcast_id: int | None = None):
+    account = request.account
+    broadcast = None
+    if broadcast_id is not None:
+        broadcast = broadcast_get(account=account, broadcast_id=broadcast_id)
+        if request.method == "GET" and not broadcast.is_editable:
+            return redirect(_url("broadcast-detail", request, broadcast.pk))
+    if request.method != "POST":
+        form = _broadcast_form(request, broadcast)
+        return render(
+            request,
+            "messaging/broadcast_compose.html",
+            _compose_context(request, form, broadcast),
+        )
+    form = _broadcast_form(request, broadcast, request.POST)
+    if not form.is_valid():
+        return _compose_error(request, form, broadcast)
+    action = form.cleaned_data["action"]
+    if action != "save":
+        request_require(request, Perm.SEND)
+    try:
+        audience, segment = _form_audience(request, form)
+        broadcast = broadcast_save(
+            account=account,
+            actor=request.user,
+            title=form.cleaned_data["title"],
+            messages=json_field(form.cleaned_data["messages"], default=[]),
+            audience=audience,
+            segment=segment,
+            max_recipients=form.cleaned_data["max_recipients"],
+            broadcast=broadcast,
+        )
+    except ApplicationError as exc:
+        form_errors_from(form, exc)
+        return _compose_error(request, form, broadcast)
+    try:
+        return _compose_action(request, form, broadcast, action)
+    except ApplicationError as exc:
+        form_errors_from(form, exc)
+        messages.info(request, _("The draft was saved; it was not sent."))
+        return _compose_error(request, form, broadcast)
+
+
+def _compose_action(request, form, broadcast, action):
+    if action == "send":
+        broadcast_send_now(broadcast=broadcast, actor=request.user)
+        messages.success(request, _("Sending started."))
+        return redirect(_url("broadcast-detail", request, broadcast.pk))
+    if action == "schedule":
+        when = form.cleaned_data.get("scheduled_at")
+        if when is None:
+            msg = _("Choose a delivery time.")
+            raise ApplicationError(msg, {"scheduled_at": msg})
+        broadcast_schedule(broadcast=broadcast, actor=request.user, when=when)
+        messages.success(request, _("The broadcast is scheduled."))
+        return redirect(_url("broadcast-detail", request, broadcast.pk))
+    if action == "test":
+        rows = broadcast_test_send(
+            broadcast=broadcast,
+            actor=request.user,
+            friend_ids=form.cleaned_data["test_friends"],
+        )
+        people = len({r.friend_id for r in rows})
+        messages.success(
+            request,
+            _("Test sent to %(n)d friend(s); it counted against the quota.")
+            % {"n": people},
+        )
+        return redirect(_url("broadcast-edit", request, broadcast.pk))
+    messages.success(request, _("Draft saved."))
+    return redirect(_url("broadcast-edit", request, broadcast.pk))
+
+
+def _compose_error(request, form, broadcast):
+    return render(
+        request,
+        "messaging/broadcast_compose.html",
+        _compose_context(request, form, broadcast),
+        status=400,
+    )
+
+
+@require_GET
+@account_view()
+def broadcast_detail(request, broadcast_id: int):
+    account = request.account
+    broadcast = broadcast_get(account=account, broadcast_id=broadcast_id)
+    if broadcast.is_editable:
+        return redirect(_url("broadcast-edit", request, broadcast.pk))
+    can_insights = request_can(request, Perm.VIEW_INSIGHTS)
+    report = None
+    if can_insights and broadcast.status in (
+        Broadcast.Status.SENT,
+        Broadcast.Status.CANCELLED,
+        Broadcast.Status.SENDING,
+        Broadcast.Status.PAUSED,
+    ):
+        report = broadcast_report(broadcast=broadcast)
+    return render(
+        request,
+        "messaging/broadcast_detail.html",
+        {
+            "broadcast": broadcast,
+            "progress": selectors.broadcast_progress(broadcast=broadcast),
+            "audience": segment_describe(
+                account=account,
+                definition=broadcast.audience_used
+                if broadcast.started_at
+                else (
+                    broadcast.segment.definition
+                    if broadcast.segment_id
+                    else broadcast.audience
+                ),
+            ),
+            "report": report,
+            "can_send": request_can(request, Perm.SEND),
+            "can_insights": can_insights,
+            "compose_data": composer_data(account=request.account),
+        },
+    )
+
+
+@require_GET
+@account_view()
+def broadcast_progress(request, broadcast_id: int):
+    broadcast = broadcast_get(account=request.account, broadcast_id=broadcast_id)
+    return JsonResponse(selectors.broadcast_progress(broadcast=broadcast))
+
+
+def _control(service, success: str):
+    @require_POST
+    @account_view(Perm.SEND)
+    def view(request, broadcast_id: int):
+        broadcast = broadcast_get(account=request.account, broadcast_id=broadcast_id)
+        try:
+            service(broadcast=broadcast, actor=request.user)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, success)
+        return redirect(_url("broadcast-detail", request, broadcast.pk))
+
+    return view
+
+
+broadcast_pause = _control(broadcast_pause, gettext_lazy("Paused."))
+
+
+broadcast_resume = _control(broadcast_resume, gettext_lazy("Resumed."))
+
+
+broadcast_cancel = _control(broadcast_cancel, gettext_lazy("Cancelled."))
+
+
+@require_POST
+@account_view()
+def broadcast_copy(request, broadcast_id: int):
+    broadcast = broadcast_get(account=request.account, broadcast_id=broadcast_id)
+    copy = compose.broadcast_copy(broadcast=broadcast, actor=request.user)
+    messages.success(request, _("Copied to a new draft."))
+    return redirect(_url("broadcast-edit", request, copy.pk))
+
+
+@require_POST
+@account_view()
+def broadcast_delete(request, broadcast_id: int):
+    broadcast = broadcast_get(account=request.account, broadcast_id=broadcast_id)
+    try:
+        compose.broadcast_delete(broadcast=broadcast, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(_url("broadcast-detail", request, broadcast.pk))
+    messages.success(request, _("Draft deleted."))
+    return redirect(_url("broadcast-list", request))
+
+
+@require_POST
+@account_view()
+def audience_estimate(request):
+    """Live recipient count and quota cost for the composer (JSON)."""
+    account = request.account
+    try:
+        body = json.loads(request.body or b"{}")
+        segment = None
+        audience = None
+        if body.get("mode") == "saved":
+            segment = segment_get(
+                account=account, segment_id=int(body.get("segment") or 0)
+            )
+        elif body.get("mode") == "segment":
+            audience = segment_clean(account=account, definition=body.get("audience"))
+        cap = body.get("max_recipients")
+        cap = int(cap) if cap not in (None, "") else None
+        when = None
+        if body.get("scheduled_at"):
+            when = dt.datetime.fromisoformat(body["scheduled_at"]).replace(
+                tzinfo=account.tz
+            )
+        estimate = selectors.audience_estimate(
+            account=account,
+            audience=audience,
+            segment=segment,
+            max_recipients=cap,
+            when=when,
+        )
+    except ApplicationError as exc:
+        return JsonResponse({"error": exc.message}, status=400)
+    except (ValueError, TypeError):
+        return JsonResponse({"error": _("The audience could not be read.")}, status=400)
+    return JsonResponse(
+        {
+            "matching": estimate.matching,
+            "recipients": estimate.recipients,
+            "cost": estimate.recipients,
+            "remaining": estimate.remaining,
+            "limit": estimate.limit,
+            "plan": estimate.plan_name,
+            "covered": estimate.covered,
+            "additional_cost_yen": str(estimate.additional_cost_yen),
+        }
+    )
+
+
+@require_POST
+@account_view()
+def image_upload(request):
+    """Store an image for a bubble; returns the URLs the composer needs."""
+    upload = request.FILES.get("image")
+    if upload is None:
+        return JsonResponse({"error": _("Choose an image to upload.")}, status=400)
+    try:
+        asset = asset_upload(
+            account=request.account,
+            actor=request.user,
+            upload=upload,
+            kind=request.POST.get("kind", BroadcastAsset.Kind.IMAGE),
+        )
+    except ApplicationError as exc:
+        return JsonResponse({"error": exc.message}, status=400)
+    return JsonResponse(
+        {
+            "key": asset.key,
+            "kind": asset.kind,
+            "originalContentUrl": asset.original_url,
+            "previewImageUrl": asset.preview_url,
+            "baseUrl": asset.base_url,
+            "width": asset.width,
+            "height": asset.height,
+        }
+    )
+
+
+@require_GET
+def click_redirect(request, token: str):
+    """``/r/<token>``: record the click, then forward to the real URL."""
+    url = link_click_record(token=token)
+    return HttpResponseRedirect(url)
+
+
+@account_view()
+def segment_list(request):
+    account = request.account
+    error = None
+    status = 200
+    if request.method == "POST":
+        try:
+            segment = None
+            if request.POST.get("segment_id"):
+                segment = segment_get(
+                    account=account, segment_id=int(request.POST["segment_id"])
+                )
+            segment_save(
+                account=account,
+                actor=request.user,
+                name=request.POST.get("name", ""),
+                definition=json_field(request.POST.get("definition", "")),
+                segment=segment,
+            )
+        except ApplicationError as exc:
+            error, status = exc.message, 400
+        else:
+            messages.success(request, _("Segment saved."))
+            return redirect(request.POST.get("next") or _url("segment-list", request))
+    rows = [
+        (s, segment_describe(account=account, definition=s.definition))
+        for s in segment_selectors.segment_list(account=account)
+    ]
+    return render(
+        request,
+        "messaging/broadcast_segments.html",
+        {
+            "rows": rows,
+            "error": error,
+            "compose_data": {
+                "catalogue": condition_catalogue(account=account),
+                "estimateUrl": _url("audience-estimate", request),
+                "i18n": composer_strings(),
+            },
+        },
+        status=status,
+    )
+
+
+@require_POST
+@account_view()
+def segment_delete(request, segment_id: int):
+    account = request.account
+    segment = segment_get(account=account, segment_id=segment_id)
+    try:
+        segments.segment_delete(account=account, actor=request.user, segment=segment)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Segment deleted."))
+    return redirect(_url("segment-list", request))

@@ -1,0 +1,224 @@
+"""Account-scoped reads of friends, their tags, fields, notes and sources.
+
+Every function takes the tenant (``account``) explicitly; an id of another
+account's row raises the same ``Http404`` as a missing id.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from accounts.models import OfficialAccount
+from messaging.friends.filters import FriendFilters, friend_filters_q
+from messaging.friends.models import (
+    CustomField,
+    Friend,
+    FriendFieldValue,
+    FriendNote,
+    FriendSource,
+    Tag,
+)
+
+# One page of the friends list. The page itself costs two queries whatever
+# its size (rows + their tags); 50 rows keep the HTML small on a phone.
+FRIEND_PAGE_SIZE = 50
+
+
+def friend_counts(*, account: OfficialAccount) -> dict[str, int]:
+    """Friends (following) and blocked counts in one query."""
+    return Friend.objects.filter(account=account).aggregate(
+        following=Count("id", filter=Q(status=Friend.Status.FOLLOWING)),
+        blocked=Count("id", filter=Q(status=Friend.Status.BLOCKED)),
+    )
+
+
+def friend_list(*, account: OfficialAccount, filters: FriendFilters) -> QuerySet:
+    """The account's friends matching ``filters``, newest first."""
+    return (
+        Friend.objects.filter(account=account)
+        .filter(friend_filters_q(filters, tz=account.tz))
+        .select_related("line_user", "source")
+        .order_by("-id")
+    )
+
+
+@dataclass(frozen=True)
+class FriendPage:
+    friends: list[Friend]
+    total: int
+    # Keyset cursors: pass as ``after`` / ``before`` to get the next or
+    # previous page; ``None`` when there is no such page.
+    next_after: int | None
+    prev_before: int | None
+
+
+def friend_page(
+    *,
+    account: OfficialAccount,
+    filters: FriendFilters,
+    after: int | None = None,
+    before: int | None = None,
+    size: int = FRIEND_PAGE_SIZE,
+) -> FriendPage:
+    """One page of ``friend_list`` by keyset (``id``) — no OFFSET scans.
+
+    Costs exactly three queries: the match count, the page rows (with
+    profile and source joined) and the tags of those rows.
+    """
+    base = friend_list(account=account, filters=filters)
+    total = base.count()
+    qs = base.prefetch_related(Prefetch("tags", queryset=Tag.objects.order_by("name")))
+    if before is not None:
+        rows = list(qs.filter(id__gt=before).order_by("id")[: size + 1])
+        has_more_before = len(rows) > size
+        rows = rows[:size][::-1]
+        return FriendPage(
+            friends=rows,
+            total=total,
+            next_after=rows[-1].pk if rows else None,
+            prev_before=rows[0].pk if rows and has_more_before else None,
+        )
+    if after is not None:
+        qs = qs.filter(id__lt=after)
+    rows = list(qs[: size + 1])
+    has_more = len(rows) > size
+    rows = rows[:size]
+    return FriendPage(
+        friends=rows,
+        total=total,
+        next_after=rows[-1].pk if rows and has_more else None,
+        prev_before=rows[0].pk if rows and after is not None else None,
+    )
+
+
+def friend_get(*, account: OfficialAccount, friend_id: int) -> Friend:
+    friend = (
+        Friend.objects.filter(account=account, pk=friend_id)
+        .select_related("line_user", "source")
+        .first()
+    )
+    if friend is None:
+        raise Http404
+    return friend
+
+
+def friend_tags(*, friend: Friend) -> list[Tag]:
+    return list(friend.tags.order_by("name"))
+
+
+def friend_field_values(*, friend: Friend) -> dict[int, FriendFieldValue]:
+    """The friend's custom field values by field id."""
+    return {v.field_id: v for v in FriendFieldValue.objects.filter(friend=friend)}
+
+
+def friend_notes(*, friend: Friend) -> QuerySet:
+    return FriendNote.objects.filter(friend=friend).select_related("author")
+
+
+def friend_note_get(*, account: OfficialAccount, friend: Friend, note_id: int):
+    note = FriendNote.objects.filter(
+        pk=note_id, friend=friend, friend__account=account
+    ).first()
+    if note is None:
+        raise Http404
+    return note
+
+
+def tag_list(*, account: OfficialAccount) -> QuerySet:
+    return Tag.objects.filter(account=account).order_by("name")
+
+
+def tag_list_with_counts(*, account: OfficialAccount) -> QuerySet:
+    return tag_list(account=account).annotate(friend_count=Count("friends"))
+
+
+def tag_get(*, account: OfficialAccount, tag_id: int) -> Tag:
+    tag = Tag.objects.filter(account=account, pk=tag_id).first()
+    if tag is None:
+        raise Http404
+    return tag
+
+
+def custom_field_list(*, account: OfficialAccount) -> QuerySet:
+    return CustomField.objects.filter(account=account).order_by("name")
+
+
+def custom_field_get(*, account: OfficialAccount, field_id: int) -> CustomField:
+    field = CustomField.objects.filter(account=account, pk=field_id).first()
+    if field is None:
+        raise Http404
+    return field
+
+
+def friend_source_list(*, account: OfficialAccount) -> QuerySet:
+    """Sources with how many friends each brought (following / blocked)."""
+    return (
+        FriendSource.objects.filter(account=account)
+        .annotate(
+            following=Count(
+                "friends", filter=Q(friends__status=Friend.Status.FOLLOWING)
+            ),
+            blocked=Count("friends", filter=Q(friends__status=Friend.Status.BLOCKED)),
+        )
+        .order_by("name")
+    )
+
+
+def friend_source_names(*, account: OfficialAccount) -> QuerySet:
+    return FriendSource.objects.filter(account=account).order_by("name")
+
+
+def friend_source_get(*, account: OfficialAccount, source_id: int) -> FriendSource:
+    source = FriendSource.objects.filter(account=account, pk=source_id).first()
+    if source is None:
+        raise Http404
+    return source
+
+
+def friend_add_url(
+    *, account: OfficialAccount, source: FriendSource | None = None
+) -> str:
+    """The add-friend URL (LINE's ``line.me/R/ti/p/@id``) served by the talk app."""
+    url = f"{settings.SITE_URL}/talk/add/{account.basic_id}"
+    if source is not None:
+        url += "?" + urlencode({"src": source.code})
+    return url
+
+
+def friend_export_rows(
+    *, account: OfficialAccount, filters: FriendFilters, chunk_size: int
+) -> Iterator[Friend]:
+    """Matching friends, oldest first, streamed ``chunk_size`` rows at a time.
+
+    Tags and custom field values are prefetched per chunk, so memory stays
+    constant however many friends match (two extra queries per chunk).
+    They land in plain lists (``tag_list``, ``field_value_list``): a related
+    manager per row would cost more than the CSV formatting itself.
+    """
+    return (
+        friend_list(account=account, filters=filters)
+        .order_by("id")
+        .prefetch_related(
+            Prefetch("tags", queryset=Tag.objects.order_by("name"), to_attr="tag_list"),
+            Prefetch(
+                "field_values",
+                queryset=FriendFieldValue.objects.all(),
+                to_attr="field_value_list",
+            ),
+        )
+        .iterator(chunk_size=chunk_size)
+    )
+
+
+def friend_newest(*, account: OfficialAccount) -> Friend | None:
+    """The account's newest friend, or ``None`` (a sample for previews)."""
+    return (
+        Friend.objects.filter(account=account)
+        .select_related("line_user")
+        .order_by("-id")
+        .first()
+    )

@@ -1,0 +1,143 @@
+"""What the Manager's bubble composer page needs, for every page using it.
+
+Broadcasts, step messages, auto-responses and segments share the composer
+script (``static/messaging/compose.js``); this module gives it stickers,
+emoji, a sample nickname and its strings.
+"""
+
+import json
+
+from django.utils.translation import gettext as _
+
+from accounts.models import OfficialAccount
+from core.exceptions import ApplicationError
+from messaging.friends.selectors import friend_newest
+from messaging.store.stickers import PACKAGE_ID, STICKERS
+
+EMOJI = [
+    "😀",
+    "😊",
+    "😍",
+    "🥰",
+    "😉",
+    "😂",
+    "👍",
+    "🙏",
+    "👏",
+    "🎉",
+    "🎁",
+    "✨",
+    "💐",
+    "🌸",
+    "☕",
+    "🍰",
+    "🍜",
+    "🛍️",
+    "📣",
+    "⏰",
+    "📅",
+    "❤️",
+    "⭐",
+    "🆕",
+]
+
+
+def json_field(value: str, *, default=None):
+    """Parse a JSON form field; ``ApplicationError`` when it is not JSON."""
+    if value in (None, ""):
+        return default
+    try:
+        return json.loads(value)
+    except ValueError:
+        raise ApplicationError(_("The form data could not be read.")) from None
+
+
+def composer_data(*, account: OfficialAccount) -> dict:
+    """What the phone preview needs: stickers, a sample nickname, labels."""
+
+    sample = friend_newest(account=account)
+    return {
+        "stickers": [
+            {
+                "packageId": PACKAGE_ID,
+                "stickerId": s.sticker_id,
+                "url": s.url,
+                "label": str(s.label),
+            }
+            for s in STICKERS.values()
+        ],
+        "emoji": EMOJI,
+        "nickname": sample.line_user.display_name if sample else "Taro",
+        "accountName": account.display_name,
+        "i18n": composer_strings(),
+    }
+
+
+def composer_strings() -> dict:
+    """The composer's labels for its script, in the request's language."""
+    return {
+        "text": _("Text"),
+        "sticker": _("Sticker"),
+        "image": _("Image"),
+        "imagemap": _("Rich message"),
+        "template": _("Card-type message"),
+        "addBubble": _("Add bubble"),
+        "remove": _("Remove"),
+        "moveUp": _("Move up"),
+        "insertNickname": _("Insert nickname"),
+        "characters": _("characters"),
+        "upload": _("Upload an image (JPEG or PNG)"),
+        "uploading": _("Uploading…"),
+        "layout": _("Layout"),
+        "area": _("Area"),
+        "link": _("Link"),
+        "sendText": _("Send text"),
+        "altText": _("Notification text"),
+        "card": _("Card"),
+        "addCard": _("Add card"),
+        "title": _("Title"),
+        "button": _("Button"),
+        "addButton": _("Add button"),
+        "label": _("Label"),
+        "sameButtons": _(
+            "Every card needs the same number of buttons and the "
+            "same image/title presence."
+        ),
+        "addCondition": _("Add condition"),
+        "addGroup": _("Add group"),
+        "all": _("All of these (AND)"),
+        "any": _("Any of these (OR)"),
+        "not": _("not"),
+        "minDays": _("at least (days)"),
+        "maxDays": _("less than (days)"),
+        "field": _("Field"),
+        "value": _("Value"),
+        "recipients": _("Recipients"),
+        "cost": _("Quota cost"),
+        "remaining": _("Left this month"),
+        "notCovered": _("The plan cannot cover this broadcast this month."),
+        "counting": _("Counting…"),
+        "noOptions": _("None defined yet."),
+        "addStep": _("Add step"),
+        "delay": _("Delay"),
+        "condition": _("Only to friends matching conditions"),
+        "uploadFailed": _("The upload failed; try again."),
+        "ops": {
+            "eq": _("is"),
+            "contains": _("contains"),
+            "gt": _("is above"),
+            "lt": _("is below"),
+            "before": _("is before"),
+            "after": _("is after"),
+            "set": _("is set"),
+            "unset": _("is not set"),
+        },
+        "layouts": {
+            "1": _("One area"),
+            "2v": _("Two columns"),
+            "2h": _("Two rows"),
+            "3": _("One on top, two below"),
+            "4": _("Four (2 × 2)"),
+            "6": _("Six (3 × 2)"),
+        },
+    }

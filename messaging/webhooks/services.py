@@ -1,0 +1,384 @@
+"""Webhooks: LINE event objects for customer actions, signed and delivered.
+
+Customer-side services (``friend_follow``, ``friend_block``,
+``message_receive``...) end with one call to
+``webhook_events_dispatch_on_commit``. When the account uses a webhook,
+that call issues reply tokens, stores a ``WebhookDelivery`` and, after
+commit, enqueues ``deliver_webhook_task``. The task calls
+``webhook_delivery_attempt``: one signed POST with a 2-second timeout,
+recorded as a ``WebhookAttempt``; timeouts, connection errors and 5xx are
+retried with backoff when the account turned redelivery on (spec 3.1).
+"""
+
+import datetime as dt
+import json
+import logging
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Least
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import OfficialAccount, User
+from accounts.services import audit_record
+from core.exceptions import ApplicationError
+from messaging.webhooks.events import REPLY_TOKEN_TTL, REPLYABLE, PendingEvent, ulid_new
+from messaging.webhooks.models import (
+    ReplyToken,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from messaging.webhooks.transport import PostResult, webhook_post
+
+logger = logging.getLogger(__name__)
+
+
+MAX_ATTEMPTS = 6
+RETRY_BACKOFF = 10  # seconds before the first retry, tripled each time
+# A worker that died while sending leaves a delivery in SENDING; after this
+# long another run may claim it again.
+STALE_CLAIM = dt.timedelta(seconds=60)
+REPLY_TOKEN_MAX_AGE = dt.timedelta(minutes=20)
+WEBHOOK_LOG_TTL = dt.timedelta(days=30)  # delivery log rows are kept this long
+URL_MAX_LENGTH = 500
+
+
+class WebhookUrlInvalid(ApplicationError):
+    """The webhook URL is not an http(s) URL of at most 500 characters."""
+
+
+def _endpoint_in_use(account: OfficialAccount) -> WebhookEndpoint | None:
+    return (
+        WebhookEndpoint.objects.filter(account=account, active=True)
+        .exclude(url="")
+        .first()
+    )
+
+
+def webhook_events_dispatch_on_commit(
+    *, account: OfficialAccount, events: Iterable[PendingEvent]
+) -> WebhookDelivery | None:
+    """Send ``events`` to the account's bot once the transaction commits.
+
+    Does nothing (and issues no reply tokens) unless the account uses a
+    webhook. Call inside the service's transaction: the delivery row and
+    the reply tokens are written with the change that caused the events.
+    """
+    events = list(events)
+    endpoint = _endpoint_in_use(account) if events else None
+    if endpoint is None:
+        return None
+    now = timezone.now()
+    bodies: list[dict] = []
+    tokens: list[ReplyToken] = []
+    for pending in events:
+        event = dict(pending.data)
+        if event["type"] in REPLYABLE:
+            token = secrets.token_hex(16)
+            event_at = dt.datetime.fromtimestamp(event["timestamp"] / 1000, dt.UTC)
+            event["replyToken"] = token
+            tokens.append(
+                ReplyToken(
+                    account=account,
+                    friend_id=pending.friend_id,
+                    token=token,
+                    event_at=event_at,
+                    expires_at=max(event_at, now) + REPLY_TOKEN_TTL,
+                )
+            )
+        event["mode"] = "active"
+        event["webhookEventId"] = ulid_new(now)
+        event["deliveryContext"] = {"isRedelivery": False}
+        bodies.append(event)
+    delivery = WebhookDelivery.objects.create(
+        account=account,
+        url=endpoint.url,
+        payload={"destination": account.bot_user_id, "events": bodies},
+        event_types=",".join(sorted({e["type"] for e in bodies}))[:200],
+    )
+    for token in tokens:
+        token.delivery = delivery
+    ReplyToken.objects.bulk_create(tokens)
+    _enqueue_on_commit(delivery.pk)
+    return delivery
+
+
+def _enqueue_on_commit(delivery_id: int) -> None:
+    # Local import: the tasks module imports this one.
+    from messaging.webhooks.tasks import deliver_webhook_task
+
+    transaction.on_commit(lambda: deliver_webhook_task.delay(delivery_id))
+
+
+def webhook_body(delivery: WebhookDelivery, *, redelivery: bool) -> bytes:
+    """The bytes to POST (and sign); events flagged as redelivered if so."""
+    payload = delivery.payload
+    if redelivery:
+        payload = {
+            **payload,
+            "events": [
+                {**event, "deliveryContext": {"isRedelivery": True}}
+                for event in payload["events"]
+            ],
+        }
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True)
+class AttemptOutcome:
+    """The result of one attempt; ``retry_in`` seconds if another is due."""
+
+    delivery_id: int
+    result: PostResult | None
+    retry_in: int | None = None
+
+
+def _claim(delivery_id: int) -> bool:
+    now = timezone.now()
+    return bool(
+        WebhookDelivery.objects.filter(pk=delivery_id)
+        .filter(
+            Q(status=WebhookDelivery.Status.PENDING)
+            | Q(status=WebhookDelivery.Status.SENDING, claimed_at__lt=now - STALE_CLAIM)
+        )
+        .update(
+            status=WebhookDelivery.Status.SENDING,
+            claimed_at=now,
+            attempt_count=F("attempt_count") + 1,
+        )
+    )
+
+
+def webhook_delivery_attempt(*, delivery_id: int) -> AttemptOutcome:
+    """POST a pending delivery once and record the attempt.
+
+    Idempotent: a delivery is claimed with a conditional UPDATE, so a
+    second run of the same task (or a delivery that succeeded meanwhile)
+    does nothing. The HTTP request runs outside any transaction.
+    """
+    if not _claim(delivery_id):
+        return AttemptOutcome(delivery_id=delivery_id, result=None)
+    delivery = WebhookDelivery.objects.select_related("account").get(pk=delivery_id)
+    redelivery = delivery.attempt_count > 1
+    if redelivery:
+        _reply_tokens_extend(delivery)
+    result = webhook_post(
+        url=delivery.url,
+        body=webhook_body(delivery, redelivery=redelivery),
+        secret=delivery.account.channel_secret,
+    )
+    retry_in = None
+    if not result.ok and result.transient and not delivery.is_test:
+        endpoint = WebhookEndpoint.objects.filter(
+            account_id=delivery.account_id
+        ).first()
+        redeliver = endpoint and endpoint.active and endpoint.redelivery
+        if redeliver and delivery.attempt_count < MAX_ATTEMPTS:
+            retry_in = RETRY_BACKOFF * 3 ** (delivery.attempt_count - 1)
+    _record(delivery, result, redelivery=redelivery, final=retry_in is None)
+    return AttemptOutcome(delivery_id=delivery_id, result=result, retry_in=retry_in)
+
+
+def _reply_tokens_extend(delivery: WebhookDelivery) -> None:
+    """Redelivered tokens work one more TTL, within 20 min of the event."""
+    now = timezone.now()
+    ReplyToken.objects.filter(delivery=delivery, used_at=None).update(
+        expires_at=Least(now + REPLY_TOKEN_TTL, F("event_at") + REPLY_TOKEN_MAX_AGE)
+    )
+
+
+@transaction.atomic
+def _record(
+    delivery: WebhookDelivery, result: PostResult, *, redelivery: bool, final: bool
+) -> None:
+    WebhookAttempt.objects.create(
+        delivery=delivery,
+        is_redelivery=redelivery,
+        status_code=result.status_code,
+        latency_ms=result.latency_ms,
+        error=result.error[:200],
+        response_body=result.response_body[:500],
+    )
+    if result.ok:
+        status = WebhookDelivery.Status.SUCCEEDED
+    elif final:
+        status = WebhookDelivery.Status.FAILED
+    else:
+        status = WebhookDelivery.Status.PENDING
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status=status,
+        finished_at=timezone.now()
+        if status != WebhookDelivery.Status.PENDING
+        else None,
+        last_status_code=result.status_code,
+        last_latency_ms=result.latency_ms,
+        last_error=result.error[:200],
+    )
+
+
+@transaction.atomic
+def webhook_delivery_redeliver(
+    *, account: OfficialAccount, actor: User | None, delivery_id: int
+) -> WebhookDelivery:
+    """Send a failed delivery again (``isRedelivery: true``) to the current URL."""
+    delivery = (
+        WebhookDelivery.objects.select_for_update()
+        .filter(account=account, pk=delivery_id, is_test=False)
+        .first()
+    )
+    if delivery is None:
+        raise WebhookDelivery.DoesNotExist
+    if delivery.status != WebhookDelivery.Status.FAILED:
+        raise ApplicationError(_("Only failed deliveries can be redelivered."))
+    endpoint = _endpoint_in_use(account)
+    if endpoint is None:
+        raise ApplicationError(_("Turn the webhook on to redeliver."))
+    delivery.status = WebhookDelivery.Status.PENDING
+    delivery.url = endpoint.url
+    delivery.finished_at = None
+    delivery.save(update_fields=["status", "url", "finished_at"])
+    audit_record(
+        account=account,
+        actor=actor,
+        action="webhook.redeliver",
+        target=str(delivery.pk),
+    )
+    _enqueue_on_commit(delivery.pk)
+    return delivery
+
+
+def webhook_url_check(url: str) -> str:
+    """Return ``url`` stripped, or raise ``WebhookUrlInvalid``."""
+    url = (url or "").strip()
+    if len(url) > URL_MAX_LENGTH:
+        raise WebhookUrlInvalid(
+            _("The URL may have at most %(n)d characters.") % {"n": URL_MAX_LENGTH}
+        )
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise WebhookUrlInvalid(_("Enter an http:// or https:// URL."))
+    return url
+
+
+def webhook_endpoint_get(*, account: OfficialAccount) -> WebhookEndpoint:
+    """The account's endpoint settings (unsaved defaults if never set)."""
+    return WebhookEndpoint.objects.filter(account=account).first() or WebhookEndpoint(
+        account=account
+    )
+
+
+@transaction.atomic
+def webhook_endpoint_set(
+    *,
+    account: OfficialAccount,
+    actor: User | None,
+    url: str | None = None,
+    active: bool | None = None,
+    redelivery: bool | None = None,
+) -> WebhookEndpoint:
+    """Change the webhook URL and switches; ``None`` leaves a value as is.
+
+    An empty ``url`` removes the URL (the webhook must then be off).
+    """
+    endpoint, _created = WebhookEndpoint.objects.select_for_update().get_or_create(
+        account=account
+    )
+    changed = []
+    if url is not None:
+        url = webhook_url_check(url) if url.strip() else ""
+        if url != endpoint.url:
+            endpoint.url = url
+            changed.append("url")
+    for name, value in (("active", active), ("redelivery", redelivery)):
+        if value is not None and getattr(endpoint, name) != value:
+            setattr(endpoint, name, value)
+            changed.append(name)
+    if endpoint.active and not endpoint.url:
+        raise WebhookUrlInvalid(_("Set a webhook URL before turning the webhook on."))
+    if changed:
+        endpoint.save(update_fields=[*changed, "updated_at"])
+        audit_record(
+            account=account,
+            actor=actor,
+            action="webhook.update",
+            target=endpoint.url,
+            data={name: getattr(endpoint, name) for name in changed},
+        )
+    return endpoint
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """The outcome of the "Verify" check, shaped like LINE's test response."""
+
+    success: bool
+    timestamp: dt.datetime
+    status_code: int
+    reason: str
+    detail: str
+
+
+def webhook_endpoint_test(
+    *, account: OfficialAccount, url: str | None = None
+) -> TestResult:
+    """POST the empty-events check to ``url`` (default: the saved URL).
+
+    The check is recorded in the delivery log; it is never retried.
+    """
+    if url is None:
+        url = webhook_endpoint_get(account=account).url
+    url = webhook_url_check(url)
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.create(
+            account=account,
+            url=url,
+            payload={"destination": account.bot_user_id, "events": []},
+            is_test=True,
+            status=WebhookDelivery.Status.SENDING,
+            claimed_at=timezone.now(),
+            attempt_count=1,
+        )
+    timestamp = timezone.now()
+    result = webhook_post(
+        url=url,
+        body=webhook_body(delivery, redelivery=False),
+        secret=account.channel_secret,
+    )
+    _record(delivery, result, redelivery=False, final=True)
+    if result.ok:
+        reason, detail = "OK", str(result.status_code)
+    elif result.status_code is None:
+        reason, detail = "COULD_NOT_CONNECT", result.error
+    else:
+        reason = "ERROR_STATUS_CODE"
+        detail = f"{result.status_code} {result.reason}".strip()
+    return TestResult(
+        success=result.ok,
+        timestamp=timestamp,
+        status_code=result.status_code or 0,
+        reason=reason,
+        detail=detail,
+    )
+
+
+def webhook_delivery_list(*, account: OfficialAccount):
+    """The account's deliveries for the log, newest first."""
+    return WebhookDelivery.objects.filter(account=account).order_by("-id")
+
+
+def webhook_records_prune() -> dict[str, int]:
+    """Delete expired reply tokens and delivery logs past their 30 days."""
+    now = timezone.now()
+    tokens, _rows = ReplyToken.objects.filter(
+        expires_at__lt=now - dt.timedelta(hours=1)
+    ).delete()
+    old = WebhookDelivery.objects.filter(created_at__lt=now - WEBHOOK_LOG_TTL)
+    WebhookAttempt.objects.filter(delivery__in=old).delete()
+    deliveries, _rows = old.delete()
+    return {"reply_tokens": tokens, "webhook_deliveries": deliveries}

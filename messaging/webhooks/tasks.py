@@ -1,0 +1,33 @@
+"""Celery tasks of the webhook ledger."""
+
+from celery import shared_task
+
+from messaging.webhooks.services import (
+    webhook_delivery_attempt,
+    webhook_records_prune,
+)
+
+
+@shared_task(name="messaging.deliver_webhook_task", acks_late=True)
+def deliver_webhook_task(delivery_id: int) -> None:
+    """POST one webhook delivery; retry transient failures with backoff.
+
+    The service claims the delivery, so a duplicate or late run does
+    nothing; it decides whether another attempt is due (redelivery on,
+    timeout/5xx/connection error, fewer than ``MAX_ATTEMPTS``) and when.
+    The next attempt is a new task with a countdown rather than
+    ``self.retry()``, so eager mode (tests, a bare development machine)
+    runs the attempts in a row instead of raising ``Retry``.
+    """
+    outcome = webhook_delivery_attempt(delivery_id=delivery_id)
+    if outcome.retry_in is not None:
+        deliver_webhook_task.apply_async((delivery_id,), countdown=outcome.retry_in)
+
+
+@shared_task(name="messaging.prune_webhook_records_task")
+def prune_webhook_records_task() -> dict:
+    """Beat, hourly: drop expired reply tokens and old webhook delivery logs.
+
+    Returns the number of rows dropped per kind.
+    """
+    return webhook_records_prune()
