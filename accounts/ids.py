@@ -4,6 +4,9 @@ import secrets
 import string
 
 _BASIC_ID_ALPHABET = string.ascii_lowercase + string.digits
+# A LINE user ID (a customer's, or a bot's ``userId``): ``U`` and 32
+# lowercase hex digits. A regular expression without anchors.
+USER_ID = r"U[0-9a-f]{32}"
 
 
 def new_basic_id() -> str:

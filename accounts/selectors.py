@@ -1,7 +1,6 @@
-"""Account-scoped reads. "Not yours" and "not there" are the same 404."""
+"""Account-scoped reads. "Not yours" and "not there" are the same ``NotFound``."""
 
 from django.db.models import Count, Q
-from django.http import Http404
 
 from accounts.models import (
     AuditLog,
@@ -11,6 +10,8 @@ from accounts.models import (
     OfficialAccount,
     User,
 )
+from core.exceptions import NotFound
+from core.selectors import get_or_not_found
 
 
 def account_list_for_user(*, user: User):
@@ -26,15 +27,17 @@ def account_list_for_user(*, user: User):
 
 
 def membership_get(*, user: User, account_slug: str) -> Membership:
-    """The user's membership in the account with basic ID ``@account_slug``."""
-    membership = (
-        Membership.objects.select_related("account", "account__plan")
-        .filter(user=user, account__basic_id="@" + account_slug)
-        .first()
+    """The user's membership in the account with basic ID ``@account_slug``.
+
+    Raises ``NotFound`` for a stranger, an anonymous user or no such account.
+    """
+    if not user.is_authenticated:
+        raise NotFound()
+    return get_or_not_found(
+        Membership.objects.select_related("account", "account__plan"),
+        user=user,
+        account__basic_id="@" + account_slug,
     )
-    if membership is None or not user.is_authenticated:
-        raise Http404
-    return membership
 
 
 def member_list(*, account: OfficialAccount):
@@ -46,10 +49,8 @@ def member_list(*, account: OfficialAccount):
 
 
 def member_get(*, account: OfficialAccount, membership_id: int) -> Membership:
-    membership = member_list(account=account).filter(pk=membership_id).first()
-    if membership is None:
-        raise Http404
-    return membership
+    """A membership of ``account`` with its user; ``NotFound`` otherwise."""
+    return get_or_not_found(member_list(account=account), pk=membership_id)
 
 
 def invitation_list_open(*, account: OfficialAccount):

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 
 from accounts import quota
 from accounts.ids import new_basic_id, new_channel_id, new_channel_secret, new_user_id
-from accounts.images import image_check, image_square
 from accounts.models import (
     AuditLog,
     ChannelAccessToken,
@@ -26,9 +25,11 @@ from accounts.models import (
     Plan,
     User,
 )
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, NotFound
+from core.images import PICTURE_MAX_BYTES, image_check, image_square
+from core.selectors import get_or_not_found
+from core.services import model_update
 
-PICTURE_MAX_BYTES = 3 * 1024 * 1024
 PICTURE_LARGE = 640
 PICTURE_SMALL = 160
 
@@ -104,20 +105,22 @@ def account_profile_update(
     status_message: str,
     time_zone: str,
 ) -> OfficialAccount:
-    changed = {
-        name: value
-        for name, value in (
-            ("display_name", display_name),
-            ("status_message", status_message),
-            ("time_zone", time_zone),
-        )
-        if getattr(account, name) != value
+    """Save the account's name, status message and time zone.
+
+    Returns the account. Only changed fields are written and audited; an
+    unchanged form writes nothing.
+    """
+    data = {
+        "display_name": display_name,
+        "status_message": status_message,
+        "time_zone": time_zone,
     }
-    if not changed:
+    changed = {
+        name: value for name, value in data.items() if getattr(account, name) != value
+    }
+    account, updated = model_update(instance=account, fields=[*data], data=data)
+    if not updated:
         return account
-    for name, value in changed.items():
-        setattr(account, name, value)
-    account.save(update_fields=[*changed, "updated_at"])
     audit_record(
         account=account,
         actor=actor,
@@ -229,8 +232,9 @@ def account_additional_cap_set(
             % {"plan": usage.plan.name},
             details={"additional_cap": "not allowed"},
         )
-    account.additional_cap = cap
-    account.save(update_fields=["additional_cap", "updated_at"])
+    model_update(
+        instance=account, fields=["additional_cap"], data={"additional_cap": cap}
+    )
     quota.usage_limits_refresh(account=account)
     audit_record(
         account=account,
@@ -246,8 +250,9 @@ def account_quota_override_set(
     *, account: OfficialAccount, actor: User | None, limit: int | None
 ) -> None:
     """Operator override of the monthly limit; None returns to the plan's."""
-    account.quota_override = limit
-    account.save(update_fields=["quota_override", "updated_at"])
+    model_update(
+        instance=account, fields=["quota_override"], data={"quota_override": limit}
+    )
     quota.usage_limits_refresh(account=account)
     audit_record(
         account=account,
@@ -358,8 +363,12 @@ def invitation_accept(*, token: str, user: User) -> Membership:
 def invitation_revoke(
     *, account: OfficialAccount, actor: User, invitation_id: int
 ) -> None:
-    invitation = Invitation.objects.select_for_update().get(
-        account=account, pk=invitation_id, accepted_at=None
+    """Withdraw an open invitation; ``NotFound`` unless one of ``account``."""
+    invitation = get_or_not_found(
+        Invitation.objects.select_for_update().filter(
+            account=account, accepted_at=None
+        ),
+        pk=invitation_id,
     )
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at", "updated_at"])
@@ -391,12 +400,17 @@ def _check_keeps_an_admin(members: list[Membership], changed: Membership) -> Non
 def member_role_change(
     *, account: OfficialAccount, actor: User, membership_id: int, role: str
 ) -> Membership:
+    """Give a member another role; audited. Returns the membership.
+
+    Raises ``NotFound`` for a membership of another account and
+    ``ApplicationError`` for an unknown role or the last admin's demotion.
+    """
     if role not in Membership.Role.values:
         raise ApplicationError(_("Unknown role."), details={"role": role})
     members = _lock_members(account)
     membership = next((m for m in members if m.pk == membership_id), None)
     if membership is None:
-        raise Membership.DoesNotExist
+        raise NotFound()
     if role == membership.role:
         return membership
     if role != Membership.Role.ADMIN:
@@ -416,10 +430,15 @@ def member_role_change(
 
 @transaction.atomic
 def member_remove(*, account: OfficialAccount, actor: User, membership_id: int) -> None:
+    """Remove a member; audited.
+
+    Raises ``NotFound`` for a membership of another account and
+    ``ApplicationError`` for the last admin.
+    """
     members = _lock_members(account)
     membership = next((m for m in members if m.pk == membership_id), None)
     if membership is None:
-        raise Membership.DoesNotExist
+        raise NotFound()
     _check_keeps_an_admin(members, membership)
     membership.delete()
     audit_record(
@@ -469,11 +488,12 @@ def channel_token_issue(
 def channel_token_revoke(
     *, account: OfficialAccount, actor: User | None, token_id: int
 ) -> None:
+    """Revoke an active token of ``account``; ``NotFound`` for any other id."""
     updated = ChannelAccessToken.objects.filter(
         account=account, pk=token_id, revoked_at=None
     ).update(revoked_at=timezone.now())
     if not updated:
-        raise ChannelAccessToken.DoesNotExist
+        raise NotFound()
     audit_record(
         account=account,
         actor=actor,

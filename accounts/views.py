@@ -5,7 +5,6 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,9 +23,9 @@ from accounts.forms import (
     SignupForm,
     TokenIssueForm,
 )
-from accounts.models import ChannelAccessToken, Invitation, Membership
+from accounts.models import Membership
 from accounts.permissions import Perm, role_has
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, NotFound
 from core.forms import form_errors_from
 
 
@@ -153,6 +152,8 @@ def member_role(request, membership_id: int):
             membership_id=membership.pk,
             role=form.cleaned_data["role"],
         )
+    except NotFound:
+        raise
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -170,6 +171,8 @@ def member_remove(request, membership_id: int):
         services.member_remove(
             account=request.account, actor=request.user, membership_id=membership.pk
         )
+    except NotFound:
+        raise
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -180,12 +183,9 @@ def member_remove(request, membership_id: int):
 @require_POST
 @account_view(Perm.MANAGE_MEMBERS)
 def invitation_revoke(request, invitation_id: int):
-    try:
-        services.invitation_revoke(
-            account=request.account, actor=request.user, invitation_id=invitation_id
-        )
-    except Invitation.DoesNotExist:
-        raise Http404 from None
+    services.invitation_revoke(
+        account=request.account, actor=request.user, invitation_id=invitation_id
+    )
     messages.success(request, _("Invitation withdrawn."))
     return _to("accounts:member-list", request)
 
@@ -323,11 +323,8 @@ def messaging_api(request):
 @require_POST
 @account_view(Perm.MANAGE_API)
 def channel_token_revoke(request, token_id: int):
-    try:
-        services.channel_token_revoke(
-            account=request.account, actor=request.user, token_id=token_id
-        )
-    except ChannelAccessToken.DoesNotExist:
-        raise Http404 from None
+    services.channel_token_revoke(
+        account=request.account, actor=request.user, token_id=token_id
+    )
     messages.success(request, _("Token revoked."))
     return _to("accounts:messaging-api", request)

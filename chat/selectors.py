@@ -1,7 +1,7 @@
 """Account-scoped reads of the chat inbox.
 
 Every function takes the tenant (``account``) explicitly; a conversation
-of another account raises the same ``Http404`` as a missing one.
+of another account raises the same ``NotFound`` as a missing one.
 """
 
 import datetime as dt
@@ -22,13 +22,14 @@ from django.db.models import (
     TextField,
     Value,
 )
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, OfficialAccount, User
 from chat.hours import off_hours_period_start
 from chat.models import BusinessHours, CannedReply, ChatSettings, Conversation
+from core.exceptions import NotFound
+from core.selectors import get_or_not_found
 from messaging.friends.models import Friend, Tag
 from messaging.store.models import Message
 
@@ -66,19 +67,21 @@ class InboxStatus(StrEnum):
 
 
 def conversation_get(*, account: OfficialAccount, conversation_id) -> Conversation:
-    """The account's conversation with its friend, profile and assignee."""
+    """The account's conversation with its friend, profile and assignee.
+
+    Raises ``NotFound`` for another account's id, a missing one or an id
+    that is not a number.
+    """
     try:
         conversation_id = int(conversation_id)
     except (TypeError, ValueError):
-        raise Http404 from None
-    conversation = (
-        Conversation.objects.filter(account=account, pk=conversation_id)
-        .select_related("friend", "friend__line_user", "assignee")
-        .first()
+        raise NotFound() from None
+    return get_or_not_found(
+        Conversation.objects.filter(account=account).select_related(
+            "friend", "friend__line_user", "assignee"
+        ),
+        pk=conversation_id,
     )
-    if conversation is None:
-        raise Http404
-    return conversation
 
 
 class Bigrams(Func):
@@ -310,7 +313,7 @@ def _cursor_q(cursor: str) -> Q:
         micros, pk = (int(part) for part in cursor.split(".", 1))
         when = dt.datetime.fromtimestamp(micros / 1_000_000, tz=dt.UTC)
     except (ValueError, OverflowError, OSError):
-        raise Http404 from None
+        raise NotFound() from None
     return _after(when, pk)
 
 
@@ -537,10 +540,8 @@ def canned_reply_list(*, account: OfficialAccount) -> QuerySet:
 
 
 def canned_reply_get(*, account: OfficialAccount, reply_id) -> CannedReply:
-    reply = canned_reply_list(account=account).filter(pk=reply_id).first()
-    if reply is None:
-        raise Http404
-    return reply
+    """The account's canned reply; ``NotFound`` otherwise."""
+    return get_or_not_found(canned_reply_list(account=account), pk=reply_id)
 
 
 def chat_settings_get(*, account: OfficialAccount) -> ChatSettings:

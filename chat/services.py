@@ -17,11 +17,9 @@ import secrets
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.images import image_check, image_preview
 from accounts.models import Membership, OfficialAccount, User
 from accounts.services import audit_record
 from chat import selectors
@@ -34,21 +32,22 @@ from chat.models import (
     Conversation,
     ResponseTime,
 )
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, NotFound
+from core.images import IMAGE_MAX_BYTES, PREVIEW_SIDE, image_check, image_preview
+from core.selectors import get_or_not_found
+from core.services import model_update
 from messaging.friends.models import Friend, FriendNote, Tag
 from messaging.friends.services import (
     friend_note_add,
     friend_tag_add,
     friend_tag_remove,
 )
+from messaging.store.checks import MAX_TEXT, text_length
 from messaging.store.models import Message
 from messaging.store.services import messages_mark_read, messages_send
 from messaging.store.stickers import sticker_get
-from messaging.store.validators import MAX_TEXT, messages_validate, text_length
+from messaging.store.validators import messages_validate
 
-IMAGE_MAX_BYTES = 10 * 1024 * 1024
-# The longest side of the preview the talk room and the pane show inline.
-IMAGE_PREVIEW_SIDE = 240
 CANNED_TITLE_MAX = 50
 CANNED_SHORTCUT_RE = re.compile(r"^[a-z0-9_-]{1,20}$")
 # Open intervals per weekday; a day split more finely than this is a typo.
@@ -73,15 +72,11 @@ def _check_not_suspended(account: OfficialAccount) -> None:
 
 
 def _lock(account: OfficialAccount, conversation_id) -> Conversation:
-    """The account's conversation, locked; 404 for any other id."""
-    conversation = (
-        Conversation.objects.select_for_update()
-        .filter(account=account, pk=conversation_id)
-        .first()
+    """The account's conversation, locked; ``NotFound`` for any other id."""
+    return get_or_not_found(
+        Conversation.objects.select_for_update().filter(account=account),
+        pk=conversation_id,
     )
-    if conversation is None:
-        raise Http404
-    return conversation
 
 
 def _save(conversation: Conversation, *fields: str) -> None:
@@ -287,7 +282,7 @@ def chat_image_send(
     upload.seek(0)
     names = [default_storage.save(f"{folder}{stem}.{ext}", File(upload))]
     try:
-        preview = image_preview(checked, side=IMAGE_PREVIEW_SIDE, name=stem)
+        preview = image_preview(checked, side=PREVIEW_SIDE, name=stem)
         names.append(default_storage.save(f"{folder}{preview.name}", preview))
         return chat_message_send(
             account=account,
@@ -560,16 +555,23 @@ def canned_reply_update(
     text: str,
     shortcut: str = "",
 ) -> CannedReply:
+    """Save a canned reply's title, text and shortcut; audited.
+
+    Returns the reply. Raises ``NotFound`` for another account's reply and
+    ``ApplicationError`` for a bad title, text or a shortcut in use.
+    """
     if reply.account_id != account.pk:
-        raise Http404
+        raise NotFound()
     title, text, shortcut = _canned_clean(
         account, title=title, text=text, shortcut=shortcut, exclude_id=reply.pk
     )
-    reply.title, reply.text, reply.shortcut = title, text, shortcut
-    reply.updated_at = _now()
     try:
         with transaction.atomic():
-            reply.save(update_fields=["title", "text", "shortcut", "updated_at"])
+            model_update(
+                instance=reply,
+                fields=["title", "text", "shortcut"],
+                data={"title": title, "text": text, "shortcut": shortcut},
+            )
     except IntegrityError:
         msg = _("Another canned reply uses this shortcut.")
         raise ApplicationError(msg, {"shortcut": msg}) from None
@@ -583,8 +585,9 @@ def canned_reply_update(
 def canned_reply_delete(
     *, account: OfficialAccount, actor: User, reply: CannedReply
 ) -> None:
+    """Delete a canned reply; audited. ``NotFound`` for another account's."""
     if reply.account_id != account.pk:
-        raise Http404
+        raise NotFound()
     title = reply.title
     reply.delete()
     audit_record(

@@ -39,7 +39,7 @@ from chat.forms import (
 )
 from chat.hours import off_hours_period_start
 from core.csv_export import csv_cell, csv_response
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, NotFound
 from core.forms import form_errors_from
 from messaging.friends.models import Tag
 from messaging.friends.selectors import friend_notes, friend_tags, tag_get, tag_list
@@ -305,6 +305,8 @@ def conversation_send(request, conversation_id: int):
                 conversation_id=conversation_id,
                 message=message,
             )
+    except NotFound:
+        raise
     except ApplicationError as error:
         return _failed(request, conversation_id, error.message)
     return _done(request, conversation_id)
@@ -323,6 +325,8 @@ def conversation_status(request, conversation_id: int):
             conversation_id=conversation_id,
             status=form.cleaned_data["status"],
         )
+    except NotFound:
+        raise
     except ApplicationError as error:
         return _failed(request, conversation_id, error.message)
     return _done(
@@ -345,6 +349,8 @@ def conversation_snooze(request, conversation_id: int):
             conversation_id=conversation_id,
             until=form.until_value(),
         )
+    except NotFound:
+        raise
     except ApplicationError as error:
         return _failed(request, conversation_id, error.message)
     return _done(request, conversation_id, _("Snoozed."))
@@ -365,6 +371,8 @@ def conversation_assign(request, conversation_id: int):
             conversation_id=conversation_id,
             assignee_id=form.cleaned_data["assignee"],
         )
+    except NotFound:
+        raise
     except ApplicationError as error:
         return _failed(request, conversation_id, error.message)
     return _done(request, conversation_id, _("Assignee saved."))
@@ -383,6 +391,8 @@ def conversation_note_add(request, conversation_id: int):
             conversation_id=conversation_id,
             body=form.cleaned_data["body"],
         )
+    except NotFound:
+        raise
     except ApplicationError as error:
         return _failed(request, conversation_id, error.message)
     return _done(request, conversation_id, _("Note added."))
@@ -401,6 +411,8 @@ def conversation_tag_add(request, conversation_id: int):
             conversation_id=conversation_id,
             name=form.cleaned_data["name"],
         )
+    except NotFound:
+        raise
     except ApplicationError as error:
         return _failed(request, conversation_id, error.message)
     return _done(
@@ -533,6 +545,8 @@ def canned_edit(request, reply_id: int):
                     reply=reply,
                     **form.cleaned_data,
                 )
+            except NotFound:
+                raise
             except ApplicationError as error:
                 form_errors_from(form, error)
             else:
@@ -594,11 +608,7 @@ def chat_settings(request):
                     intervals=data["intervals"],
                 )
             except ApplicationError as error:
-                field = next(iter(error.details), None)
-                if field == "away_message":
-                    form.add_error("away_message", error.message)
-                else:
-                    form.add_error(None, error.message)
+                form_errors_from(form, error)
             else:
                 messages.success(request, _("Chat settings saved."))
                 return redirect("chat:settings", account_slug=account.slug)

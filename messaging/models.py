@@ -4,7 +4,7 @@ Django finds an app's models through this module; each package keeps its
 own ``models.py`` (docs/architecture.md).
 """
 
-from messaging.api.models import ApiSendJob, RetryKey
+from messaging.api.models import RetryKey
 from messaging.audience.models import Segment
 from messaging.automation.models import (
     AutoResponse,
@@ -39,7 +39,6 @@ from messaging.webhooks.models import (
 )
 
 __all__ = [
-    "ApiSendJob",
     "AutoResponse",
     "Broadcast",
     "BroadcastAsset",

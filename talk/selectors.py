@@ -5,9 +5,9 @@ is "not found", exactly like a missing one.
 """
 
 from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
-from django.http import Http404
 
 from accounts.models import OfficialAccount
+from core.selectors import get_or_not_found
 from messaging.friends.models import Friend, FriendSource, LineUser
 from messaging.store.models import Message
 
@@ -77,15 +77,14 @@ def room_list(*, line_user: LineUser) -> list[Friend]:
 
 
 def room_get(*, line_user: LineUser, friend_id: int) -> Friend:
-    """The customer's talk room ``friend_id`` with its account, or 404."""
-    friend = (
-        Friend.objects.select_related("account")
-        .filter(pk=friend_id, line_user=line_user)
-        .first()
+    """The customer's talk room ``friend_id`` with its account.
+
+    Raises ``NotFound`` for another customer's room or a missing one.
+    """
+    return get_or_not_found(
+        Friend.objects.select_related("account").filter(line_user=line_user),
+        pk=friend_id,
     )
-    if friend is None:
-        raise Http404
-    return friend
 
 
 def room_messages(

@@ -13,20 +13,22 @@ from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
-from accounts.images import image_check, image_preview, image_square
 from chat.inbound import customer_message_send
 from core.exceptions import ApplicationError
+from core.images import (
+    IMAGE_MAX_BYTES,
+    PICTURE_MAX_BYTES,
+    PREVIEW_SIDE,
+    image_check,
+    image_preview,
+    image_square,
+)
 from messaging.friends.models import Friend, LineUser
 from messaging.friends.services import line_user_create
+from messaging.store.checks import MAX_TEXT, text_length
 from messaging.store.models import Message
 from messaging.store.stickers import PACKAGE_ID, sticker_get, sticker_message
-from messaging.store.validators import MAX_TEXT, text_length
 from talk.avatars import AVATAR_SIDE, avatar_generate
-
-PERSONA_PICTURE_MAX_BYTES = 3 * 1024 * 1024
-IMAGE_MAX_BYTES = 10 * 1024 * 1024
-# The longest side of the preview a talk room shows inline.
-IMAGE_PREVIEW_SIDE = 240
 
 
 def persona_create(*, display_name: str, picture_upload=None, **profile) -> LineUser:
@@ -41,7 +43,7 @@ def persona_create(*, display_name: str, picture_upload=None, **profile) -> Line
         raise ApplicationError(msg, {"display_name": msg})
     stem = secrets.token_hex(8)
     if picture_upload is not None:
-        checked = image_check(picture_upload, max_bytes=PERSONA_PICTURE_MAX_BYTES)
+        checked = image_check(picture_upload, max_bytes=PICTURE_MAX_BYTES)
         picture = image_square(checked, side=AVATAR_SIDE, name=stem)
     else:
         picture = avatar_generate(name=display_name, seed=stem)
@@ -89,7 +91,7 @@ def image_send(*, friend: Friend, upload) -> Message:
     checked = image_check(upload, max_bytes=IMAGE_MAX_BYTES)
     stem = secrets.token_hex(8)
     ext = "png" if checked.format == "PNG" else "jpg"
-    preview = image_preview(checked, side=IMAGE_PREVIEW_SIDE, name=stem)
+    preview = image_preview(checked, side=PREVIEW_SIDE, name=stem)
     upload.seek(0)
     original = File(upload, name=f"{stem}.{ext}")
     message = {"type": "image", "contentProvider": {"type": "line"}}

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from chat.inbound import customer_block, customer_follow
 from core.exceptions import ApplicationError
+from core.forms import form_errors_from
 from messaging.friends.models import Friend
 from messaging.friends.services import AccountUnavailable
 from messaging.store.models import Message
@@ -55,7 +56,7 @@ def persona_list(request):
             )
         except ApplicationError as error:
             # Picture errors come without details; others name their field.
-            form.add_error(next(iter(error.details), "picture"), error.message)
+            form_errors_from(form, error, None if error.details else "picture")
         else:
             request.session[selectors.SESSION_KEY] = persona.pk
             return redirect(_next_url(request, reverse("talk:home")))
@@ -291,7 +292,7 @@ def scan(request):
             )
             link = links.add_link_parse(text)
         except ApplicationError as error:
-            form.add_error(None, error.message)
+            form_errors_from(form, error)
         else:
             return redirect(
                 links.add_friend_path(link.basic_id, source_code=link.source_code)

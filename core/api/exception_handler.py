@@ -15,6 +15,7 @@ from core.api.exceptions import (
     content_type_message,
     errors_message,
 )
+from core.exceptions import NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def line_exception_handler(exc, context) -> Response:
     headers: dict[str, str] = {}
     if isinstance(exc, LineApiError):
         return Response(exc.body(), status=exc.status_code, headers=exc.headers)
-    if isinstance(exc, Http404 | exceptions.NotFound):
+    if isinstance(exc, Http404 | NotFound | exceptions.NotFound):
         status, body = 404, {"message": NOT_FOUND}
     elif isinstance(exc, PermissionDenied | exceptions.PermissionDenied):
         status, body = 403, {"message": NOT_AVAILABLE}

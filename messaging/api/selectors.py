@@ -8,10 +8,11 @@ import binascii
 import datetime as dt
 import zoneinfo
 
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from accounts.models import OfficialAccount
-from messaging.api.models import ApiSendJob
+from messaging.broadcasts.models import Broadcast, BroadcastBatch
 from messaging.friends.models import Friend
 from messaging.store.models import Message
 
@@ -90,16 +91,57 @@ def message_content_get(*, account: OfficialAccount, message_id: str) -> Message
     )
 
 
-def narrowcast_job_get(
-    *, account: OfficialAccount, request_id: str
-) -> ApiSendJob | None:
-    """A narrowcast of this account accepted in the last 14 days."""
-    return ApiSendJob.objects.filter(
+def narrowcast_get(*, account: OfficialAccount, request_id: str) -> Broadcast | None:
+    """A narrowcast of this account accepted in the last 14 days, or None."""
+    return Broadcast.objects.filter(
         account=account,
-        kind=ApiSendJob.Kind.NARROWCAST,
+        origin=Broadcast.Origin.API_NARROWCAST,
         request_id=request_id,
-        accepted_at__gt=timezone.now() - PROGRESS_TTL,
+        created_at__gt=timezone.now() - PROGRESS_TTL,
     ).first()
+
+
+def narrowcast_progress(*, account: OfficialAccount, request_id: str) -> dict | None:
+    """LINE's narrowcast progress object, or None for an unknown request.
+
+    Read from the broadcast engine: phase ``waiting`` until a batch is done
+    (or while scheduled), ``sending`` while batches run or it is paused,
+    ``succeeded`` once sent, ``failed`` when failed or cancelled. Counts
+    (from the ledger's batches) are given once it left ``waiting``:
+    ``successCount`` friends reached, ``failureCount`` the targets not
+    reached, ``targetCount`` the recipients fixed at start (spec 1.6).
+    """
+    broadcast = narrowcast_get(account=account, request_id=request_id)
+    if broadcast is None:
+        return None
+    status = Broadcast.Status
+    totals = broadcast.batches.filter(status=BroadcastBatch.Status.DONE).aggregate(
+        done=Count("id"), sent=Sum("sent")
+    )
+    if broadcast.status == status.SENT:
+        phase = "succeeded"
+    elif broadcast.status in (status.FAILED, status.CANCELLED):
+        phase = "failed"
+    elif broadcast.status == status.SCHEDULED or not totals["done"]:
+        phase = "waiting"
+    else:
+        phase = "sending"
+    progress: dict = {"phase": phase, "accepted_at": broadcast.created_at}
+    if phase != "waiting":
+        sent = totals["sent"] or 0
+        finished = phase in ("succeeded", "failed")
+        progress.update(
+            success=sent,
+            failure=max(broadcast.target_count - sent, 0) if finished else 0,
+            target=broadcast.target_count,
+        )
+    if phase == "failed":
+        progress.update(
+            error_code=broadcast.error_code or 1,
+            failed_description=broadcast.failure_reason,
+        )
+    progress["completed_at"] = broadcast.finished_at
+    return progress
 
 
 def delivery_count(*, account: OfficialAccount, kind: str, day: dt.date) -> dict:

@@ -3,22 +3,20 @@
 Every send stores its messages through ``messaging.services.messages_send``
 so they appear in the customers' talk rooms. Counted sends (push,
 multicast, narrowcast, broadcast) go through ``accounts.quota``; replies
-are free. Narrowcasts and broadcasts are accepted here (recipients fixed,
-quota reserved for all of them) and sent by ``send_api_job_task`` in
-batches; the broadcasts issue will replace that fan-out with its ledger.
+are free. Narrowcasts and broadcasts become broadcasts on the one fan-out
+engine (``messaging.broadcasts``): a per-recipient ledger, exactly once,
+pause and resume, opens and clicks.
 
 These services live next to the API because the API is their only caller
 so far; other apps import them from here, never from the views.
 """
 
 import datetime as dt
-import random
 import secrets
 import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +24,11 @@ from accounts import quota
 from accounts.models import OfficialAccount
 from core.events import line_user_group, send_event_on_commit
 from core.exceptions import ApplicationError
-from messaging.api.models import ApiSendJob, RetryKey
+from messaging.api.models import RetryKey
+from messaging.api.selectors import narrowcast_get
+from messaging.audience.conditions import audience_friends
+from messaging.broadcasts.control import broadcast_api_send
+from messaging.broadcasts.models import Broadcast
 from messaging.friends.models import Friend
 from messaging.store.models import Message
 from messaging.store.services import messages_mark_read, messages_send
@@ -35,14 +37,10 @@ from messaging.webhooks.events import mark_as_read_token_parse
 from messaging.webhooks.models import ReplyToken
 
 RETRY_KEY_TTL = dt.timedelta(hours=24)
-# Friends per batch of a narrowcast/broadcast: one bulk insert of at most
-# 500 × 5 message rows and one quota commit per transaction.
-SEND_BATCH_SIZE = 500
 # LINE's privacy rules for attribute (demographic) targeting (spec 1.5).
 NARROWCAST_MIN_TARGET_REACH = 100
 NARROWCAST_MIN_RECIPIENTS = 50
 NARROWCAST_MAX_AUDIENCES = 10
-PROGRESS_TTL = dt.timedelta(days=14)
 
 
 class SendFailed(ApplicationError):
@@ -269,56 +267,62 @@ class Audience:
     forbid_partial_delivery: bool = False
 
 
-def _recipient_q(account: OfficialAccount, node: dict, now: dt.datetime) -> Q:
+def _operator_condition(node: dict, child) -> dict:
+    """LINE's ``operator`` object as a segment group (``not``: negated)."""
+    if "not" in node:
+        return {**child(node["not"]), "negate": True}
+    match = "all" if "and" in node else "any"
+    return {
+        "type": "group",
+        "match": match,
+        "conditions": [child(c) for c in node["and" if match == "all" else "or"]],
+    }
+
+
+def _recipient_condition(account: OfficialAccount, node: dict, now) -> dict:
     kind = node["type"]
     if kind == "audience":
         # Audiences (manage-audience API) do not exist on this platform yet.
         raise RecipientInvalid(f"Invalid audience group id: {node['audienceGroupId']}")
     if kind == "redelivery":
-        job = ApiSendJob.objects.filter(
-            account=account,
-            kind=ApiSendJob.Kind.NARROWCAST,
-            request_id=node["requestId"],
-            phase=ApiSendJob.Phase.SUCCEEDED,
-            accepted_at__gt=now - PROGRESS_TTL,
-        ).first()
-        if job is None:
+        earlier = narrowcast_get(account=account, request_id=node["requestId"])
+        if earlier is None or earlier.status != Broadcast.Status.SENT:
             raise RecipientInvalid(f"Invalid request id: {node['requestId']}")
-        return Q(pk__in=job.target_ids)
-    return _operator_q(node, lambda child: _recipient_q(account, child, now))
+        return {"type": "broadcast_received", "broadcast": earlier.pk}
+    return _operator_condition(
+        node, lambda child: _recipient_condition(account, child, now)
+    )
 
 
-def _operator_q(node: dict, child_q) -> Q:
-    if "not" in node:
-        return ~child_q(node["not"])
-    parts = [child_q(child) for child in node.get("and") or node.get("or")]
-    combined = parts[0]
-    for part in parts[1:]:
-        combined = combined & part if "and" in node else combined | part
-    return combined
+def _years(value: str | None) -> int | None:
+    return None if not value else int(value.split("_")[1])
 
 
-def _demographic_q(node: dict, now: dt.datetime) -> Q:
+def _demographic_condition(node: dict) -> dict:
+    """LINE's demographic filter as segment conditions (spec 1.5).
+
+    gender, appType (OS) and area (region) are the Manager's own attribute
+    conditions; ``age_NN`` bounds become ``age_range`` (``lt`` exclusive);
+    ``subscriptionPeriod`` ``day_N`` bounds become the friend period.
+    """
     kind = node["type"]
     if kind == "operator":
-        return _operator_q(node, lambda child: _demographic_q(child, now))
+        return _operator_condition(node, _demographic_condition)
     if kind in ("gender", "appType", "area"):
-        column = {"gender": "gender", "appType": "os", "area": "region"}[kind]
-        return Q(**{f"line_user__{column}__in": node["oneOf"]})
-    q = Q()
-    if kind == "age":  # age_20 → 20; "lt" is exclusive
-        if node.get("gte"):
-            q &= Q(line_user__age__gte=int(node["gte"].split("_")[1]))
-        if node.get("lt"):
-            q &= Q(line_user__age__lt=int(node["lt"].split("_")[1]))
-    elif kind == "subscriptionPeriod":  # day_7: friends for at least 7 days
-        if node.get("gte"):
-            days = int(node["gte"].split("_")[1])
-            q &= Q(friend_since__lte=now - dt.timedelta(days=days))
-        if node.get("lt"):
-            days = int(node["lt"].split("_")[1])
-            q &= Q(friend_since__gt=now - dt.timedelta(days=days))
-    return q
+        condition = {"gender": "gender", "appType": "os", "area": "region"}[kind]
+        return {"type": condition, "values": list(node["oneOf"])}
+    if kind == "age":
+        return {
+            "type": "age_range",
+            "min": _years(node.get("gte")),
+            "below": _years(node.get("lt")),
+        }
+    # subscriptionPeriod: friends for at least ``gte`` and under ``lt`` days
+    return {
+        "type": "friend_period",
+        "min_days": _years(node.get("gte")),
+        "max_days": _years(node.get("lt")),
+    }
 
 
 def _count_audiences(node: dict | None) -> int:
@@ -330,49 +334,6 @@ def _count_audiences(node: dict | None) -> int:
     return sum(_count_audiences(child) for child in children if child)
 
 
-def _fail_job(job: ApiSendJob, code: int, description: str) -> None:
-    job.phase = ApiSendJob.Phase.FAILED
-    job.error_code = code
-    job.failed_description = description
-    job.completed_at = timezone.now()
-
-
-def _job_accept(
-    *,
-    account: OfficialAccount,
-    kind: str,
-    messages: list[dict],
-    target_ids: list[int],
-    notification_disabled: bool,
-    request_id: str,
-    retry_key: uuid.UUID | None,
-    failure: tuple[int, str] | None = None,
-) -> ApiSendJob:
-    job = ApiSendJob(
-        account=account,
-        kind=kind,
-        request_id=request_id,
-        messages=messages,
-        notification_disabled=notification_disabled,
-        target_ids=target_ids,
-    )
-    if failure:
-        _fail_job(job, *failure)
-    elif target_ids:
-        reservation = quota.quota_reserve(account=account, count=len(target_ids))
-        job.usage_id = reservation.usage_id
-        job.reserved = reservation.count
-    job.save()
-    _retry_key_store(
-        account, retry_key, endpoint=kind, request_id=request_id, response={}
-    )
-    if job.phase == ApiSendJob.Phase.WAITING:
-        from messaging.api.tasks import send_api_job_task
-
-        transaction.on_commit(lambda: send_api_job_task.delay(job.pk))
-    return job
-
-
 @transaction.atomic
 def narrowcast_accept(
     *,
@@ -382,13 +343,18 @@ def narrowcast_accept(
     request_id: str,
     notification_disabled: bool = False,
     retry_key: uuid.UUID | None = None,
-) -> ApiSendJob:
-    """Fix a narrowcast's recipients, reserve their quota and enqueue it.
+) -> Broadcast:
+    """Accept a narrowcast: a broadcast on the one fan-out engine.
 
-    Sync refusals: unknown audience/request IDs (400), too few friends for
-    attribute targeting (403), quota (429). Failures LINE reports through
-    the progress endpoint instead (too few recipients, partial delivery
-    forbidden) make a job that is already ``failed``.
+    LINE's recipient and demographic objects become the broadcast's segment
+    definition, ``limit.max`` (and, with ``upToRemainingQuota``, the
+    remaining quota) its recipient cap. Sync refusals: unknown audience or
+    request IDs (``RecipientInvalid``, 400), too few friends for attribute
+    targeting (``NotEnoughFriends``, 403), quota (``QuotaExceeded``, 429).
+    Failures LINE reports through the progress endpoint instead (too few
+    recipients: code 2; quota short with ``forbidPartialDelivery``: code 5)
+    make a broadcast that is already ``failed``. ``notification_disabled``
+    has no effect: the talk app shows no push notifications.
     """
     _check_active(account)
     _retry_key_check(account, retry_key)
@@ -399,37 +365,49 @@ def narrowcast_accept(
             "may be combined"
         )
     now = timezone.now()
-    following = Friend.objects.filter(account=account, status=Friend.Status.FOLLOWING)
-    targets = following
+    conditions = []
     if audience.recipient:
-        targets = targets.filter(_recipient_q(account, audience.recipient, now))
+        conditions.append(_recipient_condition(account, audience.recipient, now))
     if audience.demographic:
+        following = Friend.objects.filter(
+            account=account, status=Friend.Status.FOLLOWING
+        )
         if following.count() < NARROWCAST_MIN_TARGET_REACH:
             raise NotEnoughFriends("Your account does not have enough friends")
-        targets = targets.filter(_demographic_q(audience.demographic, now))
-    ids = list(targets.order_by("pk").values_list("pk", flat=True).distinct())
-    if audience.limit_max is not None and len(ids) > audience.limit_max:
-        ids = sorted(random.sample(ids, audience.limit_max))
+        conditions.append(_demographic_condition(audience.demographic))
+    definition = {"match": "all", "conditions": conditions} if conditions else None
+    cap = audience.limit_max
     failure = None
-    if audience.demographic and len(ids) < NARROWCAST_MIN_RECIPIENTS:
-        failure = (2, "not enough recipients")
-    elif audience.up_to_remaining_quota:
-        remaining = quota.usage_get(account=account).remaining
-        if len(ids) > remaining:
-            if audience.forbid_partial_delivery:
-                failure = (5, "the quota does not cover every recipient")
-            else:
-                ids = sorted(random.sample(ids, remaining))
-    return _job_accept(
+    matching = 0
+    if audience.demographic or audience.up_to_remaining_quota:
+        matching = audience_friends(
+            account=account, definition=definition, now=now
+        ).count()
+        if cap is not None:
+            matching = min(matching, cap)
+        if audience.demographic and matching < NARROWCAST_MIN_RECIPIENTS:
+            failure = (2, "not enough recipients")
+        elif audience.up_to_remaining_quota:
+            remaining = quota.usage_get(account=account).remaining
+            if matching > remaining:
+                if audience.forbid_partial_delivery:
+                    failure = (5, "the quota does not cover every recipient")
+                else:
+                    cap = remaining
+    broadcast = broadcast_api_send(
         account=account,
-        kind=ApiSendJob.Kind.NARROWCAST,
+        origin=Broadcast.Origin.API_NARROWCAST,
         messages=messages,
-        target_ids=ids,
-        notification_disabled=notification_disabled,
         request_id=request_id,
-        retry_key=retry_key,
+        audience=definition,
+        max_recipients=cap,
         failure=failure,
+        failure_targets=matching,
     )
+    _retry_key_store(
+        account, retry_key, endpoint="narrowcast", request_id=request_id, response={}
+    )
+    return broadcast
 
 
 @transaction.atomic
@@ -440,91 +418,25 @@ def broadcast_accept(
     request_id: str,
     notification_disabled: bool = False,
     retry_key: uuid.UUID | None = None,
-) -> ApiSendJob:
-    """Reserve quota for every following friend and enqueue the send."""
+) -> Broadcast:
+    """Accept an API broadcast to every friend, on the one fan-out engine.
+
+    Quota for every following friend is reserved now (``QuotaExceeded``:
+    429, nothing written); the batches run on the workers after commit.
+    """
     _check_active(account)
     _retry_key_check(account, retry_key)
     messages_validate(messages)
-    ids = list(
-        Friend.objects.filter(account=account, status=Friend.Status.FOLLOWING)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    return _job_accept(
+    broadcast = broadcast_api_send(
         account=account,
-        kind=ApiSendJob.Kind.BROADCAST,
+        origin=Broadcast.Origin.API_BROADCAST,
         messages=messages,
-        target_ids=ids,
-        notification_disabled=notification_disabled,
         request_id=request_id,
-        retry_key=retry_key,
     )
-
-
-_SOURCES = {
-    ApiSendJob.Kind.NARROWCAST: Message.Source.API_NARROWCAST,
-    ApiSendJob.Kind.BROADCAST: Message.Source.API_BROADCAST,
-}
-
-
-def api_send_job_run(*, job_id: int) -> None:
-    """Send a waiting (or interrupted) job batch by batch; idempotent.
-
-    Each batch locks the job, sends to the next ``SEND_BATCH_SIZE`` targets
-    from ``cursor`` and commits the quota it used in one transaction, so a
-    crash never sends a batch twice and a second run resumes at the cursor.
-    Friends who blocked the account meanwhile count as failures and their
-    reserved quota is released at the end.
-    """
-    while _api_send_job_batch(job_id):
-        pass
-
-
-@transaction.atomic
-def _api_send_job_batch(job_id: int) -> bool:
-    job = ApiSendJob.objects.select_for_update().filter(pk=job_id).first()
-    if job is None or job.phase not in (
-        ApiSendJob.Phase.WAITING,
-        ApiSendJob.Phase.SENDING,
-    ):
-        return False
-    batch_ids = job.target_ids[job.cursor : job.cursor + SEND_BATCH_SIZE]
-    if not batch_ids:
-        if job.reserved:
-            quota.quota_release(
-                reservation=quota.Reservation(usage_id=job.usage_id, count=job.reserved)
-            )
-        job.reserved = 0
-        job.phase = ApiSendJob.Phase.SUCCEEDED
-        job.completed_at = timezone.now()
-        job.save(update_fields=["reserved", "phase", "completed_at"])
-        return False
-    friends = list(
-        Friend.objects.select_related("line_user")
-        .filter(pk__in=batch_ids, account_id=job.account_id)
-        .order_by("pk")
+    _retry_key_store(
+        account, retry_key, endpoint="broadcast", request_id=request_id, response={}
     )
-    reached = [f for f in friends if f.status == Friend.Status.FOLLOWING]
-    if reached:
-        messages_send(
-            account=job.account,
-            friends=reached,
-            messages=job.messages,
-            source=_SOURCES[job.kind],
-        )
-        quota.quota_commit(
-            reservation=quota.Reservation(usage_id=job.usage_id, count=job.reserved),
-            count=len(reached),
-        )
-    job.reserved -= len(reached)
-    job.cursor += len(batch_ids)
-    job.success_count += len(reached)
-    job.failure_count += len(batch_ids) - len(reached)
-    job.phase = ApiSendJob.Phase.SENDING
-    job.save(
-        update_fields=["reserved", "cursor", "success_count", "failure_count", "phase"]
-    )
-    return True
+    return broadcast
 
 
 # --- Chat helpers ---------------------------------------------------------------------

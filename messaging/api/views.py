@@ -41,7 +41,8 @@ from core.exceptions import ApplicationError
 from messaging.api import selectors, services
 from messaging.api import serializers as s
 from messaging.friends.services import AccountUnavailable
-from messaging.store.validators import MessagesInvalid, messages_validate
+from messaging.store.checks import MessagesInvalid
+from messaging.store.validators import messages_validate
 from messaging.webhooks.services import (
     WebhookUrlInvalid,
     webhook_endpoint_get,
@@ -351,21 +352,24 @@ class NarrowcastProgressGetApi(BotApiView):
         request_id = request.query_params.get("requestId", "")
         if not request_id:
             raise _query_param_invalid("requestId")
-        job = selectors.narrowcast_job_get(
+        progress = selectors.narrowcast_progress(
             account=request.account, request_id=request_id
         )
-        if job is None:
+        if progress is None:
             raise LineApiError(NOT_FOUND, status=404)
-        data: dict = {"phase": job.phase, "acceptedTime": _line_time(job.accepted_at)}
-        if job.phase != job.Phase.WAITING:
-            data["successCount"] = job.success_count
-            data["failureCount"] = job.failure_count
-            data["targetCount"] = job.target_count
-        if job.phase == job.Phase.FAILED:
-            data["errorCode"] = job.error_code
-            data["failedDescription"] = job.failed_description
-        if job.completed_at:
-            data["completedTime"] = _line_time(job.completed_at)
+        data: dict = {
+            "phase": progress["phase"],
+            "acceptedTime": _line_time(progress["accepted_at"]),
+        }
+        if "success" in progress:
+            data["successCount"] = progress["success"]
+            data["failureCount"] = progress["failure"]
+            data["targetCount"] = progress["target"]
+        if "error_code" in progress:
+            data["errorCode"] = progress["error_code"]
+            data["failedDescription"] = progress["failed_description"]
+        if progress["completed_at"]:
+            data["completedTime"] = _line_time(progress["completed_at"])
         return Response(data)
 
 

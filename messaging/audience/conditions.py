@@ -104,6 +104,9 @@ class Condition:
     # "days" (min/max days), "field" (custom field, operator, value) or
     # "broadcast" (one earlier broadcast).
     widget = "multi"
+    # Offered by the Manager's audience builder; False for conditions only
+    # built by code (the Messaging API's LINE filters).
+    builder = True
 
     def options(self, account: OfficialAccount) -> list[tuple]:
         return []
@@ -169,6 +172,49 @@ class AgeCondition(_ChoiceCondition):
 
     def q(self, account, cond, *, now):
         return q_age_bands(cond["values"])
+
+
+@register
+class AgeRangeCondition(Condition):
+    """Age in whole years, ``min`` ≤ age < ``below`` (LINE's ``age`` filter).
+
+    The Messaging API's demographic filter gives ages in steps of 5
+    (``age_20`` …); a friend of unknown age never matches (spec 1.5).
+    """
+
+    key = "age_range"
+    label = gettext_lazy("Age")
+    builder = False
+
+    def clean(self, account, raw):
+        out = {}
+        for key in ("min", "below"):
+            value = raw.get(key)
+            if value is None:
+                out[key] = None
+                continue
+            if not isinstance(value, int) or not 0 <= value <= 200:
+                raise _bad(_("A condition has an invalid value."))
+            out[key] = value
+        if out["min"] is None and out["below"] is None:
+            raise _bad(_("A condition has an invalid value."))
+        return out
+
+    def q(self, account, cond, *, now):
+        q = Q(line_user__age__isnull=False)
+        if cond["min"] is not None:
+            q &= Q(line_user__age__gte=cond["min"])
+        if cond["below"] is not None:
+            q &= Q(line_user__age__lt=cond["below"])
+        return q
+
+    def describe(self, account, cond):
+        lo, hi = cond["min"], cond["below"]
+        if hi is None:
+            return _("%(n)d or older") % {"n": lo}
+        if lo is None:
+            return _("under %(n)d") % {"n": hi}
+        return _("%(lo)d to %(hi)d") % {"lo": lo, "hi": hi - 1}
 
 
 @register
@@ -506,6 +552,8 @@ def condition_catalogue(*, account: OfficialAccount) -> list[dict]:
     """What the page's audience builder offers (JSON-safe)."""
     out = []
     for kind in CONDITIONS.values():
+        if not kind.builder:
+            continue
         out.append(
             {
                 "key": kind.key,

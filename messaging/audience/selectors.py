@@ -1,9 +1,9 @@
 """Reads of saved segments; always account-scoped."""
 
 from django.db.models import QuerySet
-from django.http import Http404
 
 from accounts.models import OfficialAccount
+from core.selectors import get_or_not_found
 from messaging.audience.models import Segment
 
 
@@ -12,7 +12,5 @@ def segment_list(*, account: OfficialAccount) -> QuerySet:
 
 
 def segment_get(*, account: OfficialAccount, segment_id: int) -> Segment:
-    segment = Segment.objects.filter(account=account, pk=segment_id).first()
-    if segment is None:
-        raise Http404
-    return segment
+    """The account's saved segment; ``NotFound`` otherwise."""
+    return get_or_not_found(Segment.objects.filter(account=account), pk=segment_id)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from messaging.automation.models import AutoResponse
 from messaging.automation.services import GREETING_MAX_BUBBLES
-from messaging.store.validators import MAX_TEXT, text_length
+from messaging.store.checks import MAX_TEXT, text_length
 
 
 class AutoResponseForm(forms.Form):

@@ -19,9 +19,9 @@ Step messages and keyword auto-responses live at the end of this module.
 """
 
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404
 
 from accounts.models import OfficialAccount
+from core.selectors import get_or_not_found
 from messaging.automation.models import (
     AutoResponse,
     Greeting,
@@ -42,23 +42,22 @@ def step_sequence_list(*, account: OfficialAccount) -> QuerySet:
 
 
 def step_sequence_get(*, account: OfficialAccount, sequence_id: int) -> StepSequence:
-    sequence = StepSequence.objects.filter(account=account, pk=sequence_id).first()
-    if sequence is None:
-        raise Http404
-    return sequence
+    """The account's step sequence; ``NotFound`` otherwise."""
+    return get_or_not_found(
+        StepSequence.objects.filter(account=account), pk=sequence_id
+    )
 
 
 def step_enrollment_get(
     *, account: OfficialAccount, enrollment_id: int
 ) -> StepEnrollment:
-    enrollment = (
-        StepEnrollment.objects.filter(sequence__account=account, pk=enrollment_id)
-        .select_related("sequence", "friend__line_user")
-        .first()
+    """An enrollment in one of the account's sequences; ``NotFound`` otherwise."""
+    return get_or_not_found(
+        StepEnrollment.objects.filter(sequence__account=account).select_related(
+            "sequence", "friend__line_user"
+        ),
+        pk=enrollment_id,
     )
-    if enrollment is None:
-        raise Http404
-    return enrollment
 
 
 def autoresponse_list(*, account: OfficialAccount) -> QuerySet:
@@ -66,10 +65,8 @@ def autoresponse_list(*, account: OfficialAccount) -> QuerySet:
 
 
 def autoresponse_get(*, account: OfficialAccount, rule_id: int) -> AutoResponse:
-    rule = AutoResponse.objects.filter(account=account, pk=rule_id).first()
-    if rule is None:
-        raise Http404
-    return rule
+    """The account's auto-response rule; ``NotFound`` otherwise."""
+    return get_or_not_found(AutoResponse.objects.filter(account=account), pk=rule_id)
 
 
 def greeting_get(*, account: OfficialAccount) -> Greeting | None:

@@ -30,7 +30,8 @@ from accounts.quota import (
     quota_consume,
 )
 from accounts.services import audit_record
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, NotFound
+from core.services import model_update
 from messaging.audience.conditions import segment_clean, segment_q
 from messaging.automation.models import (
     AutoResponse,
@@ -122,10 +123,12 @@ def step_sequence_save(
         )
     else:
         if sequence.account_id != account.pk:
-            raise ApplicationError(_("Not found."))
-        sequence.name = name
-        sequence.is_active = is_active
-        sequence.save(update_fields=["name", "is_active"])
+            raise NotFound()
+        model_update(
+            instance=sequence,
+            fields=["name", "is_active"],
+            data={"name": name, "is_active": is_active},
+        )
     for position, fields in enumerate(cleaned, start=1):
         Step.objects.update_or_create(
             sequence=sequence, position=position, defaults=fields
@@ -300,7 +303,7 @@ def step_enrollment_stop(
 ) -> None:
     """Stop one friend's sequence; nothing more is sent to them."""
     if enrollment.sequence.account_id != account.pk:
-        raise ApplicationError(_("Not found."))
+        raise NotFound()
     StepEnrollment.objects.filter(
         pk=enrollment.pk, status=StepEnrollment.Status.ACTIVE
     ).update(status=StepEnrollment.Status.STOPPED, stopped_at=timezone.now())
@@ -319,7 +322,7 @@ def step_sequence_stop(
 ) -> int:
     """Stop a sequence for everyone and stop enrolling new friends."""
     if sequence.account_id != account.pk:
-        raise ApplicationError(_("Not found."))
+        raise NotFound()
     StepSequence.objects.filter(pk=sequence.pk).update(is_active=False)
     stopped = StepEnrollment.objects.filter(
         sequence=sequence, status=StepEnrollment.Status.ACTIVE
@@ -405,10 +408,8 @@ def autoresponse_save(
         rule = AutoResponse.objects.create(account=account, **fields)
     else:
         if rule.account_id != account.pk:
-            raise ApplicationError(_("Not found."))
-        for key, value in fields.items():
-            setattr(rule, key, value)
-        rule.save(update_fields=list(fields))
+            raise NotFound()
+        model_update(instance=rule, fields=[*fields], data=fields)
     audit_record(
         account=account,
         actor=actor,
@@ -424,7 +425,7 @@ def autoresponse_delete(
     *, account: OfficialAccount, actor: User, rule: AutoResponse
 ) -> None:
     if rule.account_id != account.pk:
-        raise ApplicationError(_("Not found."))
+        raise NotFound()
     name = rule.name
     rule.delete()
     audit_record(

@@ -36,8 +36,8 @@ from messaging.automation.services import (
     step_sequence_stop,
 )
 from messaging.friends.forms import PLACEHOLDERS
+from messaging.store.checks import MessagesInvalid
 from messaging.store.composer import composer_data, json_field
-from messaging.store.validators import MessagesInvalid
 
 
 def _url(name: str, request, *args) -> str:
@@ -67,7 +67,7 @@ def _compose_context(request) -> dict:
 def step_list(request):
     return render(
         request,
-        "messaging/broadcast_steps.html",
+        "messaging/automation/steps.html",
         {
             "sequences": step_sequence_list(account=request.account),
             "can_send": request_can(request, Perm.SEND),
@@ -136,7 +136,7 @@ def step_edit(request, sequence_id: int | None = None):
     ctx = _compose_context(request)
     return render(
         request,
-        "messaging/broadcast_step_edit.html",
+        "messaging/automation/step_edit.html",
         {
             **ctx,
             "sequence": sequence,
@@ -183,7 +183,7 @@ def step_enrollment_stop(request, enrollment_id: int):
 def autoresponse_list(request):
     return render(
         request,
-        "messaging/broadcast_autoresponses.html",
+        "messaging/automation/autoresponses.html",
         {
             "rules": selectors.autoresponse_list(account=request.account),
             "can_send": request_can(request, Perm.SEND),
@@ -243,7 +243,7 @@ def autoresponse_edit(request, rule_id: int | None = None):
     ctx = _compose_context(request)
     return render(
         request,
-        "messaging/broadcast_autoresponse_edit.html",
+        "messaging/automation/autoresponse_edit.html",
         {
             **ctx,
             "form": form,
@@ -315,7 +315,7 @@ def greeting_edit(request):
             field.disabled = True
     return render(
         request,
-        "messaging/greeting.html",
+        "messaging/automation/greeting.html",
         {
             "form": form,
             "greeting": greeting,

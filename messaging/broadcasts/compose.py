@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import OfficialAccount, User
 from accounts.services import audit_record
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, NotFound
 from messaging.audience.conditions import segment_clean
 from messaging.audience.models import Segment
 from messaging.broadcasts.models import Broadcast
@@ -30,7 +30,7 @@ def _audience_clean(
 ) -> tuple[dict | None, Segment | None]:
     if segment is not None:
         if segment.account_id != account.pk:
-            raise ApplicationError(_("Not found."))
+            raise NotFound()
         return None, segment
     if audience is None:
         return None, None
@@ -86,7 +86,7 @@ def broadcast_save(
         action = "broadcast.create"
     else:
         if broadcast.account_id != account.pk:
-            raise ApplicationError(_("Not found."))
+            raise NotFound()
         locked = Broadcast.objects.select_for_update().get(pk=broadcast.pk)
         if locked.status != Broadcast.Status.DRAFT:
             raise ApplicationError(
@@ -112,7 +112,15 @@ def broadcast_save(
 
 @transaction.atomic
 def broadcast_copy(*, broadcast: Broadcast, actor: User) -> Broadcast:
-    """A new draft with the same bubbles and audience."""
+    """A new draft with the same bubbles and audience.
+
+    Raises ``ApplicationError`` for a Messaging API send: its messages may be
+    of kinds the composer cannot edit (Flex, templates…).
+    """
+    if broadcast.origin != Broadcast.Origin.MANAGER:
+        raise ApplicationError(
+            _("A message sent through the Messaging API cannot be copied.")
+        )
     copy = Broadcast.objects.create(
         account_id=broadcast.account_id,
         title=(_("Copy of %(title)s") % {"title": broadcast.title})[:TITLE_MAX],

@@ -75,3 +75,22 @@ class BroadcastClickedCondition(_BroadcastCondition):
                 )
             )
         )
+
+
+@register
+class BroadcastReceivedCondition(_BroadcastCondition):
+    """Friends an earlier broadcast reached (LINE's narrowcast redelivery)."""
+
+    key = "broadcast_received"
+    label = gettext_lazy("Received broadcast")
+
+    def q(self, account, cond, *, now):
+        return Q(
+            Exists(
+                Delivery.objects.filter(
+                    broadcast_id=cond["broadcast"],
+                    friend_id=OuterRef("pk"),
+                    status=Delivery.Status.SENT,
+                )
+            )
+        )

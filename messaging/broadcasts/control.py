@@ -11,7 +11,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import OfficialAccount, User
 from accounts.quota import (
     quota_consume,
 )
@@ -22,6 +22,7 @@ from messaging.broadcasts.fanout import (
     _enqueue_pending,
     _progress_event,
     broadcast_close,
+    broadcast_start,
 )
 from messaging.broadcasts.models import Broadcast, BroadcastBatch
 from messaging.broadcasts.selectors import Estimate, audience_estimate
@@ -310,3 +311,58 @@ def broadcasts_dispatch(
     for broadcast_id in unfinished:
         broadcast_finish_task.delay(broadcast_id)
     return {"started": due, "revived": stale, "finishing": unfinished}
+
+
+@transaction.atomic
+def broadcast_api_send(
+    *,
+    account: OfficialAccount,
+    origin: str,
+    messages: list[dict],
+    request_id: str,
+    audience: dict | None = None,
+    max_recipients: int | None = None,
+    failure: tuple[int, str] | None = None,
+    failure_targets: int = 0,
+) -> Broadcast:
+    """A Messaging API narrowcast or broadcast, started on the one engine.
+
+    ``messages`` are validated LINE message objects (up to 5); ``audience``
+    is a segment definition built by the API from LINE's recipient and
+    demographic objects (None: every friend); ``max_recipients`` is
+    ``limit.max`` or the remaining quota (0 sends to nobody). The broadcast
+    starts in this transaction (audience fixed, quota reserved, batches
+    planned) so an exhausted quota raises ``QuotaExceeded`` (LINE's 429)
+    and nothing is written; the batches run on the workers after commit,
+    with the ledger, pause and opens/clicks of any broadcast. ``failure``
+    (LINE's ``errorCode``, description) records a refused narrowcast that
+    LINE reports through its progress instead, with ``failure_targets``
+    friends matched (its ``targetCount``). Returns the broadcast.
+    """
+    now = timezone.now()
+    label = Broadcast.Origin(origin).label
+    broadcast = Broadcast.objects.create(
+        account=account,
+        origin=origin,
+        request_id=request_id,
+        title=f"{label} {request_id[:8]}",
+        messages=messages,
+        audience=audience,
+        max_recipients=max_recipients,
+        status=Broadcast.Status.SCHEDULED,
+        scheduled_at=now,
+        created_at=now,
+    )
+    if failure is not None or max_recipients == 0:
+        code, reason = failure or (None, "")
+        Broadcast.objects.filter(pk=broadcast.pk).update(
+            status=Broadcast.Status.FAILED if failure else Broadcast.Status.SENT,
+            error_code=code,
+            failure_reason=reason,
+            target_count=failure_targets if failure else 0,
+            finished_at=now,
+        )
+    else:
+        broadcast_start(broadcast_id=broadcast.pk, strict=True)
+    broadcast.refresh_from_db()
+    return broadcast

@@ -119,7 +119,9 @@ def _progress_event(broadcast: Broadcast, **extra) -> None:
 
 
 @transaction.atomic
-def broadcast_start(*, broadcast_id: int, batch_size: int = BATCH_SIZE) -> bool:
+def broadcast_start(
+    *, broadcast_id: int, batch_size: int | None = None, strict: bool = False
+) -> bool:
     """Claim a due broadcast, reserve its quota and plan its batches.
 
     One transaction: the conditional UPDATE ``scheduled → sending`` (so of
@@ -128,8 +130,13 @@ def broadcast_start(*, broadcast_id: int, batch_size: int = BATCH_SIZE) -> bool:
     crash rolls all of it back and leaves the broadcast scheduled. An
     audience that matches nobody, an exhausted quota or a suspended account
     ends the broadcast as failed with the reason; nothing is reserved.
+    With ``strict`` (the Messaging API, which answers 429 at once) those two
+    raise ``QuotaExceeded``/``AccountSuspended`` instead and the caller's
+    transaction rolls everything back. An API broadcast that matches nobody
+    ends as sent to nobody, as LINE reports it (phase ``succeeded``).
     Returns whether this call started it.
     """
+    batch_size = batch_size or BATCH_SIZE
     now = timezone.now()
     claimed = Broadcast.objects.filter(
         pk=broadcast_id,
@@ -155,6 +162,11 @@ def broadcast_start(*, broadcast_id: int, batch_size: int = BATCH_SIZE) -> bool:
             )
     batches = _plan(broadcast, batch_size)
     total = sum(b.planned for b in batches)
+    if total == 0 and broadcast.origin != Broadcast.Origin.MANAGER:
+        Broadcast.objects.filter(pk=broadcast_id).update(
+            status=Broadcast.Status.SENT, finished_at=now
+        )
+        return True
     if total == 0:
         _fail(broadcast_id, _("No friends matched the audience when sending."))
         _progress_event(broadcast, status=Broadcast.Status.FAILED)
@@ -162,6 +174,8 @@ def broadcast_start(*, broadcast_id: int, batch_size: int = BATCH_SIZE) -> bool:
     try:
         reservation = quota_reserve(account=account, count=total)
     except (QuotaExceeded, AccountSuspended) as exc:
+        if strict:
+            raise
         _fail(broadcast_id, exc.message)
         _progress_event(broadcast, status=Broadcast.Status.FAILED)
         return True
@@ -347,7 +361,7 @@ def _publish_batch(broadcast: Broadcast, rows: list) -> None:
             id=mid,
             friend_id=fid,
             direction=Message.Direction.OUTBOUND,
-            source=Message.Source.BROADCAST,
+            source=broadcast.message_source,
             type=kind,
             payload=json.loads(payload),
             text=text,

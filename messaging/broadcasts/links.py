@@ -9,9 +9,9 @@ import secrets
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
-from django.http import Http404
 from django.utils import timezone
 
+from core.selectors import get_or_not_found
 from messaging.broadcasts.models import Broadcast, BroadcastLink, Delivery, LinkClick
 
 # A URL in text: RFC 3986 characters only, so Japanese text right after it
@@ -85,12 +85,12 @@ def link_click_record(*, token: str) -> str:
 
     ``token`` is ``<code>.<friend id>.<signature>``. A bad signature or an
     unknown friend still forwards (the link must work when shared) but
-    records nothing; an unknown code is ``Http404``.
+    records nothing; an unknown code raises ``NotFound``.
     """
     code, _sep, rest = token.partition(".")
-    link = BroadcastLink.objects.select_related("broadcast").filter(code=code).first()
-    if link is None:
-        raise Http404
+    link = get_or_not_found(
+        BroadcastLink.objects.select_related("broadcast"), code=code
+    )
     friend_part, _sep, sig = rest.partition(".")
     try:
         friend_id = int(friend_part)

@@ -33,6 +33,11 @@ class Broadcast(models.Model):
     row once.
     """
 
+    class Origin(models.TextChoices):
+        MANAGER = "manager", _("Manager")
+        API_NARROWCAST = "api_narrowcast", _("API narrowcast")
+        API_BROADCAST = "api_broadcast", _("API broadcast")
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         SCHEDULED = "scheduled", _("Scheduled")
@@ -45,6 +50,12 @@ class Broadcast(models.Model):
     account = models.ForeignKey(
         OfficialAccount, on_delete=models.CASCADE, related_name="broadcasts"
     )
+    # Who asked: staff in the Manager, or a bot through the Messaging API
+    # (``/v2/bot/message/narrowcast`` or ``/broadcast``, with its request ID).
+    origin = models.CharField(
+        max_length=16, choices=Origin.choices, default=Origin.MANAGER
+    )
+    request_id = models.CharField(max_length=36, null=True, blank=True, unique=True)
     title = models.CharField(_("title"), max_length=100)
     # Up to 3 message objects as composed (LINE's JSON, original URLs).
     messages = models.JSONField(default=list)
@@ -113,6 +124,9 @@ class Broadcast(models.Model):
     sent_count = models.PositiveIntegerField(default=0)
     blocked_count = models.PositiveIntegerField(default=0)
     failure_reason = models.CharField(max_length=300, blank=True)
+    # LINE's narrowcast ``errorCode`` (1 internal, 2 too few recipients,
+    # 5 quota short with ``forbidPartialDelivery``); None otherwise.
+    error_code = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -127,7 +141,15 @@ class Broadcast(models.Model):
 
     @property
     def is_editable(self) -> bool:
-        return self.status == self.Status.DRAFT
+        return self.status == self.Status.DRAFT and self.origin == self.Origin.MANAGER
+
+    @property
+    def message_source(self) -> str:
+        """The ``Message.source`` of what it sends (delivery counts, spec 1.9)."""
+        return {
+            self.Origin.API_NARROWCAST: "api_narrowcast",
+            self.Origin.API_BROADCAST: "api_broadcast",
+        }.get(self.origin, "broadcast")
 
 
 class BroadcastBatch(models.Model):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import OfficialAccount, User
 from accounts.services import audit_record
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, NotFound
 from messaging.audience.conditions import segment_clean
 from messaging.audience.models import Segment
 from messaging.broadcasts.models import Broadcast
@@ -37,7 +37,7 @@ def segment_save(
     clash = Segment.objects.filter(account=account, name=name)
     if segment is not None:
         if segment.account_id != account.pk:
-            raise ApplicationError(_("Not found."))
+            raise NotFound()
         clash = clash.exclude(pk=segment.pk)
     if clash.exists():
         msg = _("A segment with this name already exists.")
@@ -68,7 +68,7 @@ def segment_delete(*, account: OfficialAccount, actor: User, segment: Segment) -
     started keeps the definition it used.
     """
     if segment.account_id != account.pk:
-        raise ApplicationError(_("Not found."))
+        raise NotFound()
     in_use = Broadcast.objects.filter(
         segment=segment, status=Broadcast.Status.SCHEDULED
     ).exists()

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import OfficialAccount
@@ -14,6 +13,7 @@ from accounts.quota import (
     month_start,
     usage_get,
 )
+from core.selectors import get_or_not_found
 from messaging.audience.conditions import audience_friends
 from messaging.audience.models import Segment
 from messaging.broadcasts.models import (
@@ -86,14 +86,11 @@ def broadcast_list(*, account: OfficialAccount) -> QuerySet:
 
 
 def broadcast_get(*, account: OfficialAccount, broadcast_id: int) -> Broadcast:
-    broadcast = (
-        Broadcast.objects.filter(account=account, pk=broadcast_id)
-        .select_related("account", "segment")
-        .first()
+    """The account's broadcast with its segment; ``NotFound`` otherwise."""
+    return get_or_not_found(
+        Broadcast.objects.filter(account=account).select_related("account", "segment"),
+        pk=broadcast_id,
     )
-    if broadcast is None:
-        raise Http404
-    return broadcast
 
 
 def test_recipient_choices(*, account: OfficialAccount, limit: int = 100) -> list:

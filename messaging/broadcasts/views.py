@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import account_view
 from accounts.permissions import Perm, request_can, request_require
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, NotFound
 from core.forms import form_errors_from
 from messaging.audience import selectors as segment_selectors
 from messaging.audience.conditions import (
@@ -127,7 +127,7 @@ def broadcast_list(request):
     rows = rows[:BROADCASTS_PER_PAGE]
     return render(
         request,
-        "messaging/broadcast_list.html",
+        "messaging/broadcasts/list.html",
         {
             "broadcasts": rows,
             "next_before": rows[-1].pk if more else None,
@@ -148,7 +148,7 @@ def broadcast_compose(request, broadcast_id: int | None = None):
         form = _broadcast_form(request, broadcast)
         return render(
             request,
-            "messaging/broadcast_compose.html",
+            "messaging/broadcasts/compose.html",
             _compose_context(request, form, broadcast),
         )
     form = _broadcast_form(request, broadcast, request.POST)
@@ -169,6 +169,8 @@ def broadcast_compose(request, broadcast_id: int | None = None):
             max_recipients=form.cleaned_data["max_recipients"],
             broadcast=broadcast,
         )
+    except NotFound:
+        raise
     except ApplicationError as exc:
         form_errors_from(form, exc)
         return _compose_error(request, form, broadcast)
@@ -213,7 +215,7 @@ def _compose_action(request, form, broadcast, action):
 def _compose_error(request, form, broadcast):
     return render(
         request,
-        "messaging/broadcast_compose.html",
+        "messaging/broadcasts/compose.html",
         _compose_context(request, form, broadcast),
         status=400,
     )
@@ -237,7 +239,7 @@ def broadcast_detail(request, broadcast_id: int):
         report = broadcast_report(broadcast=broadcast)
     return render(
         request,
-        "messaging/broadcast_detail.html",
+        "messaging/broadcasts/detail.html",
         {
             "broadcast": broadcast,
             "progress": selectors.broadcast_progress(broadcast=broadcast),
@@ -295,7 +297,11 @@ broadcast_cancel = _control(broadcast_cancel, gettext_lazy("Cancelled."))
 @account_view()
 def broadcast_copy(request, broadcast_id: int):
     broadcast = broadcast_get(account=request.account, broadcast_id=broadcast_id)
-    copy = compose.broadcast_copy(broadcast=broadcast, actor=request.user)
+    try:
+        copy = compose.broadcast_copy(broadcast=broadcast, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(_url("broadcast-detail", request, broadcast.pk))
     messages.success(request, _("Copied to a new draft."))
     return redirect(_url("broadcast-edit", request, copy.pk))
 
@@ -342,6 +348,8 @@ def audience_estimate(request):
             max_recipients=cap,
             when=when,
         )
+    except NotFound:
+        raise
     except ApplicationError as exc:
         return JsonResponse({"error": exc.message}, status=400)
     except (ValueError, TypeError):
@@ -415,6 +423,8 @@ def segment_list(request):
                 definition=json_field(request.POST.get("definition", "")),
                 segment=segment,
             )
+        except NotFound:
+            raise
         except ApplicationError as exc:
             error, status = exc.message, 400
         else:
@@ -426,7 +436,7 @@ def segment_list(request):
     ]
     return render(
         request,
-        "messaging/broadcast_segments.html",
+        "messaging/broadcasts/segments.html",
         {
             "rows": rows,
             "error": error,

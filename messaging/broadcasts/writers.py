@@ -69,6 +69,7 @@ def _write_recipients(writer, broadcast, recipients, blocked_ids, *, now) -> lis
             )
     writer.insert_messages(
         account_id=broadcast.account_id,
+        source=broadcast.message_source,
         sent_by_id=broadcast.sent_by_id,
         rows=rows,
         now=now,
@@ -157,7 +158,7 @@ class _PostgresWriter:
         self.blocked_inserted = sum(1 for _f, s in rows if s == Delivery.Status.BLOCKED)
         return {f for f, s in rows if s == Delivery.Status.SENT}
 
-    def insert_messages(self, *, account_id, sent_by_id, rows, now) -> None:
+    def insert_messages(self, *, account_id, source, sent_by_id, rows, now) -> None:
         """COPY the messages: ids are fresh from the sequence, so nothing can
         conflict, and COPY is the cheapest way into the table."""
         if not rows:
@@ -188,9 +189,7 @@ class _PostgresWriter:
             *extra_cols,
         ]
         head = f"\t{account_id}\t"
-        kinds = (
-            f"\t{Message.Direction.OUTBOUND.value}\t{Message.Source.BROADCAST.value}\t"
-        )
+        kinds = f"\t{Message.Direction.OUTBOUND.value}\t{source}\t"
         tail = "\t".join(
             [_copy_value(sent_by_id), _copy_value(now.isoformat())]
             + [_copy_value(v) for v in extra_vals]
@@ -289,7 +288,7 @@ class _OrmWriter:
                         self.blocked_inserted += 1
         return inserted
 
-    def insert_messages(self, *, account_id, sent_by_id, rows, now) -> None:
+    def insert_messages(self, *, account_id, source, sent_by_id, rows, now) -> None:
         Message.objects.bulk_create(
             [
                 Message(
@@ -297,7 +296,7 @@ class _OrmWriter:
                     account_id=account_id,
                     friend_id=fid,
                     direction=Message.Direction.OUTBOUND,
-                    source=Message.Source.BROADCAST,
+                    source=source,
                     type=kind,
                     payload=json.loads(payload),
                     text=text,

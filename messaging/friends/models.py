@@ -6,6 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.ids import USER_ID
 from accounts.models import OfficialAccount
 from messaging.friends.regions import PREFECTURES
 
@@ -25,7 +26,7 @@ class LineUser(models.Model):
     user_id = models.CharField(
         max_length=33,
         unique=True,
-        validators=[RegexValidator(r"^U[0-9a-f]{32}$")],
+        validators=[RegexValidator(rf"^{USER_ID}$")],
     )
     display_name = models.CharField(_("display name"), max_length=20)
     status_message = models.CharField(_("status message"), max_length=500, blank=True)

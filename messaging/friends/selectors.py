@@ -1,7 +1,7 @@
 """Account-scoped reads of friends, their tags, fields, notes and sources.
 
 Every function takes the tenant (``account``) explicitly; an id of another
-account's row raises the same ``Http404`` as a missing id.
+account's row raises the same ``NotFound`` as a missing id.
 """
 
 from collections.abc import Iterator
@@ -10,9 +10,9 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import Http404
 
 from accounts.models import OfficialAccount
+from core.selectors import get_or_not_found
 from messaging.friends.filters import FriendFilters, friend_filters_q
 from messaging.friends.models import (
     CustomField,
@@ -96,14 +96,11 @@ def friend_page(
 
 
 def friend_get(*, account: OfficialAccount, friend_id: int) -> Friend:
-    friend = (
-        Friend.objects.filter(account=account, pk=friend_id)
-        .select_related("line_user", "source")
-        .first()
+    """The account's friend with profile and source; ``NotFound`` otherwise."""
+    return get_or_not_found(
+        Friend.objects.filter(account=account).select_related("line_user", "source"),
+        pk=friend_id,
     )
-    if friend is None:
-        raise Http404
-    return friend
 
 
 def friend_tags(*, friend: Friend) -> list[Tag]:
@@ -119,13 +116,13 @@ def friend_notes(*, friend: Friend) -> QuerySet:
     return FriendNote.objects.filter(friend=friend).select_related("author")
 
 
-def friend_note_get(*, account: OfficialAccount, friend: Friend, note_id: int):
-    note = FriendNote.objects.filter(
-        pk=note_id, friend=friend, friend__account=account
-    ).first()
-    if note is None:
-        raise Http404
-    return note
+def friend_note_get(
+    *, account: OfficialAccount, friend: Friend, note_id: int
+) -> FriendNote:
+    """A note on ``friend`` (of ``account``); ``NotFound`` otherwise."""
+    return get_or_not_found(
+        FriendNote.objects.filter(friend=friend, friend__account=account), pk=note_id
+    )
 
 
 def tag_list(*, account: OfficialAccount) -> QuerySet:
@@ -137,10 +134,8 @@ def tag_list_with_counts(*, account: OfficialAccount) -> QuerySet:
 
 
 def tag_get(*, account: OfficialAccount, tag_id: int) -> Tag:
-    tag = Tag.objects.filter(account=account, pk=tag_id).first()
-    if tag is None:
-        raise Http404
-    return tag
+    """The account's tag; ``NotFound`` otherwise."""
+    return get_or_not_found(Tag.objects.filter(account=account), pk=tag_id)
 
 
 def custom_field_list(*, account: OfficialAccount) -> QuerySet:
@@ -148,10 +143,8 @@ def custom_field_list(*, account: OfficialAccount) -> QuerySet:
 
 
 def custom_field_get(*, account: OfficialAccount, field_id: int) -> CustomField:
-    field = CustomField.objects.filter(account=account, pk=field_id).first()
-    if field is None:
-        raise Http404
-    return field
+    """The account's custom field; ``NotFound`` otherwise."""
+    return get_or_not_found(CustomField.objects.filter(account=account), pk=field_id)
 
 
 def friend_source_list(*, account: OfficialAccount) -> QuerySet:
@@ -173,10 +166,8 @@ def friend_source_names(*, account: OfficialAccount) -> QuerySet:
 
 
 def friend_source_get(*, account: OfficialAccount, source_id: int) -> FriendSource:
-    source = FriendSource.objects.filter(account=account, pk=source_id).first()
-    if source is None:
-        raise Http404
-    return source
+    """The account's friend source; ``NotFound`` otherwise."""
+    return get_or_not_found(FriendSource.objects.filter(account=account), pk=source_id)
 
 
 def friend_add_url(

@@ -14,7 +14,7 @@ from accounts.ids import new_user_id
 from accounts.models import OfficialAccount, User
 from accounts.services import audit_record
 from core.events import account_group, send_event_on_commit
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, NotFound
 from messaging.friends.filters import FriendFilters
 from messaging.friends.models import (
     CustomField,
@@ -130,7 +130,7 @@ _NUMBER_LIMIT = Decimal(10) ** (18 - _NUMBER_PLACES)
 def _check_own(account: OfficialAccount, *rows) -> None:
     for row in rows:
         if row.account_id != account.pk:
-            raise ApplicationError(_("Not found."))
+            raise NotFound()
 
 
 def _clean_name(value: str, *, field: str, limit: int) -> str:

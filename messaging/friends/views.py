@@ -112,7 +112,7 @@ def _list_page(request, form, *, bulk_form=None, status=None):
         bulk_form = BulkTagForm(tags=form.fields["tag"].choices, prefix="bulk")
     return render(
         request,
-        "messaging/friend_list.html",
+        "messaging/friends/list.html",
         {
             "form": form,
             "page": page,
@@ -275,7 +275,7 @@ def _detail(request, friend, *, status=200, **forms):
             field.disabled = True
     return render(
         request,
-        "messaging/friend_detail.html",
+        "messaging/friends/detail.html",
         {
             "friend": friend,
             "line_user": friend.line_user,
@@ -430,7 +430,7 @@ def friend_fields(request):
         status = 400
     return render(
         request,
-        "messaging/friend_fields.html",
+        "messaging/friends/fields.html",
         {
             "fields": custom_field_list(account=account),
             "tags": tag_list_with_counts(account=account),
@@ -527,7 +527,7 @@ def gain_friends(request):
     ]
     return render(
         request,
-        "messaging/gain_friends.html",
+        "messaging/friends/gain.html",
         {
             "add_url": url,
             "button_html": _button_snippet(url),

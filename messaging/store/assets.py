@@ -10,17 +10,13 @@ from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
-from accounts.images import image_check
 from accounts.models import OfficialAccount, User
 from accounts.services import audit_record
 from core.exceptions import ApplicationError
+from core.images import IMAGE_MAX_BYTES, PREVIEW_SIDE, image_check
+from messaging.store.checks import IMAGEMAP_BASE_WIDTH
 from messaging.store.models import BroadcastAsset
-from messaging.store.validators import (
-    IMAGEMAP_BASE_WIDTH,
-)
 
-IMAGE_MAX_BYTES = 10 * 1024 * 1024
-PREVIEW_SIDE = 240
 IMAGEMAP_WIDTHS = (240, 300, 460, 700, 1040)
 IMAGEMAP_MAX_HEIGHT = 2080
 CARD_WIDTH = 1024
@@ -57,10 +53,10 @@ def asset_upload(
     fmt = checked.format
     ext = "png" if fmt == "PNG" else "jpg"
     if kind == BroadcastAsset.Kind.IMAGEMAP:
-        if image.width < PREVIEW_SIDE:
+        if image.width < IMAGEMAP_WIDTHS[0]:
             raise ApplicationError(
                 _("A rich message image must be at least %(n)d pixels wide.")
-                % {"n": PREVIEW_SIDE}
+                % {"n": IMAGEMAP_WIDTHS[0]}
             )
         base_height = round(image.height * IMAGEMAP_BASE_WIDTH / image.width)
         if base_height > IMAGEMAP_MAX_HEIGHT:

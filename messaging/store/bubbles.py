@@ -10,14 +10,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import OfficialAccount
 from core.exceptions import ApplicationError
-from messaging.store.models import BroadcastAsset
-from messaging.store.validators import (
+from messaging.store.checks import (
     IMAGEMAP_BASE_WIDTH,
     MAX_TEXT,
     MessagesInvalid,
-    messages_validate,
     text_length,
 )
+from messaging.store.models import BroadcastAsset
+from messaging.store.validators import messages_validate
 
 MAX_BUBBLES = 3
 MAX_RICH_AREAS = 6

@@ -1,11 +1,11 @@
 """Webhook event objects as LINE builds them (spec 3.3)."""
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 
 from django.core import signing
 from django.utils import timezone
+from ulid import ULID
 
 from messaging.friends.models import Friend
 from messaging.store.models import Message
@@ -28,18 +28,13 @@ REPLYABLE = frozenset(
 )
 
 
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
 def ulid_new(when: dt.datetime | None = None) -> str:
-    """A ULID: 48-bit millisecond time and 80 random bits, Crockford base32."""
-    millis = int((when or timezone.now()).timestamp() * 1000)
-    value = (millis << 80) | int.from_bytes(os.urandom(10), "big")
-    chars = []
-    for _i in range(26):
-        chars.append(_CROCKFORD[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
+    """A ULID string (26 chars, Crockford base32) stamped with ``when``.
+
+    ``when`` defaults to now; the event's ``webhookEventId`` carries the
+    time the event was dispatched.
+    """
+    return str(ULID.from_datetime(when or timezone.now()))
 
 
 def _millis(when: dt.datetime) -> int:

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from accounts.models import OfficialAccount, User
 from accounts.services import audit_record
 from core.exceptions import ApplicationError
+from core.selectors import get_or_not_found
 from messaging.webhooks.events import REPLY_TOKEN_TTL, REPLYABLE, PendingEvent, ulid_new
 from messaging.webhooks.models import (
     ReplyToken,
@@ -226,14 +227,18 @@ def _record(
 def webhook_delivery_redeliver(
     *, account: OfficialAccount, actor: User | None, delivery_id: int
 ) -> WebhookDelivery:
-    """Send a failed delivery again (``isRedelivery: true``) to the current URL."""
-    delivery = (
-        WebhookDelivery.objects.select_for_update()
-        .filter(account=account, pk=delivery_id, is_test=False)
-        .first()
+    """Send a failed delivery again (``isRedelivery: true``) to the current URL.
+
+    Returns the delivery, pending again. Raises ``NotFound`` for a delivery
+    of another account (or a verify check) and ``ApplicationError`` when it
+    did not fail or the webhook is off.
+    """
+    delivery = get_or_not_found(
+        WebhookDelivery.objects.select_for_update().filter(
+            account=account, is_test=False
+        ),
+        pk=delivery_id,
     )
-    if delivery is None:
-        raise WebhookDelivery.DoesNotExist
     if delivery.status != WebhookDelivery.Status.FAILED:
         raise ApplicationError(_("Only failed deliveries can be redelivered."))
     endpoint = _endpoint_in_use(account)

@@ -3,7 +3,6 @@
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -11,9 +10,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import account_view
 from accounts.permissions import Perm
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, NotFound
 from core.forms import form_errors_from
-from messaging.webhooks.models import WebhookDelivery
 from messaging.webhooks.services import (
     URL_MAX_LENGTH,
     webhook_delivery_list,
@@ -83,7 +81,7 @@ def webhook_settings(request):
     ).get_page(request.GET.get("page"))
     return render(
         request,
-        "messaging/webhook_settings.html",
+        "messaging/webhooks/settings.html",
         {"form": form, "endpoint": endpoint, "page": page},
         status=status,
     )
@@ -118,8 +116,8 @@ def webhook_redeliver(request, delivery_id: int):
         webhook_delivery_redeliver(
             account=request.account, actor=request.user, delivery_id=delivery_id
         )
-    except WebhookDelivery.DoesNotExist:
-        raise Http404 from None
+    except NotFound:
+        raise
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

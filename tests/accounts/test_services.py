@@ -14,7 +14,7 @@ from accounts.models import (
     OfficialAccount,
 )
 from accounts.selectors import channel_token_authenticate
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, NotFound
 from tests.factories import UserFactory
 
 
@@ -151,7 +151,7 @@ def test_role_change_and_remove_are_audited(account, alice, bob):
 
 def test_member_of_another_account_cannot_be_changed(account, other_account, alice):
     charlies = other_account.memberships.get()
-    with pytest.raises(Membership.DoesNotExist):
+    with pytest.raises(NotFound):
         services.member_remove(account=account, actor=alice, membership_id=charlies.pk)
     assert Membership.objects.filter(pk=charlies.pk).exists()
 
@@ -169,7 +169,7 @@ def test_channel_token_is_shown_once_and_stored_hashed(account, alice):
 
 def test_revoking_another_accounts_token_is_refused(account, other_account, charlie):
     record, token = services.channel_token_issue(account=account, actor=None)
-    with pytest.raises(ChannelAccessToken.DoesNotExist):
+    with pytest.raises(NotFound):
         services.channel_token_revoke(
             account=other_account, actor=charlie, token_id=record.pk
         )

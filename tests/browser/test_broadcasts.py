@@ -141,7 +141,7 @@ def test_progress_bar_follows_the_fan_out_live(page, account, alice):
         broadcast_start,
     )
     from messaging.broadcasts.models import BroadcastBatch
-    from tests.broadcasts.helpers import bulk_friends, draft
+    from tests.messaging.broadcasts.helpers import bulk_friends, draft
 
     app.conf.task_always_eager = False  # batch tasks wait in the broker
     try:

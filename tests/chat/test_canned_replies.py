@@ -1,12 +1,11 @@
 """Canned replies (定型文): create, update, delete, per-account shortcuts."""
 
 import pytest
-from django.http import Http404
 
 from accounts.models import AuditLog
 from chat.models import CannedReply
 from chat.services import canned_reply_create, canned_reply_delete, canned_reply_update
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, NotFound
 from tests.chat.factories import CannedReplyFactory
 
 pytestmark = pytest.mark.django_db
@@ -98,11 +97,11 @@ def test_update_and_delete_of_another_accounts_reply_is_not_found(
     account, other_account, charlie
 ):
     reply = CannedReplyFactory(account=account, title="Mine")
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         canned_reply_update(
             account=other_account, actor=charlie, reply=reply, title="X", text="Y"
         )
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         canned_reply_delete(account=other_account, actor=charlie, reply=reply)
     reply.refresh_from_db()
     assert reply.title == "Mine"

@@ -4,7 +4,6 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.http import Http404
 from freezegun import freeze_time
 
 from accounts import quota
@@ -17,7 +16,7 @@ from chat.services import (
     chat_message_send,
     conversation_set_status,
 )
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, NotFound
 from messaging.store.models import Message
 from tests.chat.factories import (
     conversation_of,
@@ -262,7 +261,7 @@ def test_conversation_of_another_account_is_not_found(account, other_account, ch
     # given a conversation of Demo Café
     conversation = talk(account)
     # when charlie's account is given its id
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         _reply(other_account, charlie, conversation)
     # then nothing is written
     assert Message.objects.filter(direction=Message.Direction.OUTBOUND).count() == 0

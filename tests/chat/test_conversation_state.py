@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-from django.http import Http404
 from freezegun import freeze_time
 
 from accounts.models import AuditLog
@@ -19,7 +18,7 @@ from chat.services import (
     conversation_tag_remove,
 )
 from chat.tasks import wake_snoozed_conversations_task
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, NotFound
 from messaging.friends.models import FriendNote, Tag
 from messaging.store.models import Message
 from tests.chat.factories import conversation_of, customer_says, talk
@@ -230,7 +229,7 @@ def test_assign_to_a_non_member_is_refused(account, alice, charlie, other_accoun
 
 def test_assign_in_another_account_is_not_found(account, charlie, other_account):
     conversation = talk(account)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         conversation_assign(
             account=other_account,
             actor=charlie,
@@ -296,7 +295,7 @@ def test_mark_read_twice_publishes_once(
 
 def test_mark_read_of_another_account_is_not_found(account, other_account):
     conversation = talk(account)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         conversation_mark_read(account=other_account, conversation_id=conversation.pk)
     assert Message.objects.get().read_at is None
 

@@ -4,7 +4,6 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.http import Http404
 from freezegun import freeze_time
 
 from chat import selectors
@@ -16,6 +15,7 @@ from chat.services import (
     conversation_set_status,
     conversation_snooze,
 )
+from core.exceptions import NotFound
 from messaging.friends.models import Friend, LineUser
 from messaging.store.models import Message
 from messaging.store.services import messages_send
@@ -313,7 +313,7 @@ def test_inbox_pages_by_keyset(account, alice):
 
 
 def test_bad_cursor_is_not_found(account, alice):
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         selectors.inbox_page(account=account, user=alice, cursor="x.y")
 
 
@@ -410,7 +410,7 @@ def test_conversation_get_of_another_account_is_not_found(account, other_account
         == conversation
     )
     for bad in (conversation.pk, 999999, "abc", None):
-        with pytest.raises(Http404):
+        with pytest.raises(NotFound):
             selectors.conversation_get(account=other_account, conversation_id=bad)
 
 

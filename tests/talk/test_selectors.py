@@ -1,7 +1,7 @@
 import pytest
-from django.http import Http404
 
 from chat.inbound import customer_block
+from core.exceptions import NotFound
 from messaging.friends.services import friend_source_create
 from messaging.store.models import Message
 from messaging.store.services import (
@@ -71,9 +71,9 @@ def test_room_get_is_404_for_another_customers_room(account):
     assert selectors.room_get(line_user=hanako, friend_id=hanakos_room.pk).pk == (
         hanakos_room.pk
     )
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         selectors.room_get(line_user=ken, friend_id=hanakos_room.pk)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         selectors.room_get(line_user=hanako, friend_id=hanakos_room.pk + 1000)
 
 
