@@ -31,7 +31,7 @@ urlpatterns = [
     path("healthz", include("core.urls")),
     # The LINE-compatible Messaging API (/v2/...), at the root so that the
     # SDK's Configuration(host="http://host:port") reaches every path.
-    path("", include("messaging.api.urls")),
+    path("", include("config.api_urls")),
     # Uploaded files; a production deployment may serve MEDIA_ROOT from nginx.
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", core_views.media),
 ]

@@ -2,6 +2,8 @@
 
 import uuid
 
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
@@ -87,3 +89,11 @@ class NotFoundApi(LineApiView):
 
     def initial(self, request, *args, **kwargs):
         raise LineApiError(NOT_FOUND, status=404)
+
+
+@extend_schema(exclude=True)
+class OpenApiSchemaApi(SpectacularJSONAPIView):
+    """The API's OpenAPI 3 document, generated from ``config.api_urls``."""
+
+    authentication_classes: list = []
+    urlconf = "config.api_urls"

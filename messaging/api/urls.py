@@ -6,12 +6,9 @@ both, so both sets of paths are served here. Any other ``/v2/`` path is
 answered with LINE's 404 body.
 """
 
-from django.urls import path, re_path
+from django.urls import path
 
-from core.api.views import NotFoundApi
 from messaging.api import views
-
-app_name = "line-api"
 
 M = "v2/bot/message/"
 
@@ -110,13 +107,4 @@ urlpatterns = [
         views.MessagesMarkReadApi.as_view(),
         name="mark-as-read",
     ),
-    path(
-        "v2/oauth/accessToken",
-        views.ChannelTokenIssueApi.as_view(),
-        name="oauth-token-issue",
-    ),
-    path("v2/oauth/verify", views.ChannelTokenVerifyApi.as_view(), name="oauth-verify"),
-    path("v2/oauth/revoke", views.ChannelTokenRevokeApi.as_view(), name="oauth-revoke"),
-    path("v2/openapi.json", views.OpenApiSchemaApi.as_view(), name="openapi"),
-    re_path(r"^v2/", NotFoundApi.as_view(), name="not-found"),
 ]

@@ -10,22 +10,16 @@ import mimetypes
 import re
 
 from django.http import FileResponse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
-from drf_spectacular.views import SpectacularJSONAPIView
-from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 
 from accounts import quota
-from accounts.models import ChannelAccessToken, OfficialAccount
-from accounts.selectors import channel_token_authenticate
-from accounts.services import channel_token_issue, channel_token_revoke
+from accounts.models import OfficialAccount
 from core.api.body import Body
 from core.api.exceptions import (
     MONTHLY_LIMIT,
@@ -734,133 +728,3 @@ class MessagesMarkReadApi(BotApiView):
         body.check()
         services.messages_mark_read_by_token(account=request.account, token=token)
         return Response({})
-
-
-# --- Channel access tokens (OAuth v2) -------------------------------------------------
-
-SHORT_LIVED_TTL = dt.timedelta(days=30)
-# LINE's long-lived tokens never expire; verify reports the largest value.
-NO_EXPIRY_SECONDS = 2**31 - 1
-
-
-class OAuthError(LineApiError):
-    """OAuth endpoints answer ``{"error", "error_description"}``."""
-
-    def __init__(self, error: str, description: str):
-        super().__init__(description)
-        self.error = error
-
-    def body(self) -> dict:
-        return {"error": self.error, "error_description": self.message}
-
-
-class OAuthApi(LineApiView):
-    """OAuth v2 endpoints: form bodies, no bearer token, OAuth error bodies."""
-
-    authentication_classes: list = []
-    parser_classes = [FormParser]
-
-    def form(self, request, *names: str) -> list[str]:
-        values = []
-        for name in names:
-            value = request.data.get(name, "") if hasattr(request.data, "get") else ""
-            if not value:
-                raise OAuthError("invalid_request", f"'{name}' must be specified")
-            values.append(value)
-        return values
-
-
-class ChannelTokenIssueApi(OAuthApi):
-    """Issue a 30-day token for ``client_credentials`` (channel ID, secret)."""
-
-    @extend_schema(
-        operation_id="issueChannelToken",
-        request={
-            "application/x-www-form-urlencoded": (
-                s.IssueShortLivedChannelAccessTokenRequestSerializer
-            )
-        },
-        responses={
-            200: s.IssueShortLivedChannelAccessTokenResponseSerializer,
-            400: s.OAuthErrorResponseSerializer,
-        },
-    )
-    def post(self, request):
-        grant_type, client_id, client_secret = self.form(
-            request, "grant_type", "client_id", "client_secret"
-        )
-        if grant_type != "client_credentials":
-            raise OAuthError("unsupported_grant_type", "unsupported grant_type")
-        account = OfficialAccount.objects.filter(channel_id=client_id).first()
-        if account is None:
-            raise OAuthError("invalid_client", "invalid client_id")
-        if account.channel_secret != client_secret:
-            raise OAuthError("invalid_client", "invalid client_secret")
-        _record, token = channel_token_issue(
-            account=account,
-            actor=None,
-            label="OAuth client_credentials",
-            kind=ChannelAccessToken.Kind.SHORT_LIVED,
-            ttl=SHORT_LIVED_TTL,
-        )
-        return Response(
-            {
-                "access_token": token,
-                "expires_in": int(SHORT_LIVED_TTL.total_seconds()),
-                "token_type": "Bearer",
-            }
-        )
-
-
-class ChannelTokenVerifyApi(OAuthApi):
-    """The channel and remaining lifetime of a token."""
-
-    @extend_schema(
-        operation_id="verifyChannelToken",
-        request={"application/x-www-form-urlencoded": s.AccessTokenRequestSerializer},
-        responses={
-            200: s.VerifyChannelAccessTokenResponseSerializer,
-            400: s.OAuthErrorResponseSerializer,
-        },
-    )
-    def post(self, request):
-        (token,) = self.form(request, "access_token")
-        record = channel_token_authenticate(token=token)
-        if record is None:
-            raise OAuthError("invalid_request", "access token expired")
-        if record.expires_at is None:
-            expires_in = NO_EXPIRY_SECONDS
-        else:
-            expires_in = int((record.expires_at - timezone.now()).total_seconds())
-        return Response(
-            {"client_id": record.account.channel_id, "expires_in": expires_in}
-        )
-
-
-class ChannelTokenRevokeApi(OAuthApi):
-    """Revoke a token."""
-
-    @extend_schema(
-        operation_id="revokeChannelToken",
-        request={"application/x-www-form-urlencoded": s.AccessTokenRequestSerializer},
-        responses={
-            200: OpenApiResponse(description="Revoked"),
-            400: s.OAuthErrorResponseSerializer,
-        },
-    )
-    def post(self, request):
-        (token,) = self.form(request, "access_token")
-        record = channel_token_authenticate(token=token)
-        if record is None:
-            raise OAuthError("invalid_request", "invalid access token")
-        channel_token_revoke(account=record.account, actor=None, token_id=record.pk)
-        return Response({})
-
-
-@extend_schema(exclude=True)
-class OpenApiSchemaApi(SpectacularJSONAPIView):
-    """This API's OpenAPI 3 document, generated from ``messaging.api.urls``."""
-
-    authentication_classes: list = []
-
-    urlconf = "messaging.api.urls"

@@ -35,9 +35,9 @@ from messaging.automation.services import (
     step_sequence_save,
     step_sequence_stop,
 )
-from messaging.friends.forms import PLACEHOLDERS
 from messaging.store.checks import MessagesInvalid
 from messaging.store.composer import composer_data, json_field
+from messaging.store.placeholders import PLACEHOLDERS
 
 
 def _url(name: str, request, *args) -> str:

@@ -10,7 +10,6 @@ from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import OfficialAccount
 from accounts.quota import (
     AccountSuspended,
     QuotaExceeded,
@@ -33,6 +32,7 @@ from messaging.broadcasts.recipients import (
 from messaging.broadcasts.writers import _OrmWriter, _PostgresWriter, _write_recipients
 from messaging.friends.models import Friend
 from messaging.store.models import Message
+from messaging.store.placeholders import placeholders_render
 from messaging.store.services import message_event
 
 # Recipients per batch task. One batch is one transaction writing this many
@@ -150,7 +150,9 @@ def broadcast_start(
     )
     account = broadcast.account
     broadcast.audience_used = _definition_of(broadcast)
-    template, codes = _links_template(_account_name_fill(broadcast.messages, account))
+    template, codes = _links_template(
+        placeholders_render(broadcast.messages, account_name=account.display_name)
+    )
     base = audience_friends(
         account=account, definition=broadcast.audience_used, now=now
     )
@@ -205,12 +207,6 @@ def broadcast_start(
     _progress_event(broadcast, status=Broadcast.Status.SENDING, sent=0, total=total)
     transaction.on_commit(lambda: _enqueue_pending(broadcast_id))
     return True
-
-
-def _account_name_fill(messages: list[dict], account: OfficialAccount) -> list[dict]:
-    text = json.dumps(messages, ensure_ascii=False)
-    name = json.dumps(account.display_name, ensure_ascii=False)[1:-1]
-    return json.loads(text.replace("{AccountName}", name))
 
 
 def _enqueue_pending(broadcast_id: int) -> None:

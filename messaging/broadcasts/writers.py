@@ -14,6 +14,11 @@ from messaging.broadcasts.links import _FRIEND_MARK, _SIG_MARK, _sign
 from messaging.broadcasts.models import Delivery
 from messaging.friends.models import Friend
 from messaging.store.models import Message
+from messaging.store.placeholders import (
+    NICKNAME,
+    placeholders_fill,
+    placeholders_fill_json,
+)
 from messaging.store.validators import (
     message_text,
 )
@@ -40,23 +45,23 @@ def _write_recipients(writer, broadcast, recipients, blocked_ids, *, now) -> lis
         now=now,
     )
     payloads = [json.dumps(m, ensure_ascii=False) for m in template]
-    personal = [("{Nickname}" in p or _FRIEND_MARK in p) for p in payloads]
+    personal = [(NICKNAME in p or _FRIEND_MARK in p) for p in payloads]
     linked = any(_FRIEND_MARK in p for p in payloads)
     texts = [message_text(m) for m in template]
     rows = []
-    sig = jname = ""
+    sig = ""
     for index, (fid, line_user_id, name) in enumerate(recipients):
         if fid not in inserted:
             continue
         if linked:
             sig = _sign(broadcast, fid)
-        if any(personal):
-            jname = json.dumps(name, ensure_ascii=False)[1:-1]
         for j, msg in enumerate(template):
             payload, text = payloads[j], texts[j]
             if personal[j]:
-                payload = _fill(payload, jname, fid, sig)
-                text = _fill(text, name, fid, sig)
+                payload = _marks(
+                    placeholders_fill_json(payload, nickname=name), fid, sig
+                )
+                text = _marks(placeholders_fill(text, nickname=name), fid, sig)
             rows.append(
                 (
                     ids[index * per_friend + j],
@@ -78,12 +83,9 @@ def _write_recipients(writer, broadcast, recipients, blocked_ids, *, now) -> lis
     return rows
 
 
-def _fill(value: str, name: str, fid: int, sig: str) -> str:
-    return (
-        value.replace("{Nickname}", name)
-        .replace(_FRIEND_MARK, str(fid))
-        .replace(_SIG_MARK, sig)
-    )
+def _marks(value: str, fid: int, sig: str) -> str:
+    """Fill a tracked link's per-recipient parts (``_links_template``)."""
+    return value.replace(_FRIEND_MARK, str(fid)).replace(_SIG_MARK, sig)
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

@@ -18,7 +18,6 @@ from messaging.friends.services import (
 )
 
 NO_SOURCE_VALUE = "none"
-PLACEHOLDERS = ("{Nickname}", "{AccountName}")
 
 
 class DateInput(forms.DateInput):

@@ -82,7 +82,11 @@ def messages_send(
         f for f in friends if include_blocked or f.status == Friend.Status.FOLLOWING
     ]
     for friend in targets:
-        for msg in placeholders_render(messages, friend=friend, account=account):
+        for msg in placeholders_render(
+            messages,
+            nickname=friend.line_user.display_name,
+            account_name=account.display_name,
+        ):
             rows.append(
                 Message(
                     account=account,

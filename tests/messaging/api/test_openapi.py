@@ -3,7 +3,7 @@
 import pytest
 from linebot.v3.messaging import MessagingApi
 
-from messaging.api.urls import urlpatterns
+from config.api_urls import urlpatterns
 
 pytestmark = pytest.mark.django_db
 
