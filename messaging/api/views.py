@@ -19,6 +19,7 @@ from drf_spectacular.utils import (
 from rest_framework.response import Response
 
 from accounts import quota
+from accounts.ids import USER_ID
 from accounts.models import OfficialAccount
 from core.api.body import Body
 from core.api.exceptions import (
@@ -44,7 +45,6 @@ from messaging.webhooks.services import (
     webhook_endpoint_test,
 )
 
-USER_ID = r"U[0-9a-f]{32}"
 AGGREGATION_UNIT = r"[a-zA-Z0-9_]{1,30}"
 RETRY_KEY_PARAM = OpenApiParameter(
     "X-Line-Retry-Key",

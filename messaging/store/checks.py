@@ -29,7 +29,7 @@ MAX_FLEX_DEPTH = 10  # boxes nested deeper than this are refused
 IMAGEMAP_BASE_WIDTH = 1040
 MAY_NOT_BE_EMPTY = "May not be empty"
 HEX_COLOR = r"#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?"
-USER_ID = r"U[0-9a-f]{32}"
+
 SUBSTITUTION_KEY = r"[0-9a-zA-Z_]{1,20}"
 # Flex sizes and spacings: keywords or explicit pixels/percentages.
 FLEX_LENGTH = r"(none|xs|sm|md|lg|xl|xxl|\d+(\.\d+)?(px|%))"

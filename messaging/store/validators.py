@@ -15,6 +15,7 @@ objects live in ``checks``; Flex Messages in ``flex``.
 
 import re
 
+from accounts.ids import USER_ID
 from messaging.store.checks import (
     HEX_COLOR,
     IMAGEMAP_BASE_WIDTH,
@@ -28,7 +29,6 @@ from messaging.store.checks import (
     MAY_NOT_BE_EMPTY,
     QUICK_REPLY_ACTIONS,
     SUBSTITUTION_KEY,
-    USER_ID,
     MessagesInvalid,
     _action,
     _Check,
