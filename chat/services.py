@@ -1,6 +1,6 @@
 """Writes of the chat inbox: customer messages, replies, status, settings.
 
-Messages are stored by ``messaging.services`` (the one message store);
+Messages are stored by ``messaging.store.services`` (the one message store);
 this module keeps each friend's ``Conversation`` in step and publishes
 ``conversation.updated`` (``chat.events``). Rules are in docs/chat.md.
 
@@ -304,16 +304,27 @@ def chat_image_send(
 
 
 @transaction.atomic
-def conversation_mark_read(*, account: OfficialAccount, conversation_id: int) -> int:
-    """Staff opened the conversation: its customer messages become 既読.
+def conversation_mark_read(
+    *, account: OfficialAccount, conversation_id: int, up_to_id: int | None = None
+) -> int:
+    """Staff saw the conversation: its customer messages become 既読.
 
-    Returns how many messages were marked; publishes only on a change.
+    Only messages up to ``up_to_id`` (the last one shown) when given, so a
+    message that arrived after the page showed stays unread; the unread
+    count becomes the number of customer messages still unread. Returns
+    how many messages were marked; publishes only on a change. Raises
+    ``NotFound`` for another account's conversation.
     """
     conversation = _lock(account, conversation_id)
     friend = Friend.objects.get(pk=conversation.friend_id)
-    count = messages_mark_read(friend=friend)
-    if conversation.unread_count or count:
-        conversation.unread_count = 0
+    count = messages_mark_read(friend=friend, up_to_id=up_to_id)
+    unread = 0
+    if up_to_id is not None:
+        unread = Message.objects.filter(
+            friend=friend, direction=Message.Direction.INBOUND, read_at=None
+        ).count()
+    if conversation.unread_count != unread or count:
+        conversation.unread_count = unread
         _save(conversation, "unread_count")
         conversation_publish(conversation, change="read")
     return count

@@ -21,6 +21,7 @@ urlpatterns = [
         views.conversation_messages,
         name="conversation-messages",
     ),
+    path("<int:conversation_id>/read/", views.conversation_read, name="read"),
     path("<int:conversation_id>/send/", views.conversation_send, name="send"),
     path("<int:conversation_id>/status/", views.conversation_status, name="status"),
     path("<int:conversation_id>/snooze/", views.conversation_snooze, name="snooze"),

@@ -3,6 +3,9 @@
 Views parse the request, call one selector or service, and render. Every
 action works as a plain form post (redirecting back) and as ``fetch`` from
 static/chat/inbox.js, which asks for JSON with ``X-Requested-With: fetch``.
+GET views never write: opening a conversation reads nothing as 既読 by
+itself; inbox.js posts to ``conversation_read`` once the messages are on
+a visible screen.
 
 Roles: chat needs ``Perm.CHAT`` (every LINE role has it, "operator without
 delivery" included: chat replies are not deliveries). Changing business
@@ -47,6 +50,8 @@ from messaging.store.stickers import PACKAGE_ID as STICKER_PACKAGE_ID
 from messaging.store.stickers import STICKERS
 
 CHAT = Perm.CHAT
+# Message ids are bigints; a larger "up to" id is as malformed as a word.
+MAX_MESSAGE_ID = 2**63 - 1
 # Rows per server-side cursor fetch of the CSV export; memory stays flat
 # at this many messages whatever the date range.
 EXPORT_CHUNK_SIZE = 2000
@@ -201,7 +206,6 @@ def _pane_context(request, conversation) -> dict:
 @account_view(CHAT)
 def conversation(request, conversation_id: int):
     account = request.account
-    services.conversation_mark_read(account=account, conversation_id=conversation_id)
     found = selectors.conversation_get(account=account, conversation_id=conversation_id)
     page = selectors.conversation_messages(
         conversation=found, before=_int_param(request, "before")
@@ -232,13 +236,8 @@ def conversation(request, conversation_id: int):
 @account_view(CHAT)
 def conversation_messages(request, conversation_id: int):
     """New messages after ``?after=<id>`` (or a page before ``?before=``),
-    with the state bar and side panel, for inbox.js. ``?read=1`` marks the
-    customer's messages read: the pane is open and visible."""
+    with the state bar and side panel, for inbox.js."""
     account = request.account
-    if request.GET.get("read") == "1":
-        services.conversation_mark_read(
-            account=account, conversation_id=conversation_id
-        )
     found = selectors.conversation_get(account=account, conversation_id=conversation_id)
     before = _int_param(request, "before")
     earlier = None
@@ -273,6 +272,31 @@ def conversation_messages(request, conversation_id: int):
             "composer_reason": context["window"].reason,
         }
     )
+
+
+def _up_to_id(request) -> int | None:
+    """The posted ``up_to_id`` (a message id, 0 or more); None if malformed."""
+    try:
+        value = int(request.POST.get("up_to_id", ""))
+    except ValueError:
+        return None
+    return value if 0 <= value <= MAX_MESSAGE_ID else None
+
+
+@require_POST
+@account_view(CHAT)
+def conversation_read(request, conversation_id: int):
+    """inbox.js showed the conversation up to message ``up_to_id`` in a
+    visible pane: the customer's messages become 既読 and unread clears."""
+    up_to_id = _up_to_id(request)
+    if up_to_id is None:
+        return JsonResponse(
+            {"error": _("Give the id of the last message shown.")}, status=400
+        )
+    read = services.conversation_mark_read(
+        account=request.account, conversation_id=conversation_id, up_to_id=up_to_id
+    )
+    return JsonResponse({"read": read})
 
 
 @require_POST

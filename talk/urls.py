@@ -10,6 +10,7 @@ urlpatterns = [
     path("personas/use/", views.persona_use, name="persona-use"),
     path("rooms/<int:friend_id>/", views.room, name="room"),
     path("rooms/<int:friend_id>/messages", views.room_messages, name="room-messages"),
+    path("rooms/<int:friend_id>/opened", views.room_opened, name="room-opened"),
     path("rooms/<int:friend_id>/send", views.room_send, name="room-send"),
     # The add-friend link, like line.me/R/ti/p/@id; ?src=<FriendSource.code>.
     path("add/@<str:basic_id>", views.account_profile, name="friend-add"),

@@ -3,6 +3,9 @@
 Views parse the request, call one selector or service, and render. Sending
 works as a plain form post (no JavaScript) and as ``fetch`` from talk.js,
 which asks for JSON with the ``X-Requested-With: fetch`` header.
+
+GET views never write: showing a room opens nothing by itself; talk.js
+posts to ``room_opened`` once the account's messages are on screen.
 """
 
 from django.contrib import messages
@@ -19,12 +22,14 @@ from core.exceptions import ApplicationError
 from core.forms import form_errors_from
 from messaging.friends.models import Friend
 from messaging.friends.services import AccountUnavailable
-from messaging.store.models import Message
 from messaging.store.services import messages_mark_opened
 from messaging.store.stickers import STICKERS
 from talk import links, selectors, services
 from talk.decorators import talk_view
 from talk.forms import PersonaForm, ScanForm
+
+# Message ids are bigints; a larger "up to" id is as malformed as a word.
+MAX_MESSAGE_ID = 2**63 - 1
 
 
 def _wants_json(request) -> bool:
@@ -110,14 +115,13 @@ def _int_param(request, name: str) -> int | None:
         raise Http404 from None
 
 
-def _mark_opened(friend: Friend, rows: list[Message]) -> None:
-    unopened = [
-        m.pk
-        for m in rows
-        if m.direction == Message.Direction.OUTBOUND and m.read_at is None
-    ]
-    if unopened:
-        messages_mark_opened(friend=friend, up_to_id=max(unopened))
+def _up_to_id(request) -> int | None:
+    """The posted ``up_to_id`` (a message id, 0 or more); None if malformed."""
+    try:
+        value = int(request.POST.get("up_to_id", ""))
+    except ValueError:
+        return None
+    return value if 0 <= value <= MAX_MESSAGE_ID else None
 
 
 @talk_view()
@@ -125,7 +129,6 @@ def _mark_opened(friend: Friend, rows: list[Message]) -> None:
 def room(request, friend_id: int):
     friend = selectors.room_get(line_user=request.persona, friend_id=friend_id)
     rows = selectors.room_messages(friend=friend, before=_int_param(request, "before"))
-    _mark_opened(friend, rows)
     return render(
         request,
         "talk/room.html",
@@ -149,7 +152,6 @@ def room_messages(request, friend_id: int):
     rows = selectors.room_messages(
         friend=friend, after=after, limit=selectors.ROOM_CATCH_UP_LIMIT
     )
-    _mark_opened(friend, rows)
     context = {"friend": friend, "account": friend.account}
     return JsonResponse(
         {
@@ -167,6 +169,22 @@ def room_messages(request, friend_id: int):
             "more": len(rows) == selectors.ROOM_CATCH_UP_LIMIT,
             "read_up_to": selectors.room_read_up_to(friend=friend),
         }
+    )
+
+
+@talk_view()
+@require_POST
+def room_opened(request, friend_id: int):
+    """talk.js showed the room's messages up to ``up_to_id``: the account's
+    messages among them are opened (what broadcast reports count)."""
+    friend = selectors.room_get(line_user=request.persona, friend_id=friend_id)
+    up_to_id = _up_to_id(request)
+    if up_to_id is None:
+        return JsonResponse(
+            {"error": _("Give the id of the last message shown.")}, status=400
+        )
+    return JsonResponse(
+        {"opened": messages_mark_opened(friend=friend, up_to_id=up_to_id)}
     )
 
 

@@ -6,6 +6,11 @@
    socket event just says "something changed": a dropped socket or a
    missed event only makes the page late, never wrong.
 
+   Reading: loading a conversation writes nothing. Once its messages are
+   on a visible screen (on load, and whenever new ones arrive or the tab
+   comes back) this file posts the newest shown id to data-read-url; the
+   customer's messages become 既読 and the unread badges clear.
+
    Socket: chat/routing.py, ws/manager/<account_slug>/ (group account.<id>).
    Events used: conversation.updated (chat), message.created, message.read,
    friend.followed, friend.blocked (messaging). */
@@ -21,6 +26,7 @@
   var listEl = document.getElementById("conv-list");
   var listUrl = app.dataset.listUrl || null;
   var messagesUrl = app.dataset.messagesUrl || null;
+  var readUrl = app.dataset.readUrl || null;
   var conversationId = app.dataset.conversationId ? Number(app.dataset.conversationId) : null;
   var friendId = app.dataset.friendId ? Number(app.dataset.friendId) : null;
   var lastId = Number(app.dataset.lastId || 0);
@@ -43,6 +49,9 @@
   var listAgain = false;
   var paneBusy = false;
   var paneAgain = false;
+  var readPosted = false; // once per page, even with nothing unread shown
+  var readBusy = false;
+  var readAgain = false;
 
   /* ---- helpers --------------------------------------------------------- */
 
@@ -136,6 +145,56 @@
     });
   }
 
+  function unreadShown() {
+    return Array.prototype.some.call(log.querySelectorAll(".cmsg.in"), function (el) {
+      return !el.querySelector(".read");
+    });
+  }
+
+  function showRead(upTo) {
+    log.querySelectorAll(".cmsg.in").forEach(function (el) {
+      if (Number(el.dataset.id) > upTo || el.querySelector(".read")) return;
+      var mark = document.createElement("span");
+      mark.className = "read";
+      mark.setAttribute("data-testid", "read-mark");
+      mark.textContent = log.dataset.readLabel || "Read";
+      el.querySelector(".cmeta").appendChild(mark);
+    });
+  }
+
+  /* Staff have seen everything up to lastId: mark it read. */
+  function postRead() {
+    if (!readUrl || !log || document.visibilityState !== "visible") return;
+    if (readPosted && !unreadShown()) return;
+    if (readBusy) { readAgain = true; return; }
+    readBusy = true;
+    var upTo = lastId;
+    var data = new FormData();
+    data.append("up_to_id", String(upTo));
+    fetch(readUrl, {
+      method: "POST",
+      body: data,
+      headers: {
+        "X-Requested-With": "fetch",
+        "X-CSRFToken": app.dataset.csrfToken,
+        Accept: "application/json",
+      },
+      credentials: "same-origin",
+      keepalive: true,
+    })
+      .then(function (r) {
+        if (!r.ok) return;
+        readPosted = true;
+        showRead(upTo);
+        refreshList(); // this conversation's unread badge and the counts
+      })
+      .catch(function () { /* the next refresh tries again */ })
+      .finally(function () {
+        readBusy = false;
+        if (readAgain) { readAgain = false; postRead(); }
+      });
+  }
+
   function setComposer(open, reason) {
     var composer = document.getElementById("composer");
     var closed = document.getElementById("composer-closed");
@@ -149,9 +208,7 @@
     if (!messagesUrl || !log) return;
     if (paneBusy) { paneAgain = true; return; }
     paneBusy = true;
-    var visible = document.visibilityState === "visible";
-    var url = messagesUrl + "?after=" + lastId + (visible ? "&read=1" : "");
-    getJson(url)
+    getJson(messagesUrl + "?after=" + lastId)
       .then(function (data) {
         var stick = nearBottom();
         var empty = log.querySelector(".log-empty");
@@ -173,6 +230,7 @@
         }
         setComposer(data.composer_open, data.composer_reason);
         if (data.more) paneAgain = true;
+        else postRead();
       })
       .catch(function () { /* polling or the next event retries */ })
       .finally(function () {
@@ -445,6 +503,7 @@
   /* ---- start ----------------------------------------------------------- */
 
   if (log) scrollToBottom();
+  postRead();
   startPolling(); // until the socket is up
   connect();
 })();

@@ -4,7 +4,11 @@
    The server renders every bubble (templates/talk/_message.html); this file
    only fetches new bubbles after the last one it has ("?after=<id>") and
    inserts them. A socket event just says "something new": so a dropped
-   socket or a missed event only makes the page late, never wrong. */
+   socket or a missed event only makes the page late, never wrong.
+
+   Showing the account's messages "opens" them (what broadcast reports
+   count): once they are on a visible screen this file posts the newest
+   shown one's id to data-opened-url. Loading the page writes nothing. */
 (function () {
   "use strict";
 
@@ -19,6 +23,7 @@
   var pollUrl = body.dataset.pollUrl || null;
   var lastId = Number(body.dataset.lastId || 0);
   var roomList = document.getElementById("room-list");
+  var openedUrl = body.dataset.openedUrl || null;
 
   var socket = null;
   var retries = 0;
@@ -26,6 +31,8 @@
   var statusTimer = null;
   var fetching = false;
   var fetchAgain = false;
+  var opening = false;
+  var openAgain = false;
 
   /* ---- talk room: inserting bubbles and read marks -------------------- */
 
@@ -74,6 +81,36 @@
     });
   }
 
+  /* The account's bubbles not yet opened carry data-unopened (server
+     rendered); post the newest shown one's id, then drop the markers. */
+  function markOpened() {
+    if (!openedUrl || !log || document.visibilityState !== "visible") return;
+    var shown = log.querySelectorAll(".msg[data-unopened]");
+    if (!shown.length) return;
+    if (opening) { openAgain = true; return; }
+    opening = true;
+    var upTo = 0;
+    shown.forEach(function (el) { upTo = Math.max(upTo, Number(el.dataset.id)); });
+    var data = new FormData();
+    data.append("up_to_id", String(upTo));
+    fetch(openedUrl, {
+      method: "POST",
+      body: data,
+      headers: { "X-Requested-With": "fetch", "X-CSRFToken": body.dataset.csrfToken },
+      credentials: "same-origin",
+      keepalive: true, // still counts if the customer leaves the room at once
+    })
+      .then(function (r) {
+        if (!r.ok) return;
+        shown.forEach(function (el) { el.removeAttribute("data-unopened"); });
+      })
+      .catch(function () { /* the next message or poll tries again */ })
+      .finally(function () {
+        opening = false;
+        if (openAgain) { openAgain = false; markOpened(); }
+      });
+  }
+
   function catchUp() {
     if (!pollUrl) return;
     if (fetching) { fetchAgain = true; return; }
@@ -86,6 +123,7 @@
       .then(function (data) {
         appendMessages(data.messages);
         markRead(data.read_up_to);
+        markOpened();
         if (data.more) fetchAgain = true;
       })
       .catch(function () { /* the next poll or event tries again */ })
@@ -203,7 +241,7 @@
     startPolling(); // until the socket opens; stopped when it does
     if ("WebSocket" in window) connect();
     document.addEventListener("visibilitychange", function () {
-      if (document.visibilityState === "visible") poll();
+      if (document.visibilityState === "visible") { markOpened(); poll(); }
     });
   }
 
@@ -280,4 +318,5 @@
   }
 
   if (log && !/[?&]before=/.test(window.location.search)) scrollToBottom();
+  markOpened();
 })();

@@ -101,6 +101,8 @@ def test_segmented_broadcast_arrives_in_the_customers_talk_room(
         expect(talk.locator(".msg.theirs .bubble")).to_have_text(
             ["Hi Hanako, VIP night is on Friday!"]
         )
+        # talk.js posted what it showed ("opened"); the page load did not
+        expect(talk.locator(".msg[data-unopened]")).to_have_count(0)
     finally:
         context.close()
     assert not Message.objects.filter(friend=taro_room, source="broadcast").exists()

@@ -111,11 +111,17 @@ def test_customer_and_staff_exchange_messages_live_with_read_marks(
     expect(row.get_by_test_id("unread-count")).to_have_text("1")
     expect(customer.locator(".msg.mine .read")).to_have_count(0)
 
+    expect(staff.get_by_test_id("chat-unread")).to_have_text("1")
+
     # when alice opens the conversation
     row.click()
     expect(staff.get_by_test_id("conversation-title")).to_have_text("Hanako")
     # then Hanako sees the read mark (既読) on her message, live
     expect(customer.locator(".msg.mine .read")).to_have_count(1)
+    # and alice's page shows it read, its unread badges cleared
+    expect(staff.locator(".cmsg.in").get_by_test_id("read-mark")).to_have_text(["Read"])
+    expect(row.get_by_test_id("unread-count")).to_have_count(0)
+    expect(staff.get_by_test_id("chat-unread")).to_be_hidden()
 
     # when alice answers
     staff.get_by_test_id("reply-text").fill("はい、承ります。お時間は？")
@@ -204,6 +210,15 @@ def test_staff_page_falls_back_to_polling_without_its_socket(
     # then the polling page shows the conversation
     row = staff.get_by_test_id("conversation-row")
     expect(row).to_contain_text("Is anyone there?", timeout=15_000)
+    # when alice opens it, Hanako still sees 既読 (the read post needs no socket)
+    row.click()
+    expect(staff.get_by_test_id("conversation-title")).to_have_text("Hanako")
+    expect(customer.locator(".msg.mine .read")).to_have_count(1)
+    # and a message that arrives while the pane is open is read once shown
+    _customer_says(customer, "Hello?")
+    expect(staff.get_by_test_id("chat-log")).to_contain_text("Hello?")
+    expect(customer.locator(".msg.mine .read")).to_have_count(2)
+    expect(row.get_by_test_id("unread-count")).to_have_count(0)
     context.close()
     customer.context.close()
 

@@ -68,6 +68,9 @@ def test_customer_adds_account_by_link_gets_greeting_and_chats(page, account, al
     expect(log.locator(".msg.theirs .bubble")).to_have_text(["Hello Hanako, welcome!"])
     friend = Friend.objects.get(account=account)
     assert (friend.line_user.display_name, friend.source) == ("Hanako", source)
+    # and, shown on screen, the greeting counts as opened (talk.js posts it)
+    expect(log.locator(".msg[data-unopened]")).to_have_count(0)
+    assert Message.objects.get(direction="out").read_at is not None
     # when she sends a message
     page.fill("textarea[name=text]", "Do you have oat milk?")
     page.get_by_role("button", name="Send", exact=True).click()
@@ -83,6 +86,9 @@ def test_customer_adds_account_by_link_gets_greeting_and_chats(page, account, al
     expect(log.locator(".msg.theirs .bubble")).to_have_text(
         ["Hello Hanako, welcome!", "Yes, we do!"]
     )
+    # and the polled reply is opened once shown, as the greeting was
+    expect(log.locator(".msg[data-unopened]")).to_have_count(0)
+    assert not Message.objects.filter(direction="out", read_at=None).exists()
     assert page.evaluate("document.body.dataset.live") == "polling"
 
 

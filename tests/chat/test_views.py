@@ -1,6 +1,7 @@
 """Chat pages: rendering, actions (form and fetch), tenancy, roles, queries."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.http import StreamingHttpResponse
@@ -128,7 +129,7 @@ def test_nav_has_the_chat_link_with_its_badge(alice_client, account):
 # --- Conversation page ------------------------------------------------------------
 
 
-def test_conversation_page_shows_history_and_marks_it_read(
+def test_conversation_page_shows_history_and_writes_nothing(
     alice_client, account, alice
 ):
     # given a conversation with a greeting-like account message and two
@@ -141,21 +142,25 @@ def test_conversation_page_shows_history_and_marks_it_read(
         message={"type": "text", "text": "Welcome!"},
     )
     customer_says(conversation.friend, "Table for two?")
+    before = Conversation.objects.values().get()
     # when alice opens it
     response = alice_client.get(url(account, "conversation", conversation.pk))
-    # then the history is shown oldest first and the customer messages are read
+    # then the history is shown oldest first
     assert response.status_code == 200
     assert [m.text for m in response.context["rows"]] == [
         "Hello",
         "Welcome!",
         "Table for two?",
     ]
-    assert Message.objects.filter(direction="in", read_at__isnull=True).count() == 0
-    conversation.refresh_from_db()
-    assert conversation.unread_count == 0
     html = response.content.decode()
     assert 'data-testid="reply-text"' in html
     assert "Table for two?" in html
+    # and nothing is read yet: inbox.js posts the read mark once it is shown
+    assert Message.objects.filter(read_at__isnull=False).count() == 0
+    assert Conversation.objects.values().get() == before
+    last = Message.objects.latest("id").pk
+    assert f'data-last-id="{last}"' in html
+    assert f'data-read-url="{url(account, "read", conversation.pk)}"' in html
 
 
 def test_conversation_page_query_count_is_pinned(
@@ -182,22 +187,24 @@ def test_conversation_page_query_count_is_pinned(
 
     grow(1)
     page = url(account, "conversation", conversation.pk)
-    # session, user, membership; mark read (two savepoints around: lock,
-    # friend, update messages, last read id, save conversation);
-    # conversation; messages; tags (filter form); canned replies; inbox rows
-    # + tags; counts; friend tags; account switcher; staff; all tags; notes.
-    with django_assert_num_queries(24):
+    # session, user, membership; conversation; messages; tags (filter form);
+    # canned replies; inbox rows + tags; counts; friend tags; account
+    # switcher; staff; all tags; notes. Reads only: a GET never writes.
+    with django_assert_num_queries(15) as captured:
         assert alice_client.get(page).status_code == 200
+    assert all(q["sql"].startswith("SELECT") for q in captured.captured_queries)
     grow(20)
-    with django_assert_num_queries(24):
+    with django_assert_num_queries(15):
         response = alice_client.get(page)
     assert len(response.context["rows"]) == 30
 
 
-def test_messages_json_returns_new_bubbles_and_marks_read(alice_client, account):
+def test_messages_json_returns_new_bubbles_and_writes_nothing(alice_client, account):
     conversation = talk(account, "Ann", "Hello")
     first = Message.objects.get()
     customer_says(conversation.friend, "Second")
+    before = Conversation.objects.values().get()
+    # (the old "&read=1" of the polling page is ignored: a GET never writes)
     data = alice_client.get(
         url(account, "conversation-messages", conversation.pk)
         + f"?after={first.pk}&read=1"
@@ -206,15 +213,121 @@ def test_messages_json_returns_new_bubbles_and_marks_read(alice_client, account)
     assert "Second" in data["messages"][0]["html"]
     assert data["status"] == "needs_action"
     assert data["composer_open"] is True
-    assert Message.objects.filter(read_at__isnull=True).count() == 0
+    assert Message.objects.filter(read_at__isnull=False).count() == 0
+    assert Conversation.objects.values().get() == before
 
 
-def test_messages_json_without_read_leaves_messages_unread(alice_client, account):
-    conversation = talk(account, "Ann", "Hello")
-    alice_client.get(
-        url(account, "conversation-messages", conversation.pk) + "?after=0"
+# --- Read marks -----------------------------------------------------------------
+
+
+def _read_texts() -> list[str]:
+    return list(
+        Message.objects.filter(read_at__isnull=False)
+        .order_by("id")
+        .values_list("text", flat=True)
     )
-    assert Message.objects.get().read_at is None
+
+
+def test_read_post_marks_the_customers_messages_and_clears_unread(
+    alice_client, account, alice, events, django_capture_on_commit_callbacks
+):
+    # given Ann wrote twice and alice answered in between
+    conversation = talk(account, "Ann", "Hello")
+    chat_message_send(
+        account=account,
+        actor=alice,
+        conversation_id=conversation.pk,
+        message={"type": "text", "text": "Welcome!"},
+    )
+    last = customer_says(conversation.friend, "Table for two?")
+    # when inbox.js reports the conversation shown up to Ann's last message
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(
+            url(account, "read", conversation.pk), {"up_to_id": last.pk}, **FETCH
+        )
+    # then her messages are read (not alice's reply) and unread clears
+    assert response.status_code == 200
+    assert response.json() == {"read": 2}
+    assert _read_texts() == ["Hello", "Table for two?"]
+    conversation.refresh_from_db()
+    assert conversation.unread_count == 0
+    assert alice_client.get(url(account, "unread-json")).json() == {"unread": 0}
+    # and Ann's talk app is told (it shows 既読), as is the inbox
+    [read] = events(f"lineuser.{conversation.friend.line_user_id}")
+    assert (read["type"], read["friend_id"]) == ("message.read", conversation.friend_id)
+    changes = [e.get("change") for e in events(f"account.{account.pk}")]
+    assert "read" in changes
+    # and a repeated post changes nothing
+    again = alice_client.post(
+        url(account, "read", conversation.pk), {"up_to_id": last.pk}, **FETCH
+    )
+    assert again.json() == {"read": 0}
+
+
+def test_operator_without_delivery_marks_read(account, dora):
+    """Reading needs what the conversation page needs: ``Perm.CHAT``."""
+    conversation = talk(account)
+    response = _client_for(dora).post(
+        url(account, "read", conversation.pk),
+        {"up_to_id": Message.objects.get().pk},
+        **FETCH,
+    )
+    assert response.status_code == 200
+    assert _read_texts() == ["Hello"]
+
+
+def test_read_post_leaves_messages_after_up_to_id_unread(alice_client, account):
+    conversation = talk(account, "Ann", "Hello")
+    shown = Message.objects.get()
+    customer_says(conversation.friend, "Not shown yet")
+    alice_client.post(url(account, "read", conversation.pk), {"up_to_id": shown.pk})
+    assert _read_texts() == ["Hello"]
+    conversation.refresh_from_db()
+    assert conversation.unread_count == 1
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"up_to_id": ""},
+        {"up_to_id": "x"},
+        {"up_to_id": "1.5"},
+        {"up_to_id": "-1"},
+        {"up_to_id": str(2**63)},
+    ],
+    ids=["missing", "empty", "word", "decimal", "negative", "too-big"],
+)
+def test_read_post_with_a_bad_up_to_id_is_400_and_writes_nothing(
+    alice_client, account, data
+):
+    conversation = talk(account)
+    before = Conversation.objects.values().get()
+    response = alice_client.post(url(account, "read", conversation.pk), data, **FETCH)
+    assert response.status_code == 400
+    assert response.json() == {"error": "Give the id of the last message shown."}
+    assert _read_texts() == []
+    assert Conversation.objects.values().get() == before
+
+
+def test_read_is_post_only_and_csrf_protected(alice, account):
+    conversation = talk(account)
+    message = Message.objects.get()
+    client = _client_for(alice)
+    client.handler.enforce_csrf_checks = True
+    target = url(account, "read", conversation.pk)
+    assert client.get(target).status_code == 405
+    # a post from another site (no token) is refused
+    assert client.post(target, {"up_to_id": message.pk}).status_code == 403
+    assert _read_texts() == []
+    # the conversation page hands inbox.js its token
+    html = client.get(url(account, "conversation", conversation.pk)).content.decode()
+    token = re.search(r'id="chat-app"[^>]*data-csrf-token="(\w+)"', html)[1]
+    response = client.post(
+        target, {"up_to_id": message.pk}, HTTP_X_CSRFTOKEN=token, **FETCH
+    )
+    assert response.status_code == 200
+    assert _read_texts() == ["Hello"]
 
 
 def test_closed_reply_window_is_explained_in_the_send_box(alice_client, account):
@@ -574,6 +687,7 @@ GET_PAGES = [
     ("conversation-messages", True),
 ]
 POST_ACTIONS = [
+    ("read", {"up_to_id": "1"}),
     ("send", {"text": "Hi"}),
     ("status", {"status": "done"}),
     ("snooze", {"preset": "next_message"}),
@@ -604,6 +718,7 @@ def test_stranger_gets_404_on_every_action_and_nothing_changes(
     assert Conversation.objects.values().get() == before
     assert _outbound() == 0
     assert FriendNote.objects.count() == 0
+    assert Message.objects.get().read_at is None
 
 
 def test_stranger_gets_404_on_canned_replies_and_tags(charlie_client, account):
@@ -640,6 +755,15 @@ def test_own_account_urls_with_other_accounts_ids_are_404(
     )
     assert response.status_code == 404
     assert _outbound() == 0
+    before = Conversation.objects.values().get()
+    response = charlie_client.post(
+        url(other_account, "read", conversation.pk),
+        {"up_to_id": Message.objects.get().pk},
+        **FETCH,
+    )
+    assert response.status_code == 404
+    assert Message.objects.get().read_at is None
+    assert Conversation.objects.values().get() == before
 
 
 def test_anonymous_is_sent_to_log_in(client, account):

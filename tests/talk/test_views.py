@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -61,6 +63,12 @@ def test_talk_app_switched_off_refuses_writes(client, settings, account, hanako)
         "/talk/personas/use/", {"persona_id": hanako.pk}
     ).status_code == (404)
     assert Message.objects.count() == 0
+    reply = _push(friend, "Hello")
+    assert client.post(
+        f"/talk/rooms/{friend.pk}/opened", {"up_to_id": reply.pk}
+    ).status_code == (404)
+    reply.refresh_from_db()
+    assert reply.read_at is None
 
 
 def test_without_persona_the_visitor_picks_one_and_comes_back(account):
@@ -262,9 +270,14 @@ def test_another_customers_room_is_404(account, friend):
     assert ken.get(room + "messages?after=0").status_code == 404
     assert ken.post(room + "send", {"text": "hi"}).status_code == 404
     assert Message.objects.count() == 0
+    reply = _push(friend, "For Hanako only")
+    response = ken.post(room + "opened", {"up_to_id": reply.pk}, **FETCH)
+    assert response.status_code == 404
+    reply.refresh_from_db()
+    assert reply.read_at is None
 
 
-def test_room_renders_messages_and_marks_account_messages_opened(client, friend):
+def test_room_renders_messages_and_writes_nothing(client, friend):
     sent = messages_send(
         account=friend.account,
         friends=[friend],
@@ -289,8 +302,11 @@ def test_room_renders_messages_and_marks_account_messages_opened(client, friend)
     assert '<div class="bubble alt">Sticker</div>' in html
     assert 'src="https://cdn.example/a-s.jpg"' in html
     assert 'id="talk-richmenu"' in html
-    assert set(Message.objects.values_list("read_at", flat=True)) != {None}
-    assert Message.objects.filter(read_at=None).count() == 0
+    # showing the page opens nothing: talk.js posts what it showed
+    assert set(Message.objects.values_list("read_at", flat=True)) == {None}
+    assert html.count(" data-unopened ") == 4
+    assert f'data-opened-url="/talk/rooms/{friend.pk}/opened"' in html
+    assert f'data-last-id="{sent[-1].pk}"' in html
 
 
 def test_room_shows_read_mark_once_staff_read(client, friend):
@@ -388,9 +404,100 @@ def test_messages_endpoint_returns_new_bubbles_and_read_mark(client, friend):
     assert 'class="day"' in data["messages"][0]["day"]
     assert data["read_up_to"] == mine.pk
     assert data["more"] is False
+    assert " data-unopened " in data["messages"][0]["html"]
     reply.refresh_from_db()
-    assert reply.read_at is not None  # fetched = displayed = opened
+    assert reply.read_at is None  # a GET writes nothing; talk.js posts "opened"
     assert client.get(_room(friend) + "messages?after=x").status_code == 404
+
+
+# Opened ---------------------------------------------------------------------
+
+
+def _push(friend, *texts):
+    rows = messages_send(
+        account=friend.account,
+        friends=[friend],
+        messages=[{"type": "text", "text": t} for t in texts],
+        source=Message.Source.CHAT,
+    )
+    return rows[0] if len(rows) == 1 else rows
+
+
+def _opened(friend):
+    return list(
+        Message.objects.filter(friend=friend, read_at__isnull=False)
+        .order_by("id")
+        .values_list("text", flat=True)
+    )
+
+
+def test_opened_marks_the_accounts_messages_up_to_the_id_shown(client, friend):
+    first, second = _push(friend, "one", "two")
+    mine = services.text_send(friend=friend, text="mine")
+    third = _push(friend, "three")
+    # when talk.js reports it showed the room up to "two"
+    response = client.post(_room(friend) + "opened", {"up_to_id": second.pk}, **FETCH)
+    # then exactly "one" and "two" are opened; "three" (not shown) is not,
+    # and the customer's own message is not the account's to open
+    assert response.status_code == 200
+    assert response.json() == {"opened": 2}
+    assert _opened(friend) == ["one", "two"]
+    mine.refresh_from_db()
+    assert mine.read_at is None
+    # and the room shows the account's messages opened, the new one not
+    html = client.get(_room(friend)).content.decode()
+    assert html.count(" data-unopened ") == 1
+    assert f'id="m-{third.pk}"' in html
+    # a repeated post changes nothing; a later one opens the rest
+    opened_at = Message.objects.get(pk=first.pk).read_at
+    assert client.post(_room(friend) + "opened", {"up_to_id": second.pk}).json() == {
+        "opened": 0
+    }
+    assert Message.objects.get(pk=first.pk).read_at == opened_at
+    client.post(_room(friend) + "opened", {"up_to_id": third.pk})
+    assert _opened(friend) == ["one", "two", "three"]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"up_to_id": ""},
+        {"up_to_id": "x"},
+        {"up_to_id": "1.5"},
+        {"up_to_id": "-1"},
+        {"up_to_id": str(2**63)},
+    ],
+    ids=["missing", "empty", "word", "decimal", "negative", "too-big"],
+)
+def test_opened_with_a_bad_up_to_id_is_400_and_writes_nothing(client, friend, data):
+    _push(friend, "one")
+    response = client.post(_room(friend) + "opened", data, **FETCH)
+    assert response.status_code == 400
+    assert response.json() == {"error": "Give the id of the last message shown."}
+    assert _opened(friend) == []
+
+
+def test_opened_is_post_only_and_csrf_protected(hanako, friend):
+    reply = _push(friend, "one")
+    client = talk_client(hanako)
+    client.handler.enforce_csrf_checks = True
+    assert client.get(_room(friend) + "opened").status_code == 405
+    # a post from another site (no token) is refused
+    response = client.post(_room(friend) + "opened", {"up_to_id": reply.pk})
+    assert response.status_code == 403
+    assert _opened(friend) == []
+    # the room page hands talk.js its token
+    html = client.get(_room(friend)).content.decode()
+    token = re.search(r'data-csrf-token="(\w+)"', html)[1]
+    response = client.post(
+        _room(friend) + "opened",
+        {"up_to_id": reply.pk},
+        HTTP_X_CSRFTOKEN=token,
+        **FETCH,
+    )
+    assert response.status_code == 200
+    assert _opened(friend) == ["one"]
 
 
 def test_blocked_room_has_no_composer(client, friend):
@@ -474,11 +581,13 @@ def test_room_query_count_is_pinned(client, friend, django_assert_num_queries):
     for i in range(20):
         services.text_send(friend=friend, text=f"c{i}")
     services.image_send(friend=friend, upload=upload(image_bytes()))
-    # session, persona, room + account, messages, mark opened (savepoint,
-    # update, release: the test runs inside a transaction).
-    with django_assert_num_queries(7):
+    # session, persona, room + account, messages; and no write
+    with django_assert_num_queries(4) as captured:
         response = client.get(_room(friend))
     assert response.status_code == 200
-    # a second visit has nothing left to mark opened
-    with django_assert_num_queries(4):
-        client.get(_room(friend))
+    assert all(q["sql"].startswith("SELECT") for q in captured.captured_queries)
+    assert Message.objects.filter(read_at__isnull=False).count() == 0
+    # the messages poll writes nothing either
+    with django_assert_num_queries(5) as captured:
+        client.get(_room(friend) + "messages?after=0")
+    assert all(q["sql"].startswith("SELECT") for q in captured.captured_queries)

@@ -15,10 +15,10 @@ from messaging.broadcasts.fanout import broadcast_start
 from messaging.broadcasts.models import Broadcast, Delivery, LinkClick
 from messaging.broadcasts.selectors import broadcast_report
 from messaging.store.models import Message
-from messaging.store.services import messages_mark_opened
 from tests.conftest import _client_for
 from tests.factories import UserFactory, add_member
 from tests.messaging.broadcasts.helpers import draft, png, text, usage_pair
+from tests.talk.factories import talk_client
 
 
 def url(account, name, *args):
@@ -242,9 +242,17 @@ def test_opens_and_clicks_are_measured(
         audience=audience,
     )
     ann, ben = crowd["ann"], crowd["ben"]
-    # when Ann's talk app shows it and she taps the link twice
+    # when Ann's talk app shows it (loading her room counts nothing yet;
+    # talk.js then posts what it showed) and she taps the link twice
     message = Message.objects.get(friend=ann, source="broadcast")
-    messages_mark_opened(friend=ann, up_to_id=message.pk)
+    talk_app = talk_client(ann.line_user)
+    room = reverse("talk:room", args=[ann.pk])
+    assert talk_app.get(room).status_code == 200
+    assert broadcast_report(broadcast=broadcast).opened == 0
+    response = talk_app.post(
+        reverse("talk:room-opened", args=[ann.pk]), {"up_to_id": message.pk}
+    )
+    assert response.json() == {"opened": 1}
     link_url = message.text.split(" ")[1]
     path = link_url.removeprefix("http://testserver")
     first = client.get(path)
