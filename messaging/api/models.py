@@ -1,4 +1,4 @@
-"""Rows only the Messaging API keeps: retry keys and API send jobs."""
+"""Rows only the Messaging API keeps: retry keys (``X-Line-Retry-Key``)."""
 
 from django.db import models
 from django.utils import timezone

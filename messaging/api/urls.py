@@ -1,9 +1,8 @@
-"""``/v2/...``: the LINE-compatible API, mounted at the site root.
+"""The ``/v2/bot/...`` endpoints of messaging (composed by config/api_urls.py).
 
 LINE serves content and rich-menu images from ``api-data.line.me`` and the
 rest from ``api.line.me``; the SDK's ``Configuration(host=…)`` replaces
-both, so both sets of paths are served here. Any other ``/v2/`` path is
-answered with LINE's 404 body.
+both, so both sets of paths are served here.
 """
 
 from django.urls import path

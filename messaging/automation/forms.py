@@ -1,10 +1,6 @@
-"""Manager pages for broadcasts, segments, step messages, auto-responses.
+"""Forms of the automatic-reply pages: greeting and auto-responses.
 
-Roles: every member may compose and save drafts (LINE's "operator without
-delivery" prepares drafts only). Sending, scheduling, test sends and
-controlling a running broadcast need ``Perm.SEND``; so do step messages and
-auto-responses, which change what customers receive. The report needs
-``Perm.VIEW_INSIGHTS``. Views parse input, call one service and render.
+Forms only parse and check shapes; the services enforce the rules.
 """
 
 from django import forms

@@ -1,22 +1,6 @@
-"""Broadcasts: compose, target, schedule and fan out exactly once.
-
-Services (writes) first, then the account-scoped reads the pages use. The
-fan-out's state machine and why it never sends twice nor skips anyone are
-in docs/broadcasts.md; in short:
-
-* ``broadcast_start`` claims a due broadcast (``scheduled → sending``,
-  a conditional UPDATE), reserves quota for the whole audience and plans
-  keyset batches, all in one transaction.
-* ``broadcast_batch_send`` sends one batch in one transaction: delivery
-  rows (unique per recipient, ON CONFLICT DO NOTHING), then messages only
-  for the deliveries that transaction inserted, the batch marked done and
-  its quota committed. A crash rolls back the whole batch; a re-run finds
-  it done or inserts nothing.
-* ``broadcast_finish`` / ``broadcast_cancel`` release what was not used,
-  once, under a lock that waits for batches in flight.
-
-Step messages and keyword auto-responses live at the end of this module.
-"""
+"""Reads of automatic replies (greeting, step sequences, enrolments,
+auto-responses); always account-scoped: another account's id is
+``NotFound``."""
 
 from django.db.models import Count, Q, QuerySet
 

@@ -1,21 +1,10 @@
-"""Broadcasts: compose, target, schedule and fan out exactly once.
+"""Writes on automatic replies: the greeting, step sequences and keyword
+auto-responses, and the sends they make (all free of quota except step
+messages, which LINE counts; spec 5.2).
 
-Services (writes) first, then the account-scoped reads the pages use. The
-fan-out's state machine and why it never sends twice nor skips anyone are
-in docs/broadcasts.md; in short:
-
-* ``broadcast_start`` claims a due broadcast (``scheduled → sending``,
-  a conditional UPDATE), reserves quota for the whole audience and plans
-  keyset batches, all in one transaction.
-* ``broadcast_batch_send`` sends one batch in one transaction: delivery
-  rows (unique per recipient, ON CONFLICT DO NOTHING), then messages only
-  for the deliveries that transaction inserted, the batch marked done and
-  its quota committed. A crash rolls back the whole batch; a re-run finds
-  it done or inserts nothing.
-* ``broadcast_finish`` / ``broadcast_cancel`` release what was not used,
-  once, under a lock that waits for batches in flight.
-
-Step messages and keyword auto-responses live at the end of this module.
+The customer-side triggers (a friend added, a text received) come from
+``chat.inbound``; step messages that are due are sent by the beat task
+``messaging.step_messages_send_task`` in batches.
 """
 
 import datetime as dt

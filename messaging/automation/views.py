@@ -1,10 +1,8 @@
-"""Manager pages for broadcasts, segments, step messages, auto-responses.
+"""Manager pages for the greeting, step messages and auto-responses.
 
-Roles: every member may compose and save drafts (LINE's "operator without
-delivery" prepares drafts only). Sending, scheduling, test sends and
-controlling a running broadcast need ``Perm.SEND``; so do step messages and
-auto-responses, which change what customers receive. The report needs
-``Perm.VIEW_INSIGHTS``. Views parse input, call one service and render.
+Every member may read them. Changing them changes what customers receive,
+so it needs ``Perm.SEND`` (LINE's "operator without delivery" may read
+only). Views parse input, call one service and render.
 """
 
 import json

@@ -1,9 +1,8 @@
-"""Manager pages for broadcasts, segments, step messages, auto-responses.
+"""Manager pages for broadcasts and saved segments, and the click redirect.
 
 Roles: every member may compose and save drafts (LINE's "operator without
 delivery" prepares drafts only). Sending, scheduling, test sends and
-controlling a running broadcast need ``Perm.SEND``; so do step messages and
-auto-responses, which change what customers receive. The report needs
+controlling a running broadcast need ``Perm.SEND``. The report needs
 ``Perm.VIEW_INSIGHTS``. Views parse input, call one service and render.
 """
 

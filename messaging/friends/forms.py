@@ -1,4 +1,4 @@
-"""Manager forms for friends, sources, the greeting, tags, fields and notes.
+"""Manager forms for friends, sources, tags, custom fields and notes.
 
 Forms only parse and check shapes; the services enforce the rules.
 """

@@ -1,10 +1,8 @@
-"""Manager pages for friends: list, detail, export, gain friends, greeting.
+"""Manager pages for friends: list, detail, export, gain friends, fields.
 
 Roles: every member may view friends and export them. Writes on friend
 data (tags, custom fields, notes, sources) need ``Perm.EDIT_PROFILE``,
-which LINE gives to every operator role. Editing the greeting changes what
-customers receive, so it needs ``Perm.SEND`` (the "operator without
-delivery" role may read it, not change it).
+which LINE gives to every operator role.
 """
 
 import io
