@@ -53,9 +53,12 @@ def window_hit(key: str, seconds: int) -> int:
         pipe.expire(key, seconds + 1)
         try:
             count, _ok = pipe.execute()
-        except redis.RedisError:
+        except (redis.RedisError, OSError, ValueError):
             # Limits protect the platform; an outage of the counter store
-            # must not take the whole API down with it.
+            # must not take the whole API down with it. redis-py raises
+            # ValueError/OSError too when a socket that timed out under load
+            # is read again ("I/O operation on closed file"; seen with
+            # bench/api.py at 32 clients on 2 cores).
             logger.warning("rate limit counter unavailable", exc_info=True)
             return 0
         return int(count)
