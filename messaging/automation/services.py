@@ -354,7 +354,13 @@ def autoresponse_save(
     position: int = 0,
     rule: AutoResponse | None = None,
 ) -> AutoResponse:
-    """Create or change a keyword rule (or the catch-all)."""
+    """Create or change a keyword rule (or the catch-all).
+
+    Raises ``ApplicationError`` on the failing field: name, match, keywords
+    (also when an active rule with an overlapping time window already
+    answers one of them, as LINE's Manager refuses), time window, bubbles;
+    ``NotFound`` for another account's rule. Returns the saved rule.
+    """
     name = (name or "").strip()
     if not name or len(name) > 60:
         msg = _("Give the rule a name of at most %(n)d characters.") % {"n": 60}
@@ -383,6 +389,14 @@ def autoresponse_save(
         msg = _("Give both ends of the active time window, or neither.")
         raise ApplicationError(msg, {"active_from": msg})
     messages = bubbles_clean(account=account, messages=messages)
+    if is_active:
+        _autoresponse_conflict_check(
+            account=account,
+            rule=rule,
+            match=match,
+            words=words,
+            window=(active_from, active_to),
+        )
     fields = {
         "name": name,
         "match": match,
@@ -420,6 +434,57 @@ def autoresponse_delete(
     audit_record(
         account=account, actor=actor, action="auto_response.delete", target=name
     )
+
+
+def _minutes(window: tuple) -> list[tuple[int, int]]:
+    """A time window as minute intervals of the day (midnight wraps)."""
+    start, end = window
+    if start is None or end is None:
+        return [(0, 24 * 60)]
+    a, b = start.hour * 60 + start.minute, end.hour * 60 + end.minute
+    return [(a, b)] if a < b else [(a, 24 * 60), (0, b)]
+
+
+def _windows_overlap(one: tuple, other: tuple) -> bool:
+    return any(a < d and c < b for a, b in _minutes(one) for c, d in _minutes(other))
+
+
+def _autoresponse_conflict_check(
+    *, account: OfficialAccount, rule, match: str, words: list[str], window: tuple
+) -> None:
+    """Refuse a rule that an active one would always shadow.
+
+    Two active rules answering the same keyword (compared as
+    ``keyword_normalize`` does), or two active catch-alls, at overlapping
+    times: only the first would ever answer. The account's rules are
+    locked first so that two staff saving at once cannot both pass.
+    """
+    others = (
+        AutoResponse.objects.select_for_update()
+        .filter(account=account, is_active=True)
+        .exclude(pk=getattr(rule, "pk", None))
+        .order_by("pk")
+    )
+    mine = {keyword_normalize(w): w for w in words}
+    for other in others:
+        if not _windows_overlap(window, (other.active_from, other.active_to)):
+            continue
+        if match == AutoResponse.Match.CATCH_ALL:
+            if other.match == AutoResponse.Match.CATCH_ALL:
+                msg = _(
+                    "The active rule “%(rule)s” already answers every other "
+                    "message at these times."
+                ) % {"rule": other.name}
+                raise ApplicationError(msg, {"match": msg})
+            continue
+        for word in other.keywords:
+            if keyword_normalize(word) in mine:
+                msg = _(
+                    "The active rule “%(rule)s” already answers “%(keyword)s” at "
+                    "these times. Use another keyword, turn one rule off, or "
+                    "give them time windows that do not overlap."
+                ) % {"rule": other.name, "keyword": mine[keyword_normalize(word)]}
+                raise ApplicationError(msg, {"keywords": msg})
 
 
 def _in_window(rule: AutoResponse, local: dt.time) -> bool:

@@ -37,14 +37,23 @@ def _audience_clean(
     return segment_clean(account=account, definition=audience), None
 
 
-def _cap_clean(max_recipients) -> int | None:
+# Recipient caps are stored in a 32-bit column.
+MAX_RECIPIENTS_LIMIT = 2**31 - 1
+
+
+def max_recipients_clean(max_recipients) -> int | None:
+    """The broadcast's recipient cap: None (no cap) or a whole number ≥ 1.
+
+    The one check for saving and for the live estimate; raises
+    ``ApplicationError`` (on the ``max_recipients`` field) otherwise.
+    """
     if max_recipients in (None, ""):
         return None
     try:
-        value = int(max_recipients)
+        value = int(str(max_recipients).strip())
     except (TypeError, ValueError):
         value = 0
-    if value < 1:
+    if not 1 <= value <= MAX_RECIPIENTS_LIMIT:
         msg = _("The maximum number of recipients must be a whole number above 0.")
         raise ApplicationError(msg, {"max_recipients": msg})
     return value
@@ -71,7 +80,7 @@ def broadcast_save(
     title = _title_clean(title)
     messages = bubbles_clean(account=account, messages=messages)
     audience, segment = _audience_clean(account, audience, segment)
-    max_recipients = _cap_clean(max_recipients)
+    max_recipients = max_recipients_clean(max_recipients)
     fields = {
         "title": title,
         "messages": messages,

@@ -3,6 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from core.exceptions import ApplicationError
+from messaging.broadcasts.compose import max_recipients_clean
+
 
 class BroadcastForm(forms.Form):
     AUDIENCE_CHOICES = [
@@ -21,8 +24,11 @@ class BroadcastForm(forms.Form):
     )
     audience = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     segment = forms.IntegerField(required=False)
-    max_recipients = forms.IntegerField(
-        label=gettext_lazy("Maximum recipients"), required=False, min_value=1
+    # Checked by ``max_recipients_clean``, as the live estimate checks it.
+    max_recipients = forms.CharField(
+        label=gettext_lazy("Maximum recipients"),
+        required=False,
+        widget=forms.NumberInput(attrs={"min": 1, "step": 1}),
     )
     scheduled_at = forms.DateTimeField(
         label=gettext_lazy("Delivery time"),
@@ -49,3 +55,9 @@ class BroadcastForm(forms.Form):
             return None
         # The browser sends wall-clock time; it means the account's zone.
         return value.replace(tzinfo=None).replace(tzinfo=self.tz)
+
+    def clean_max_recipients(self):
+        try:
+            return max_recipients_clean(self.cleaned_data["max_recipients"])
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from None

@@ -333,8 +333,7 @@ def audience_estimate(request):
             )
         elif body.get("mode") == "segment":
             audience = segment_clean(account=account, definition=body.get("audience"))
-        cap = body.get("max_recipients")
-        cap = int(cap) if cap not in (None, "") else None
+        cap = compose.max_recipients_clean(body.get("max_recipients"))
         when = None
         if body.get("scheduled_at"):
             when = dt.datetime.fromisoformat(body["scheduled_at"]).replace(

@@ -7,6 +7,7 @@ from freezegun import freeze_time
 
 from chat.inbound import customer_message_send
 from core.exceptions import ApplicationError
+from messaging.automation.models import AutoResponse
 from messaging.automation.services import autoresponse_reply, autoresponse_save
 from messaging.store.models import Message
 from tests.messaging.broadcasts.helpers import text, usage_pair
@@ -89,10 +90,10 @@ def test_within_a_kind_the_lowest_position_wins(account, alice, crowd, rules):
     autoresponse_save(
         account=account,
         actor=alice,
-        name="coffee first",
+        name="iced first",
         match="partial",
-        keywords=["coffee"],
-        messages=[text("reply from coffee first")],
+        keywords=["iced"],
+        messages=[text("reply from iced first")],
         position=0,
     )
     autoresponse_save(
@@ -106,7 +107,7 @@ def test_within_a_kind_the_lowest_position_wins(account, alice, crowd, rules):
         rule=rules["partial"],
     )
     with freeze_time("2026-11-24 12:00:00+09:00"):
-        assert reply(crowd["ann"], "coffee?") == ["reply from coffee first"]
+        assert reply(crowd["ann"], "iced coffee?") == ["reply from iced first"]
 
 
 def test_replies_are_free_and_stored_as_auto_responses(account, crowd, rules):
@@ -175,3 +176,64 @@ def test_bad_rules_are_refused(account, alice, kwargs, error):
     with pytest.raises(ApplicationError) as excinfo:
         autoresponse_save(account=account, actor=alice, name="r", **kwargs)
     assert excinfo.value.message == error
+
+
+def _save(account, alice, **kwargs):
+    fields = {
+        "name": "new rule",
+        "match": "partial",
+        "keywords": ["coffee"],
+        "messages": [text("again")],
+    }
+    return autoresponse_save(account=account, actor=alice, **{**fields, **kwargs})
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"keywords": ["ＣＯＦＦＥＥ"]},  # the same keyword, full-width
+        {"match": "exact", "keywords": ["latte", "Coffee"]},  # another match kind
+        {"keywords": ["coffee"], "active_from": dt.time(9), "active_to": dt.time(10)},
+    ],
+)
+def test_a_keyword_an_active_rule_answers_is_refused(account, alice, rules, kwargs):
+    """Only the first of two such rules would ever answer (LINE refuses)."""
+    before = list(AutoResponse.objects.values_list("pk", "name", "keywords"))
+    with pytest.raises(ApplicationError) as error:
+        _save(account, alice, **kwargs)
+    assert error.value.details == {
+        "keywords": (
+            "The active rule “partial coffee” already answers “"
+            + kwargs["keywords"][-1]
+            + "” at these times. Use another keyword, turn one rule off, or give "
+            "them time windows that do not overlap."
+        )
+    }
+    assert list(AutoResponse.objects.values_list("pk", "name", "keywords")) == before
+
+
+def test_a_second_active_catch_all_is_refused(account, alice, rules):
+    with pytest.raises(ApplicationError) as error:
+        _save(account, alice, match="catch_all", keywords=[])
+    assert error.value.message == (
+        "The active rule “catch-all” already answers every other message at "
+        "these times."
+    )
+    assert AutoResponse.objects.filter(match="catch_all").count() == 1
+
+
+def test_the_same_keyword_is_fine_when_off_or_at_other_times(account, alice, rules):
+    # "open" answers 09:00-18:00; the evening rule takes over after it
+    evening = _save(
+        account,
+        alice,
+        keywords=["open"],
+        active_from=dt.time(18),
+        active_to=dt.time(21),
+    )
+    off = _save(account, alice, name="off", is_active=False)
+    # saving a rule again does not conflict with itself
+    again = _save(
+        account, alice, name="partial coffee", rule=rules["partial"], position=2
+    )
+    assert (evening.keywords, off.is_active, again.position) == (["open"], False, 2)

@@ -101,7 +101,10 @@ def test_compose_send_now_from_the_page(
         ),
         ({"messages": json.dumps([text("x" * 5001)])}, "the limit is 5,000"),
         ({"audience_mode": "saved"}, "Choose a saved segment."),
-        ({"max_recipients": "0"}, "Ensure this value is greater than or equal to 1."),
+        (
+            {"max_recipients": "0"},
+            "The maximum number of recipients must be a whole number above 0.",
+        ),
     ],
 )
 def test_bad_input_shows_the_error_and_saves_nothing(
@@ -185,6 +188,34 @@ def test_estimate_counts_and_prices_the_audience(alice_client, account, crowd):
     )
     assert bad.status_code == 400
     assert bad.json() == {"error": "Add at least one condition to the audience."}
+
+
+CAP_ERROR = "The maximum number of recipients must be a whole number above 0."
+
+
+@pytest.mark.parametrize("cap", ["-5", "0", "1.5", "x", 2**31, [3]])
+def test_estimate_refuses_a_cap_that_saving_refuses(alice_client, account, crowd, cap):
+    """The live estimate checks the cap exactly as saving a draft does."""
+    response = alice_client.post(
+        url(account, "audience-estimate"),
+        json.dumps({"mode": "all", "max_recipients": cap}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"error": CAP_ERROR}
+    saved = alice_client.post(
+        url(account, "broadcast-create"),
+        {
+            "title": "Sale",
+            "messages": json.dumps([text("Hi")]),
+            "audience_mode": "all",
+            "max_recipients": str(cap),
+            "action": "save",
+        },
+    )
+    assert saved.status_code == 400
+    assert CAP_ERROR in saved.content.decode()
+    assert not Broadcast.objects.exists()
 
 
 def test_image_upload_endpoint(alice_client, account):
