@@ -144,6 +144,22 @@ class Broadcast(models.Model):
         return self.status == self.Status.DRAFT and self.origin == self.Origin.MANAGER
 
     @property
+    def shown_status(self) -> str:
+        """The status staff see: a scheduled broadcast that is due already
+        shows as sending (its start task is queued; "Send now" is one)."""
+        if (
+            self.status == self.Status.SCHEDULED
+            and self.scheduled_at is not None
+            and self.scheduled_at <= timezone.now()
+        ):
+            return self.Status.SENDING
+        return self.status
+
+    @property
+    def shown_status_label(self) -> str:
+        return str(self.Status(self.shown_status).label)
+
+    @property
     def message_source(self) -> str:
         """The ``Message.source`` of what it sends (delivery counts, spec 1.9)."""
         return {

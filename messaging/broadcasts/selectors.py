@@ -133,7 +133,7 @@ def broadcast_progress(*, broadcast: Broadcast) -> dict:
     return {
         "id": broadcast.pk,
         "status": status,
-        "status_label": str(Broadcast.Status(status).label),
+        "status_label": broadcast.shown_status_label,
         "sent": sent,
         "blocked": blocked,
         "total": total,

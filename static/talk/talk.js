@@ -296,6 +296,13 @@
     });
   });
 
+  // Blocking asks first, as LINE does.
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (e) {
+      if (!window.confirm(form.dataset.confirm)) e.preventDefault();
+    });
+  });
+
   document.querySelectorAll("input[data-autosubmit]").forEach(function (input) {
     input.addEventListener("change", function () {
       if (input.files.length) input.form.requestSubmit();

@@ -60,8 +60,18 @@ def test_customer_scans_the_managers_qr_is_greeted_blocks_and_staff_see_counts(
 
     # when the customer blocks the account
     customer.get_by_test_id("room-title").click()
+    # LINE asks before blocking: dismissing keeps the friendship
+    customer.once("dialog", lambda dialog: dialog.dismiss())
+    customer.get_by_test_id("block").click()
+    expect(customer.get_by_test_id("chat")).to_be_visible()
+    assert not Friend.objects.filter(status=Friend.Status.BLOCKED).exists()
+    prompts = []
+    customer.once(
+        "dialog", lambda dialog: (prompts.append(dialog.message), dialog.accept())
+    )
     customer.get_by_test_id("block").click()
     expect(customer.get_by_test_id("unblock")).to_be_visible()
+    assert prompts[0].startswith("Block ")
 
     # then staff see one blocked friend and none following
     page.goto(home)

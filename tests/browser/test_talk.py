@@ -135,8 +135,18 @@ def test_customer_scans_qr_picture_then_blocks(page, account, tmp_path):
     page.get_by_test_id("add-friend").click()
     expect(page.get_by_test_id("talk-log")).to_be_visible()
     page.get_by_test_id("room-title").click()
+    # LINE asks before blocking: dismissing keeps the friendship
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.get_by_test_id("block").click()
+    expect(page.get_by_test_id("chat")).to_be_visible()
+    assert not Friend.objects.filter(status=Friend.Status.BLOCKED).exists()
+    prompts = []
+    page.once(
+        "dialog", lambda dialog: (prompts.append(dialog.message), dialog.accept())
+    )
     page.get_by_test_id("block").click()
     expect(page.get_by_test_id("unblock")).to_be_visible()
+    assert prompts[0].startswith("Block ")
     assert Friend.objects.get().status == Friend.Status.BLOCKED
 
 

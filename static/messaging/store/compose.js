@@ -686,7 +686,15 @@
     hideFallbacks(form);
   }
 
-  document.querySelectorAll("[data-compose]").forEach(initCompose);
+  document.querySelectorAll("[data-compose]").forEach(function (form) {
+    // A failed Schedule / Send on a new broadcast saved it once as a draft:
+    // the address becomes that draft's, so reloading edits it, not a copy.
+    var editUrl = form.dataset.editUrl;
+    if (editUrl && window.location.pathname !== editUrl && window.history.replaceState) {
+      window.history.replaceState(null, "", editUrl);
+    }
+    initCompose(form);
+  });
   document.querySelectorAll("[data-segment-form]").forEach(initSegmentForm);
   document.querySelectorAll("[data-steps-form]").forEach(initSteps);
   document.querySelectorAll("[data-compose-simple]").forEach(initSimple);

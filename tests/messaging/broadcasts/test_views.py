@@ -117,6 +117,38 @@ def test_bad_input_shows_the_error_and_saves_nothing(
     assert usage_pair(account) == (0, 0)
 
 
+def test_failed_actions_on_a_new_broadcast_save_one_draft(alice_client, account, crowd):
+    """Schedule without a time, three times, then a test with no recipient:
+    one draft, and the page keeps editing it (form posts to its edit URL)."""
+    first = compose(alice_client, account, action="schedule")
+    assert first.status_code == 400
+    assert "Choose a delivery time." in first.content.decode()
+    draft_ = Broadcast.objects.get()
+    edit = url(account, "broadcast-edit", draft_.pk)
+    assert f'action="{edit}"' in first.content.decode()
+    for action in ("schedule", "schedule", "test"):
+        again = compose(alice_client, account, action=action, broadcast=draft_)
+        assert again.status_code == 400
+    assert list(Broadcast.objects.values_list("pk", "status")) == [(draft_.pk, "draft")]
+
+
+def test_send_now_shows_sending_from_the_start(alice_client, account, crowd):
+    """Before the start task has run, the page already says "Sending"."""
+    response = compose(alice_client, account, action="send")
+    broadcast = Broadcast.objects.get()
+    assert broadcast.status == "scheduled"  # the start task runs after commit
+    assert response["Location"] == url(account, "broadcast-detail", broadcast.pk)
+    page = alice_client.get(response["Location"]).content.decode()
+    assert (
+        'data-testid="broadcast-status" data-progress-field="status_label">Sending<'
+        in (page)
+    )
+    listing = alice_client.get(url(account, "broadcast-list")).content.decode()
+    assert '<span class="tag bc-status-sending">Sending</span>' in listing
+    progress = alice_client.get(url(account, "broadcast-progress", broadcast.pk))
+    assert progress.json()["status_label"] == "Sending"
+
+
 def test_past_schedule_keeps_the_draft_and_says_why(alice_client, account, crowd):
     past = (timezone.now() - dt.timedelta(hours=1)).astimezone(account.tz)
     response = compose(
