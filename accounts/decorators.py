@@ -22,10 +22,11 @@ def account_view(perm: Perm = Perm.VIEW):
         @wraps(view)
         def wrapper(request, account_slug, *args, **kwargs):
             membership = membership_get(user=request.user, account_slug=account_slug)
-            if not role_has(membership.role, perm):
-                raise PermissionDenied
+            # Set first, so that the 403 page keeps the account's navigation.
             request.account = membership.account
             request.membership = membership
+            if not role_has(membership.role, perm):
+                raise PermissionDenied
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -167,6 +167,8 @@ class CannedReply(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
         ordering = ["title", "id"]
         constraints = [
             models.UniqueConstraint(

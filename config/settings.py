@@ -253,7 +253,13 @@ MAX_MEMBERS_PER_ACCOUNT = 100
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"expected_forbidden": {"()": "core.logging.ExpectedForbidden"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["expected_forbidden"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # httpx logs every request at INFO; webhook attempts are in their own
     # ledger (WebhookAttempt), so only its warnings reach the log.

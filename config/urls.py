@@ -1,10 +1,16 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from core import views as core_views
 from messaging.broadcasts import urls as broadcast_urls
+
+# Operators' console (Django admin) under the product's name.
+admin.site.site_header = _("LINE OA operators")
+admin.site.site_title = _("LINE OA operators")
+admin.site.index_title = _("Plans, accounts, usage and deliveries")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="accounts:account-list"), name="home"),

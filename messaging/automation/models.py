@@ -121,6 +121,8 @@ class StepDelivery(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("step delivery")
+        verbose_name_plural = _("step deliveries")
         constraints = [
             models.UniqueConstraint(
                 fields=["enrollment", "step"], name="step_delivery_unique"

@@ -251,6 +251,8 @@ class Delivery(models.Model):
     clicked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
         constraints = [
             models.UniqueConstraint(
                 fields=["broadcast", "friend"], name="delivery_unique_recipient"

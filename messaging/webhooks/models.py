@@ -56,6 +56,8 @@ class WebhookDelivery(models.Model):
     last_error = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         indexes = [
             # The Manager's delivery log: one account's deliveries, newest first.
             models.Index(fields=["account", "-id"], name="webhook_delivery_log"),

@@ -92,3 +92,17 @@ def test_every_admin_list_and_change_page_renders(operator_client, account):
                 f"admin:{opts.app_label}_{opts.model_name}_change", args=[first.pk]
             )
             assert operator_client.get(url).status_code == 200, url
+
+
+def test_the_admin_names_models_and_itself_properly(operator_client):
+    """No "Deliverys", no "Django administration" (English and Japanese)."""
+    html = operator_client.get("/admin/").content.decode()
+    assert "LINE OA operators" in html
+    assert "Django administration" not in html
+    for plural in ("Deliveries", "Webhook deliveries", "Canned replies"):
+        assert f">{plural}<" in html
+    assert "ys<" not in html.replace("Days<", "")
+    operator_client.post("/i18n/setlang/", {"language": "ja", "next": "/admin/"})
+    html_ja = operator_client.get("/admin/").content.decode()
+    assert "LINE OA 運営者" in html_ja
+    assert ">Webhook送信<" in html_ja

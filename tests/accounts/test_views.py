@@ -14,6 +14,7 @@ from accounts.models import (
     OfficialAccount,
 )
 from accounts.services import member_invite
+from core.logging import ExpectedForbidden
 
 ACCOUNT_PAGES = [
     "analytics:home",
@@ -352,3 +353,23 @@ def test_password_reset_mails_a_working_link(client, alice, mailoutbox):
     assert response.status_code == 302
     alice.refresh_from_db()
     assert alice.check_password("n3w-Secret-pass")
+
+
+def test_a_403_keeps_the_account_navigation_and_logs_one_line(
+    bob_client, account, caplog
+):
+    """A role refused a page still sees the Manager around the refusal."""
+    with caplog.at_level("WARNING", logger="django.request"):
+        response = bob_client.get(url("messaging-api", account))
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Your role in this account does not allow this." in html
+    assert 'class="sidenav"' in html
+    assert f'href="{url("analytics:home", account)}"' in html
+    forbidden = [r for r in caplog.records if r.name == "django.request"]
+    assert len(forbidden) == 1
+    record = forbidden[0]
+    assert record.getMessage().startswith("Forbidden (Permission denied): ")
+    # the console handler's filter drops the traceback of an expected 403
+    assert ExpectedForbidden().filter(record) is True
+    assert record.exc_info is None
