@@ -59,7 +59,10 @@ def account_settings(request):
     account = request.account
     profile_form = AccountProfileForm(instance=account)
     picture_form = PictureForm()
-    if request.method == "POST" and "picture" in request.FILES:
+    # The image form names its button, so pressing Upload with no file chosen
+    # says so instead of submitting the profile form.
+    uploading = "upload_picture" in request.POST or "picture" in request.FILES
+    if request.method == "POST" and uploading:
         picture_form = PictureForm(request.POST, request.FILES)
         if picture_form.is_valid():
             try:

@@ -373,3 +373,17 @@ def test_a_403_keeps_the_account_navigation_and_logs_one_line(
     # the console handler's filter drops the traceback of an expected 403
     assert ExpectedForbidden().filter(record) is True
     assert record.exc_info is None
+
+
+def test_upload_without_a_file_says_so_and_changes_nothing(alice_client, account):
+    before = (account.display_name, account.picture_large.name)
+    response = alice_client.post(
+        url("account-settings", account), {"upload_picture": "1"}
+    )
+    assert response.status_code == 400
+    assert response.context["picture_form"].errors == {
+        "picture": ["This field is required."]
+    }
+    assert response.context["profile_form"].errors == {}
+    account.refresh_from_db()
+    assert (account.display_name, account.picture_large.name) == before
