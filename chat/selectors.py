@@ -398,24 +398,43 @@ def inbox_page(
     )
 
 
-def inbox_counts(*, account: OfficialAccount, user: User) -> dict[str, int]:
-    """Conversations needing action per view, and those with unread, at once.
+def inbox_counts(
+    *,
+    account: OfficialAccount,
+    user: User,
+    view: str = InboxView.ALL,
+    status: str = InboxStatus.NEEDS_ACTION,
+) -> dict[str, int]:
+    """The inbox's counters, in one aggregate over the account's conversations.
 
+    ``all``/``mine``/``unassigned``: conversations per view in the selected
+    ``status``; ``needs_action``/``snoozed``/``done``/``any``: per status tab
+    in the selected ``view``; ``unread``: conversations with unread customer
+    messages. So each counter matches the list its chip or tab shows.
     Blocked customers are not counted, as the list hides them; they are
     few, so they are subtracted as a hashed id set rather than joined.
     """
-    needs_action = Q(status=Conversation.Status.NEEDS_ACTION)
+    by_status = {
+        InboxStatus.NEEDS_ACTION: Q(status=Conversation.Status.NEEDS_ACTION),
+        InboxStatus.SNOOZED: Q(status=Conversation.Status.SNOOZED),
+        InboxStatus.DONE: Q(status=Conversation.Status.DONE),
+        InboxStatus.ANY: Q(),
+    }
+    by_view = {
+        InboxView.ALL: Q(),
+        InboxView.MINE: Q(assignee=user),
+        InboxView.UNASSIGNED: Q(assignee=None),
+    }
+    in_status = by_status.get(status, by_status[InboxStatus.NEEDS_ACTION])
+    in_view = by_view.get(view, by_view[InboxView.ALL])
     blocked = Friend.objects.filter(account=account, status=Friend.Status.BLOCKED)
     return (
-        Conversation.objects.filter(
-            needs_action | Q(unread_count__gt=0), account=account
-        )
+        Conversation.objects.filter(account=account)
         .exclude(friend_id__in=blocked.values("pk"))
         .aggregate(
-            all=Count("id", filter=needs_action),
-            mine=Count("id", filter=needs_action & Q(assignee=user)),
-            unassigned=Count("id", filter=needs_action & Q(assignee=None)),
+            **{str(v): Count("id", filter=in_status & q) for v, q in by_view.items()},
             unread=Count("id", filter=Q(unread_count__gt=0)),
+            **{str(st): Count("id", filter=in_view & q) for st, q in by_status.items()},
         )
     )
 

@@ -84,7 +84,12 @@ def _inbox_context(request, form: InboxFilterForm, *, cursor=None) -> dict:
         "page": selectors.inbox_page(
             account=account, user=user, cursor=cursor, **form.filters()
         ),
-        "counts": selectors.inbox_counts(account=account, user=user),
+        "counts": selectors.inbox_counts(
+            account=account,
+            user=user,
+            view=form.filters()["view"],
+            status=form.filters()["status"],
+        ),
         "filter_form": form,
         "query": _list_query(request),
     }

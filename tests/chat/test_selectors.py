@@ -279,13 +279,31 @@ def test_chat_bigrams_function():
 
 
 def test_inbox_counts(inbox, account, alice, bob):
+    # needs action: ann (unassigned), ben (alice); cai snoozed (bob); dan done
     assert selectors.inbox_counts(account=account, user=alice) == {
         "all": 2,
         "mine": 1,
         "unassigned": 1,
         "unread": 3,
+        "needs_action": 2,
+        "snoozed": 1,
+        "done": 1,
+        "any": 4,
     }
     assert selectors.inbox_counts(account=account, user=bob)["mine"] == 0
+
+
+def test_counts_follow_the_selected_view_and_status(inbox, account, alice, bob):
+    """After "Mark done" the Done tab counts it; no "All 0" over done chats."""
+    done = selectors.inbox_counts(account=account, user=alice, status="done")
+    assert (done["all"], done["mine"], done["unassigned"]) == (1, 0, 1)
+    bobs = selectors.inbox_counts(account=account, user=bob, view="mine")
+    assert (bobs["needs_action"], bobs["snoozed"], bobs["done"], bobs["any"]) == (
+        0,
+        1,
+        0,
+        1,
+    )
 
 
 def test_unread_conversation_count_leaves_out_blocked(inbox, account):

@@ -66,6 +66,10 @@ def test_inbox_lists_conversations_with_unread_counts(alice_client, account):
         "mine": 0,
         "unassigned": 2,
         "unread": 2,
+        "needs_action": 2,
+        "snoozed": 0,
+        "done": 0,
+        "any": 2,
     }
 
 
@@ -110,11 +114,34 @@ def test_inbox_query_count_is_pinned(alice_client, account, django_assert_num_qu
     assert len(response.context["page"].conversations) == 30
 
 
+def test_status_tabs_count_done_conversations(alice_client, account):
+    """After "Mark done" the Done tab shows it (no "All 0" over done chats)."""
+    conversation = talk(account, "Ann", "Hello")
+    talk(account, "Ben", "Hi")
+    alice_client.post(url(account, "status", conversation.pk), {"status": "done"})
+    page = alice_client.get(url(account, "inbox")).content.decode()
+    assert '<b class="count" data-count="needs_action">1</b>' in page
+    assert '<b class="count" data-count="done">1</b>' in page
+    assert '<b class="count" data-count="any">2</b>' in page
+    done = alice_client.get(url(account, "inbox-json"), {"status": "done"}).json()
+    assert (done["counts"]["all"], done["counts"]["done"]) == (1, 1)
+    assert done["html"].count('data-testid="conversation-row"') == 1
+
+
 def test_inbox_json_and_unread_json(alice_client, account):
     talk(account, "Ann", "Hello")
     talk(account, "Ben", "Hi")
     data = alice_client.get(url(account, "inbox-json")).json()
-    assert data["counts"] == {"all": 2, "mine": 0, "unassigned": 2, "unread": 2}
+    assert data["counts"] == {
+        "all": 2,
+        "mine": 0,
+        "unassigned": 2,
+        "unread": 2,
+        "needs_action": 2,
+        "snoozed": 0,
+        "done": 0,
+        "any": 2,
+    }
     assert data["html"].count('data-testid="conversation-row"') == 2
     assert alice_client.get(url(account, "unread-json")).json() == {"unread": 2}
 
