@@ -117,6 +117,7 @@ def composer_strings() -> dict:
         "remaining": _("Left this month"),
         "notCovered": _("The plan cannot cover this broadcast this month."),
         "counting": _("Counting…"),
+        "incomplete": _("Choose a value for every condition to count recipients."),
         "noOptions": _("None defined yet."),
         "addStep": _("Add step"),
         "delay": _("Delay"),

@@ -77,12 +77,27 @@ def test_segmented_broadcast_arrives_in_the_customers_talk_room(
     preview = page.get_by_test_id("phone-preview")
     expect(preview).to_contain_text(", VIP night is on Friday!")
     expect(preview).not_to_contain_text("{Nickname}")
+    segment_counts = []
+    page.on(
+        "request",
+        lambda r: (
+            segment_counts.append(r.post_data)
+            if r.url.endswith("/broadcasts/estimate")
+            and '"segment"' in (r.post_data or "")
+            else None
+        ),
+    )
     page.get_by_label("Filter by conditions").check()
     builder = page.get_by_test_id("audience-builder")
     expect(builder.get_by_test_id("condition-type")).to_have_value("tag")
+    # an empty condition is not sent to be counted; the page says what to do
+    estimate = page.get_by_test_id("estimate")
+    expect(estimate.locator('[data-est="warning"]')).to_have_text(
+        "Choose a value for every condition to count recipients."
+    )
+    assert segment_counts == []
     builder.get_by_label("vip").check()
     # the live count shows one recipient costing one message of 5,000
-    estimate = page.get_by_test_id("estimate")
     expect(estimate.locator('[data-est="recipients"]')).to_have_text("1")
     expect(estimate.locator('[data-est="remaining"]')).to_have_text("5,000")
     page.once("dialog", lambda dialog: dialog.accept())

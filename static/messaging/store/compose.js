@@ -536,6 +536,23 @@
 
   /* ---- Live estimate ------------------------------------------------------ */
 
+  // Whether an audience definition can be counted: every condition has its
+  // value(s), every group at least one condition (the server says the same).
+  function complete(group) {
+    if (!group || !group.conditions || !group.conditions.length) return false;
+    return group.conditions.every(function (cond) {
+      if (cond.type === "group") return complete(cond);
+      if (cond.values) return cond.values.length > 0;
+      if ("min_days" in cond) return cond.min_days !== null || cond.max_days !== null;
+      if ("broadcast" in cond) return cond.broadcast !== null && cond.broadcast !== undefined;
+      if ("field" in cond) {
+        return cond.field !== null && (cond.op === "set" || cond.op === "unset" ||
+          (cond.value !== null && cond.value !== ""));
+      }
+      return true;
+    });
+  }
+
   function Estimator(box, payload) {
     var timer = null, seq = 0;
     function show(key, value) {
@@ -546,14 +563,21 @@
       window.clearTimeout(timer);
       timer = window.setTimeout(function () {
         var mine = ++seq;
+        var body = payload();
+        var warning = box.querySelector('[data-est="warning"]');
+        if (body.mode === "segment" && !complete(body.audience)) {
+          // Nothing to count yet: ask once every condition has its value.
+          show("recipients", "—");
+          if (warning) { warning.textContent = T.incomplete; warning.hidden = false; }
+          return;
+        }
         show("recipients", T.counting);
         fetch(DATA.estimateUrl, {method: "POST", credentials: "same-origin",
           headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken()},
-          body: JSON.stringify(payload())})
+          body: JSON.stringify(body)})
           .then(function (r) { return r.json(); })
           .then(function (res) {
             if (mine !== seq) return;
-            var warning = box.querySelector('[data-est="warning"]');
             if (res.error) {
               show("recipients", "—");
               if (warning) { warning.textContent = res.error; warning.hidden = false; }
