@@ -6,11 +6,14 @@ the same transaction as the change.
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
 
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +35,8 @@ from core.services import model_update
 
 PICTURE_LARGE = 640
 PICTURE_SMALL = 160
+
+logger = logging.getLogger(__name__)
 
 
 def token_hash(token: str) -> str:
@@ -299,6 +304,33 @@ def member_invite(
         data={"role": role, "invitation_id": invitation.pk},
     )
     return invitation, token
+
+
+def invitation_email_send(*, invitation: Invitation, url: str) -> bool:
+    """E-mail the invite link to ``invitation.email`` once the caller commits.
+
+    ``url`` is the accept link with the secret token (the page shows the same
+    one, so staff can still copy it if mail fails). Sent in the language
+    active now; a mail server failure is logged, not raised. Returns whether
+    an e-mail was scheduled (False without an address).
+    """
+    if not invitation.email:
+        return False
+    subject = _("Invitation to %(account)s on LINE OA Manager") % {
+        "account": invitation.account.display_name
+    }
+    body = render_to_string(
+        "emails/invitation.txt", {"invitation": invitation, "url": url}
+    )
+
+    def send() -> None:
+        try:
+            send_mail(subject, body, None, [invitation.email])
+        except Exception:  # SMTP errors of every kind; the link is on the page
+            logger.warning("invitation e-mail failed", exc_info=True)
+
+    transaction.on_commit(send)
+    return True
 
 
 class InvitationInvalid(ApplicationError):

@@ -108,7 +108,7 @@ def member_list(request):
             raise PermissionDenied
         if form.is_valid():
             try:
-                _invitation, token = services.member_invite(
+                invitation, token = services.member_invite(
                     account=account,
                     actor=request.user,
                     role=form.cleaned_data["role"],
@@ -120,6 +120,14 @@ def member_list(request):
                 invite_url = request.build_absolute_uri(
                     reverse("accounts:invite-accept", args=[token])
                 )
+                if services.invitation_email_send(
+                    invitation=invitation, url=invite_url
+                ):
+                    messages.success(
+                        request,
+                        _("The invitation was e-mailed to %(email)s.")
+                        % {"email": invitation.email},
+                    )
                 form = InviteForm()
     return render(
         request,
@@ -203,7 +211,9 @@ def invite_accept(request, token: str):
         )
     signup_form = None
     if not request.user.is_authenticated:
-        signup_form = SignupForm(request.POST or None)
+        signup_form = SignupForm(
+            request.POST or None, initial={"email": invitation.email}
+        )
         if request.method == "POST" and signup_form.is_valid():
             user = signup_form.save()
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")

@@ -387,3 +387,36 @@ def test_upload_without_a_file_says_so_and_changes_nothing(alice_client, account
     assert response.context["profile_form"].errors == {}
     account.refresh_from_db()
     assert (account.display_name, account.picture_large.name) == before
+
+
+def test_an_invite_with_an_address_is_e_mailed_once(
+    alice_client, client, account, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(
+            url("member-list", account),
+            {"role": "operator", "email": "dave@example.com"},
+        )
+    assert response.status_code == 200
+    link = response.context["invite_url"]
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == ["dave@example.com"]
+    assert mail.subject == f"Invitation to {account.display_name} on LINE OA Manager"
+    assert link in mail.body
+    assert "as Operator" in mail.body
+    assert "The invitation was e-mailed to dave@example.com." in (
+        response.content.decode()
+    )
+    # the sign-up form on the link is pre-filled with that address
+    page = client.get(link.split("testserver", 1)[1])
+    assert page.context["signup_form"].initial == {"email": "dave@example.com"}
+
+
+def test_an_invite_without_an_address_sends_nothing(
+    alice_client, account, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(url("member-list", account), {"role": "operator"})
+    assert response.context["invite_url"]
+    assert mailoutbox == []
