@@ -80,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "accounts.context_processors.manager",
+                "core.context_processors.realtime",
             ],
         },
     },
@@ -170,6 +171,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Events raised in a Celery worker (broadcasts, step messages, API sends)
+# reach the pages' sockets only through a shared (Redis) channel layer; with
+# the in-memory one the talk app keeps polling while its socket is open.
+REALTIME_WORKER_EVENTS = bool(REDIS_URL)
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = (

@@ -219,7 +219,9 @@
     socket.addEventListener("open", function () {
       body.dataset.live = "socket";
       retries = 0;
-      stopPolling();
+      // Without a shared channel layer the socket never hears of messages
+      // sent by Celery workers (broadcasts, steps): keep polling then.
+      if (!("keepPolling" in body.dataset)) stopPolling();
       showOffline(false);
       poll(); // whatever arrived while we were not listening
     });

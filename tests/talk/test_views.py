@@ -591,3 +591,16 @@ def test_room_query_count_is_pinned(client, friend, django_assert_num_queries):
     with django_assert_num_queries(5) as captured:
         client.get(_room(friend) + "messages?after=0")
     assert all(q["sql"].startswith("SELECT") for q in captured.captured_queries)
+
+
+@pytest.mark.parametrize(
+    ("shared_layer", "keeps_polling"), [(True, False), (False, True)]
+)
+def test_the_room_keeps_polling_without_a_shared_channel_layer(
+    client, friend, settings, shared_layer, keeps_polling
+):
+    """With the embedded in-memory layer (``make run`` without Redis) events
+    from Celery workers never reach the socket, so the page polls too."""
+    settings.REALTIME_WORKER_EVENTS = shared_layer
+    html = client.get(f"/talk/rooms/{friend.pk}/").content.decode()
+    assert ("data-keep-polling" in html) is keeps_polling
