@@ -188,7 +188,8 @@ class FriendFieldsForm(forms.Form):
                 form_field = forms.DecimalField(
                     max_digits=18, decimal_places=4, required=False
                 )
-                initial = value.value_number if value else None
+                # 7, not 7.0000 (the column keeps four places)
+                initial = format(value.value_number.normalize(), "f") if value else None
             elif field.kind == CustomField.Kind.DATE:
                 form_field = forms.DateField(required=False, widget=DateInput)
                 initial = value.value_date if value else None

@@ -234,7 +234,9 @@ def test_friend_detail_shows_profile_dates_tags_fields_and_notes(
     assert 'data-testid="friend-since">2026-01-31 23:30<' in html
     assert "24 (20–24)" in html
     assert [t.name for t in response.context["tags"]] == ["regular", "vip"]
-    assert response.context["fields_form"][f"field_{field.pk}"].value() == 7
+    # shown as 7, not as the column's 7.0000
+    assert response.context["fields_form"][f"field_{field.pk}"].value() == "7"
+    assert re.search(rf'name="field_{field.pk}" value="7"', html)
     assert "Regular on Fridays" in html
 
 
