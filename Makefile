@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 WEB_PORT ?= 8000
+# Links the product prints (add-friend URLs, QR codes, tracking links) follow
+# the port `make run` serves on unless SITE_URL is set.
+SITE_URL ?= http://127.0.0.1:$(WEB_PORT)
 
 TEST_ENV := DATABASE_URL=postgres://lineoa:lineoa@127.0.0.1:5432/lineoa \
 	REDIS_URL=redis://127.0.0.1:6379/0 \
@@ -31,7 +34,7 @@ run: $(STAMP) messages
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py collectstatic --noinput -v 0
-	$(BIN)/python manage.py seed_demo > var/demo.json
+	SITE_URL=$(SITE_URL) $(BIN)/python manage.py seed_demo > var/demo.json
 	@echo
 	@echo "  Manager console : http://127.0.0.1:$(WEB_PORT)/manager/"
 	@echo "  Operator admin  : http://127.0.0.1:$(WEB_PORT)/admin/   (python manage.py createsuperuser)"
@@ -39,7 +42,7 @@ run: $(STAMP) messages
 	@echo "  Demo (also in var/demo.json):"
 	@cat var/demo.json; echo
 	@echo
-	WEB_PORT=$(WEB_PORT) exec $(BIN)/honcho start -f Procfile
+	WEB_PORT=$(WEB_PORT) SITE_URL=$(SITE_URL) exec $(BIN)/honcho start -f Procfile
 
 test: $(STAMP) messages
 	.ci/ensure-services.sh
