@@ -1,6 +1,6 @@
 """Operator views of customers and friendships (read-mostly).
 
-Domain writes go through ``messaging.services``; the admin lists and
+Domain writes go through the packages' services; the admin lists and
 searches rows for support, and does not add or edit customers' data.
 """
 

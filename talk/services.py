@@ -1,10 +1,11 @@
 """What a customer does in the talk app: become someone, send messages.
 
-Friendship changes (add, block, unblock) are ``messaging.services``'
+Friendship changes (add, block, unblock) are ``chat.inbound``'s
 ``customer_follow``/``customer_block``; this module adds the talk-app specific
 parts — persona creation with a picture, and turning a typed text, a tapped
 sticker or an uploaded photo into a message object for
-``chat.services.customer_message_send`` (store, inbox, away message).
+``chat.inbound.customer_message_send`` (store, inbox, automatic replies,
+webhook).
 """
 
 import secrets

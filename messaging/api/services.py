@@ -1,6 +1,6 @@
 """Writes behind the Messaging API: sends, reply tokens, retry keys.
 
-Every send stores its messages through ``messaging.services.messages_send``
+Every send stores its messages through ``messaging.store.services.messages_send``
 so they appear in the customers' talk rooms. Counted sends (push,
 multicast, narrowcast, broadcast) go through ``accounts.quota``; replies
 are free. Narrowcasts and broadcasts become broadcasts on the one fan-out

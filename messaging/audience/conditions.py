@@ -14,7 +14,7 @@ cleans raw JSON (checking that ids belong to the account), compiles to a
 ``Q`` over ``messaging.Friend`` and describes itself for people. New
 filters (shop-card points, coupon use, ...) are one more registered class;
 nothing else changes. Attribute conditions reuse the builders of
-``messaging.filters`` so the friends list and segments agree.
+``messaging.friends.filters`` so the friends list and segments agree.
 
 Definitions are evaluated when a broadcast starts (and when each batch
 runs), never materialised; ``now`` is passed in so relative conditions

@@ -11,7 +11,7 @@ from accounts.models import OfficialAccount
 class Segment(models.Model):
     """A saved, reusable audience: conditions joined with AND/OR.
 
-    ``definition`` is the JSON understood by ``messaging.segments``; it is
+    ``definition`` is the JSON understood by ``messaging.audience.conditions``; it is
     evaluated each time a broadcast using it starts, never materialised.
     """
 

@@ -226,7 +226,7 @@ class _PostgresWriter:
         Rows are found through the primary key in one pass; two batches
         touching overlapping friends use the same plan and lock in the same
         order. Should they ever deadlock, PostgreSQL aborts one, its whole
-        batch rolls back and the task is retried (broadcast_tasks).
+        batch rolls back and the task is retried (messaging.broadcasts.tasks).
         """
         if not friend_ids:
             return

@@ -1,7 +1,7 @@
 """What the Manager's bubble composer page needs, for every page using it.
 
 Broadcasts, step messages, auto-responses and segments share the composer
-script (``static/messaging/compose.js``); this module gives it stickers,
+script (``static/messaging/store/compose.js``); this module gives it stickers,
 emoji, a sample nickname and its strings.
 """
 

@@ -12,7 +12,7 @@ class Message(models.Model):
 
     One talk room per (account, LINE user) is the ``Friend`` row, so a room's
     history is ``Message.objects.filter(friend=…)``. ``payload`` is a message
-    object as in LINE's spec (validated by ``messaging.validators``);
+    object as in LINE's spec (validated by ``messaging.store.validators``);
     ``text`` holds its searchable text (the text, or ``altText``).
     """
 
