@@ -268,6 +268,32 @@ def account_quota_override_set(
     )
 
 
+@transaction.atomic
+def account_badge_set(
+    *, account: OfficialAccount, actor: User | None, badge: str
+) -> bool:
+    """Set the unverified / verified / premium badge (an operator's call).
+
+    LINE offers some API features (follower IDs, group member IDs) only to
+    verified and premium accounts. Raises ``ApplicationError`` for an unknown
+    badge; returns whether it changed (only a change is audited).
+    """
+    if badge not in OfficialAccount.Badge.values:
+        raise ApplicationError(_("Unknown badge."), {"badge": badge})
+    _account, changed = model_update(
+        instance=account, fields=["badge"], data={"badge": badge}
+    )
+    if changed:
+        audit_record(
+            account=account,
+            actor=actor,
+            action="account.badge_set",
+            target=account.basic_id,
+            data={"badge": badge},
+        )
+    return changed
+
+
 # Members and invitations -------------------------------------------------
 
 

@@ -101,6 +101,11 @@ def demo_seed() -> dict:
             status_message="Coffee, cake and a shop card ☕",
         )
 
+    # Verified, so that bot developers can list followers out of the box
+    # (LINE offers getFollowers to verified and premium accounts only).
+    account_services.account_badge_set(
+        account=account, actor=None, badge=OfficialAccount.Badge.VERIFIED
+    )
     ChannelAccessToken.objects.filter(
         account=account, label=DEMO_TOKEN_LABEL, revoked_at=None
     ).update(revoked_at=timezone.now())

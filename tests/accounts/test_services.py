@@ -186,3 +186,12 @@ def test_suspend_and_resume_are_audited(account, alice):
         .order_by("id")
         .values_list("action", flat=True)
     ) == ["account.suspend"]
+
+
+def test_badge_set_refuses_an_unknown_badge_and_changes_nothing(account):
+    with pytest.raises(ApplicationError) as error:
+        services.account_badge_set(account=account, actor=None, badge="gold")
+    assert error.value.message == "Unknown badge."
+    account.refresh_from_db()
+    assert account.badge == "unverified"
+    assert not account.audit_entries.filter(action="account.badge_set").exists()

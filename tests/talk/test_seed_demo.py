@@ -37,6 +37,9 @@ def test_seed_demo_prints_one_json_line_and_is_idempotent(db):
     assert first["basic_id"] == second["basic_id"]
     account = OfficialAccount.objects.get(pk=first["account_id"])
     assert (account.display_name, account.plan.code) == ("Demo Café", "light")
+    # verified, as LINE requires for getFollowers; audited once over two seeds
+    assert account.badge == "verified"
+    assert account.audit_entries.filter(action="account.badge_set").count() == 1
     assert OfficialAccount.objects.count() == 1
     assert LineUser.objects.count() == 200
     assert Friend.objects.filter(account=account).count() == 200
