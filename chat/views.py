@@ -80,15 +80,16 @@ def _list_query(request) -> str:
 
 def _inbox_context(request, form: InboxFilterForm, *, cursor=None) -> dict:
     account, user = request.account, request.user
+    filters = form.filters()
     return {
         "page": selectors.inbox_page(
-            account=account, user=user, cursor=cursor, **form.filters()
+            account=account, user=user, cursor=cursor, **filters
         ),
         "counts": selectors.inbox_counts(
             account=account,
             user=user,
-            view=form.filters()["view"],
-            status=form.filters()["status"],
+            view=filters["view"],
+            status=filters["status"],
         ),
         "filter_form": form,
         "query": _list_query(request),

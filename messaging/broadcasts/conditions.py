@@ -1,4 +1,4 @@
-"""Segment conditions on earlier broadcasts: opened, clicked a link.
+"""Segment conditions on earlier broadcasts: opened, clicked a link, received.
 
 Registered with ``messaging.audience.conditions.register`` when the app is
 ready (``messaging.apps``).
@@ -13,7 +13,21 @@ from messaging.broadcasts.models import Broadcast, Delivery
 
 
 class _BroadcastCondition(Condition):
+    """Friends with a delivery row of one broadcast matching ``delivery``."""
+
     widget = "broadcast"
+    delivery: dict = {}
+
+    def q(self, account, cond, *, now):
+        return Q(
+            Exists(
+                Delivery.objects.filter(
+                    broadcast_id=cond["broadcast"],
+                    friend_id=OuterRef("pk"),
+                    **self.delivery,
+                )
+            )
+        )
 
     def options(self, account):
         return list(
@@ -46,35 +60,14 @@ class _BroadcastCondition(Condition):
 class BroadcastOpenedCondition(_BroadcastCondition):
     key = "broadcast_opened"
     label = gettext_lazy("Opened broadcast")
-
-    def q(self, account, cond, *, now):
-        return Q(
-            Exists(
-                Delivery.objects.filter(
-                    broadcast_id=cond["broadcast"],
-                    friend_id=OuterRef("pk"),
-                    status=Delivery.Status.SENT,
-                    message__read_at__isnull=False,
-                )
-            )
-        )
+    delivery = {"status": Delivery.Status.SENT, "message__read_at__isnull": False}
 
 
 @register
 class BroadcastClickedCondition(_BroadcastCondition):
     key = "broadcast_clicked"
     label = gettext_lazy("Clicked a link in broadcast")
-
-    def q(self, account, cond, *, now):
-        return Q(
-            Exists(
-                Delivery.objects.filter(
-                    broadcast_id=cond["broadcast"],
-                    friend_id=OuterRef("pk"),
-                    clicked_at__isnull=False,
-                )
-            )
-        )
+    delivery = {"clicked_at__isnull": False}
 
 
 @register
@@ -83,14 +76,4 @@ class BroadcastReceivedCondition(_BroadcastCondition):
 
     key = "broadcast_received"
     label = gettext_lazy("Received broadcast")
-
-    def q(self, account, cond, *, now):
-        return Q(
-            Exists(
-                Delivery.objects.filter(
-                    broadcast_id=cond["broadcast"],
-                    friend_id=OuterRef("pk"),
-                    status=Delivery.Status.SENT,
-                )
-            )
-        )
+    delivery = {"status": Delivery.Status.SENT}
