@@ -306,6 +306,10 @@ class MonthlyUsage(models.Model):
     limit = models.PositiveIntegerField(validators=[MinValueValidator(0)])
     used = models.PositiveIntegerField(default=0)
     reserved = models.PositiveIntegerField(default=0)
+    warned_percent = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Highest quota warning (80 or 100 %) e-mailed this month.",
+    )
 
     class Meta:
         constraints = [

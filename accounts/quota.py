@@ -120,7 +120,7 @@ def _check_can_send(account: OfficialAccount, count: int) -> None:
 def _guarded_add(account: OfficialAccount, column: str, count: int) -> int | None:
     """Add ``count`` to ``column`` of this month's row if the limit allows.
 
-    One ``UPDATE … RETURNING id`` (no prior SELECT) on the hot path; returns
+    One ``UPDATE … RETURNING`` (no prior SELECT) on the hot path; returns
     the row id, or None when the row is missing or the limit would be passed.
     """
     with connection.cursor() as cursor:
@@ -128,11 +128,74 @@ def _guarded_add(account: OfficialAccount, column: str, count: int) -> int | Non
             f"UPDATE {MonthlyUsage._meta.db_table} "  # noqa: S608 - fixed names
             f"SET {column} = {column} + %s "
             'WHERE account_id = %s AND month = %s AND used + reserved + %s <= "limit" '
-            "RETURNING id",
+            'RETURNING id, used, "limit", warned_percent',
             [count, account.pk, month_start(account), count],
         )
         row = cursor.fetchone()
-    return row[0] if row else None
+    if row is None:
+        return None
+    _warn_if_crossed(*row)
+    return row[0]
+
+
+# Thresholds of the month's limit at which admins are warned (issue 14, #14;
+# LINE e-mails account admins as the monthly message count nears its cap).
+WARNING_THRESHOLDS = (80, 100)
+
+
+def warning_threshold(*, used: int, limit: int) -> int:
+    """The highest of ``WARNING_THRESHOLDS`` that ``used``/``limit`` reaches.
+
+    0 when below 80 % or when the limit is 0 (nothing can be sent, nothing
+    to warn about).
+    """
+    if limit <= 0:
+        return 0
+    reached = [t for t in WARNING_THRESHOLDS if used * 100 >= t * limit]
+    return reached[-1] if reached else 0
+
+
+def _warn_if_crossed(usage_id: int, used: int, limit: int, warned: int) -> None:
+    """Queue the warning e-mail once ``used`` passes a threshold not yet sent.
+
+    Cheap on the hot path: plain arithmetic on the values the UPDATE returned;
+    the task decides exactly once (conditional UPDATE) who sends.
+    """
+    if warning_threshold(used=used, limit=limit) > warned:
+        from accounts.tasks import quota_warning_task
+
+        transaction.on_commit(lambda: quota_warning_task.delay(usage_id))
+
+
+def quota_warning_send(*, usage_id: int) -> int:
+    """E-mail the account's admins that a quota threshold was reached.
+
+    Exactly once per threshold per month, under any number of concurrent
+    senders and task retries: the threshold is claimed by one conditional
+    ``UPDATE … SET warned_percent = t WHERE warned_percent < t``; only the
+    claimer sends. Returns the threshold e-mailed (80 or 100), or 0 when
+    nothing was due or another run already claimed it. Mail server errors
+    are logged, not raised (the banner in the Manager still shows).
+    """
+    usage = (
+        MonthlyUsage.objects.select_related("account", "plan")
+        .filter(pk=usage_id)
+        .first()
+    )
+    if usage is None:
+        return 0
+    threshold = warning_threshold(used=usage.used, limit=usage.limit)
+    if threshold == 0:
+        return 0
+    claimed = MonthlyUsage.objects.filter(
+        pk=usage_id, warned_percent__lt=threshold
+    ).update(warned_percent=threshold)
+    if not claimed:
+        return 0
+    from accounts.services import quota_warning_email_send
+
+    quota_warning_email_send(usage=usage, threshold=threshold)
+    return threshold
 
 
 def _add_or_refuse(account: OfficialAccount, column: str, count: int) -> int:
@@ -156,9 +219,16 @@ def quota_commit(*, reservation: Reservation, count: int) -> None:
     """Turn ``count`` reserved messages into used ones (count ≤ reserved)."""
     if not 0 <= count <= reservation.count:
         raise ValueError("commit more than was reserved")
-    MonthlyUsage.objects.filter(pk=reservation.usage_id).update(
-        reserved=F("reserved") - count, used=F("used") + count
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {MonthlyUsage._meta.db_table} "  # noqa: S608 - fixed names
+            "SET reserved = reserved - %s, used = used + %s WHERE id = %s "
+            'RETURNING id, used, "limit", warned_percent',
+            [count, count, reservation.usage_id],
+        )
+        row = cursor.fetchone()
+    if row is not None and count:
+        _warn_if_crossed(*row)
 
 
 def quota_release(*, reservation: Reservation, count: int | None = None) -> None:
@@ -184,6 +254,45 @@ def usage_limits_refresh(*, account: OfficialAccount) -> None:
     usage = usage_get(account=account)
     MonthlyUsage.objects.filter(pk=usage.pk).update(
         limit=limit_for(account, usage.plan)
+    )
+
+
+@dataclass(frozen=True)
+class QuotaWarning:
+    """What the Manager's quota banner says (issue 14, #14)."""
+
+    threshold: int  # 80 or 100
+    percent: int  # used / limit, rounded down, at most 100
+    used: int
+    limit: int
+    capped: bool  # the limit includes a Standard plan's additional-message cap
+    resumes_on: dt.date  # first day of next month, account time zone
+
+
+def quota_warning_get(*, account: OfficialAccount) -> QuotaWarning | None:
+    """The banner for this month, or None below 80 %. One SELECT, no writes
+
+    (a month without a row has sent nothing yet).
+    """
+    month = month_start(account)
+    row = (
+        MonthlyUsage.objects.filter(account=account, month=month)
+        .values("used", "limit", "plan__allows_additional", "plan__free_messages")
+        .first()
+    )
+    if row is None:
+        return None
+    threshold = warning_threshold(used=row["used"], limit=row["limit"])
+    if not threshold:
+        return None
+    return QuotaWarning(
+        threshold=threshold,
+        percent=min(100, row["used"] * 100 // row["limit"]),
+        used=row["used"],
+        limit=row["limit"],
+        capped=row["plan__allows_additional"]
+        and row["limit"] > row["plan__free_messages"],
+        resumes_on=next_month_start(month),
     )
 
 

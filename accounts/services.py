@@ -359,6 +359,54 @@ def invitation_email_send(*, invitation: Invitation, url: str) -> bool:
     return True
 
 
+def quota_warning_email_send(*, usage, threshold: int) -> int:
+    """E-mail every admin of ``usage.account`` that ``threshold`` % is used.
+
+    ``usage`` is the month's ``MonthlyUsage`` (with ``account`` and ``plan``);
+    ``threshold`` is 80 or 100. Called by ``accounts.quota.quota_warning_send``,
+    which makes it once per threshold per month. A Standard account whose
+    limit includes an additional-message cap is told the cap is what it
+    nears. Returns the number of addresses mailed (0 on a mail error, which is
+    logged: the Manager's banner still shows).
+    """
+    account = usage.account
+    emails = list(
+        Membership.objects.filter(account=account, role=Membership.Role.ADMIN)
+        .exclude(user__email="")
+        .order_by("user__email")
+        .values_list("user__email", flat=True)
+    )
+    if not emails:
+        return 0
+    if threshold >= 100:
+        subject = _("%(account)s has sent all of this month's messages") % {
+            "account": account.display_name
+        }
+    else:
+        subject = _("%(account)s has used %(percent)s%% of this month's messages") % {
+            "account": account.display_name,
+            "percent": threshold,
+        }
+    body = render_to_string(
+        "emails/quota_warning.txt",
+        {
+            "account": account,
+            "usage": usage,
+            "threshold": threshold,
+            "capped": usage.plan.allows_additional
+            and usage.limit > usage.plan.free_messages,
+            "next_month": quota.next_month_start(usage.month),
+            "site_url": settings.SITE_URL,
+        },
+    )
+    try:
+        send_mail(subject, body, None, emails)
+    except Exception:  # SMTP errors of every kind; the banner still shows
+        logger.warning("quota warning e-mail failed", exc_info=True)
+        return 0
+    return len(emails)
+
+
 class InvitationInvalid(ApplicationError):
     pass
 

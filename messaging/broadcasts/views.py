@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts import quota
 from accounts.decorators import account_view
 from accounts.permissions import Perm, request_can, request_require
 from core.exceptions import ApplicationError, NotFound
@@ -104,6 +105,7 @@ def _compose_context(request, form, broadcast):
         "form": form,
         "broadcast": broadcast,
         "can_send": request_can(request, Perm.SEND),
+        "summary": quota.usage_summary(account=account),
         "segments": segment_selectors.segment_list(account=account),
         "compose_data": {
             **composer_data(account=account),
@@ -131,6 +133,7 @@ def broadcast_list(request):
             "broadcasts": rows,
             "next_before": rows[-1].pk if more else None,
             "can_send": request_can(request, Perm.SEND),
+            "summary": quota.usage_summary(account=request.account),
         },
     )
 

@@ -105,11 +105,11 @@ def test_inbox_query_count_is_pinned(alice_client, account, django_assert_num_qu
 
     grow(3)
     # session, user, membership; tags (filter form); inbox rows + their tags;
-    # counts; the account switcher (base.html)
-    with django_assert_num_queries(8):
+    # counts; the account switcher and the quota banner (base.html)
+    with django_assert_num_queries(9):
         assert alice_client.get(url(account, "inbox")).status_code == 200
     grow(27)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = alice_client.get(url(account, "inbox"))
     assert len(response.context["page"].conversations) == 30
 
@@ -217,11 +217,11 @@ def test_conversation_page_query_count_is_pinned(
     # session, user, membership; conversation; messages; tags (filter form);
     # canned replies; inbox rows + tags; counts; friend tags; account
     # switcher; staff; all tags; notes. Reads only: a GET never writes.
-    with django_assert_num_queries(15) as captured:
+    with django_assert_num_queries(16) as captured:
         assert alice_client.get(page).status_code == 200
     assert all(q["sql"].startswith("SELECT") for q in captured.captured_queries)
     grow(20)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         response = alice_client.get(page)
     assert len(response.context["rows"]) == 30
 

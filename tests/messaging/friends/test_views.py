@@ -123,11 +123,11 @@ def test_friend_list_query_count_is_pinned_whatever_the_page_size(
 ):
     # session, user, membership, account switcher, tag choices, source
     # choices, match count, page rows, tags of the rows
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         small = alice_client.get(url(account, "friend-list"))
     for i in range(40):
         make_friend(account, display_name=f"More {i}", tags=[crowd["vip"]])
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         big = alice_client.get(url(account, "friend-list"), {"tag": crowd["vip"].pk})
     assert (len(row_names(small)), len(row_names(big))) == (6, 42)
 
