@@ -249,3 +249,31 @@ class ExportForm(forms.Form):
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             raise forms.ValidationError(_("The end date is before the start date."))
         return data
+
+
+class ResponseModeForm(forms.Form):
+    """LINE's response settings (応答設定): four switches on one page."""
+
+    chat = forms.BooleanField(
+        label=_("Chat"),
+        required=False,
+        help_text=_(
+            "Staff answer customers in the chat inbox. Off: the inbox is "
+            "hidden and the away message (if on) answers instead."
+        ),
+    )
+    auto_response = forms.BooleanField(
+        label=_("Auto-response"),
+        required=False,
+        help_text=_("Keyword auto-responses answer matching messages."),
+    )
+    greeting = forms.BooleanField(
+        label=_("Greeting message"),
+        required=False,
+        help_text=_("Sent when someone adds the account as a friend."),
+    )
+    webhook = forms.BooleanField(
+        label=_("Webhook"),
+        required=False,
+        help_text=_("Customers' messages and actions are sent to your bot."),
+    )

@@ -19,6 +19,7 @@ from django.db import transaction
 
 from accounts.models import OfficialAccount
 from chat.events import conversation_publish
+from chat.selectors import chat_settings_get
 from chat.services import away_message_send_once, conversation_customer_message
 from messaging.automation.services import (
     autoresponse_reply,
@@ -88,11 +89,12 @@ def customer_message_send(
     """The customer sends ``message`` (a LINE message object) to the account.
 
     In order: the message store; the conversation (created, or back to
-    "needs action"); the away message outside business hours; the keyword
-    auto-response for a text; the ``message`` webhook event; the inbox
-    event. ``content``/``preview`` are the files of an image message,
-    already checked. Raises like ``messaging.store.services.message_receive``
-    and then nothing is written.
+    "needs action"); the away message outside business hours or while chat
+    is off; the keyword auto-response for a text, unless auto-responses
+    are switched off (response mode); the ``message`` webhook event (when
+    the webhook is on); the inbox event. ``content``/``preview`` are the
+    files of an image message, already checked. Raises like
+    ``messaging.store.services.message_receive`` and then nothing is written.
     """
     # Only the friend row is locked, not the joined rows: customers of one
     # account must not queue behind each other. The LINE user comes along
@@ -108,8 +110,14 @@ def customer_message_send(
     conversation, change = conversation_customer_message(
         friend=friend, at=row.created_at
     )
-    away_message_send_once(friend=friend, conversation=conversation, at=row.created_at)
-    if row.type == "text":
+    settings = chat_settings_get(account=friend.account)
+    away_message_send_once(
+        friend=friend,
+        conversation=conversation,
+        at=row.created_at,
+        chat_settings=settings,
+    )
+    if row.type == "text" and settings.auto_response_enabled:
         # Keyword auto-responses answer alongside chat (free of quota).
         autoresponse_reply(friend=friend, text=row.text)
     webhook_events_dispatch_on_commit(

@@ -183,11 +183,17 @@ class CannedReply(models.Model):
 
 
 class ChatSettings(models.Model):
-    """Response hours (応答時間) switch and the away message of an account.
+    """Response settings (応答設定) and response hours (応答時間) of an account.
 
     With ``business_hours_enabled`` off the account is always open and no
     away message is sent. With it on, the open intervals are the account's
     ``BusinessHours`` rows (none at all means always closed).
+
+    ``chat_enabled`` and ``auto_response_enabled`` are two of LINE's four
+    response-mode switches (the greeting's and the webhook's live with
+    them). With chat off the inbox is hidden and, when an away message is
+    on, it answers once per conversation for as long as chat stays off
+    (``chat_off_since`` starts that period).
     """
 
     account = models.OneToOneField(
@@ -198,6 +204,9 @@ class ChatSettings(models.Model):
         _("send an away message outside business hours"), default=False
     )
     away_message = models.TextField(_("away message"), max_length=5000, blank=True)
+    chat_enabled = models.BooleanField(_("chat"), default=True)
+    chat_off_since = models.DateTimeField(null=True, blank=True)
+    auto_response_enabled = models.BooleanField(_("auto-response"), default=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

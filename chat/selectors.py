@@ -30,8 +30,10 @@ from chat.hours import off_hours_period_start
 from chat.models import BusinessHours, CannedReply, ChatSettings, Conversation
 from core.exceptions import NotFound
 from core.selectors import get_or_not_found
+from messaging.automation.models import Greeting
 from messaging.friends.models import Friend, Tag
 from messaging.store.models import Message
+from messaging.webhooks.models import WebhookEndpoint
 
 # One page of the inbox list: rows, their latest message and their tags
 # cost three queries whatever the size; 50 rows keep the page light.
@@ -563,6 +565,42 @@ def canned_reply_get(*, account: OfficialAccount, reply_id) -> CannedReply:
     return get_or_not_found(canned_reply_list(account=account), pk=reply_id)
 
 
+@dataclass(frozen=True)
+class ResponseMode:
+    """LINE's four response switches (応答設定) of one account."""
+
+    chat: bool
+    auto_response: bool
+    greeting: bool
+    webhook: bool
+    webhook_url: str
+    greeting_written: bool
+
+
+def response_mode_get(*, account: OfficialAccount) -> ResponseMode:
+    """The account's response switches; three SELECTs, no writes.
+
+    Defaults for a new account: chat on, auto-response on; the greeting
+    is on once one is written (the greeting page), the webhook off.
+    """
+    chat = chat_settings_get(account=account)
+    greeting = Greeting.objects.filter(account=account).first()
+    endpoint = WebhookEndpoint.objects.filter(account=account).first()
+    return ResponseMode(
+        chat=chat.chat_enabled,
+        auto_response=chat.auto_response_enabled,
+        greeting=bool(greeting and greeting.enabled),
+        webhook=bool(endpoint and endpoint.active),
+        webhook_url=endpoint.url if endpoint else "",
+        greeting_written=bool(greeting and greeting.messages),
+    )
+
+
+def chat_enabled(*, account: OfficialAccount) -> bool:
+    """Whether chat is on (the inbox shows); one SELECT."""
+    return not ChatSettings.objects.filter(account=account, chat_enabled=False).exists()
+
+
 def chat_settings_get(*, account: OfficialAccount) -> ChatSettings:
     """The account's chat settings; unsaved defaults when never edited."""
     found = ChatSettings.objects.filter(account=account).first()
@@ -586,20 +624,28 @@ class AwayMessage:
 
 
 def away_message_due(
-    *, account: OfficialAccount, at: dt.datetime
+    *,
+    account: OfficialAccount,
+    at: dt.datetime,
+    chat_settings: ChatSettings | None = None,
 ) -> AwayMessage | None:
     """The away message for a customer message at ``at``, if one applies.
 
-    ``None`` when business hours or the away message are off, or the
-    account is open at ``at``.
+    ``None`` when the away message is off, or when chat is on and business
+    hours are off or the account is open at ``at``. With chat off it is due
+    in the period that began when chat was turned off. ``chat_settings``
+    saves the query when the caller has the row already.
     """
-    found = ChatSettings.objects.filter(account=account).first()
+    found = chat_settings or ChatSettings.objects.filter(account=account).first()
     if (
         found is None
-        or not found.business_hours_enabled
         or not found.away_message_enabled
         or not found.away_message.strip()
     ):
+        return None
+    if not found.chat_enabled and found.chat_off_since is not None:
+        return AwayMessage(period_start=found.chat_off_since, text=found.away_message)
+    if not found.business_hours_enabled:
         return None
     period_start = off_hours_period_start(
         business_hours_list(account=account), tz=account.tz, at=at

@@ -36,6 +36,7 @@ from core.exceptions import ApplicationError, NotFound
 from core.images import IMAGE_MAX_BYTES, PREVIEW_SIDE, image_check, image_preview
 from core.selectors import get_or_not_found
 from core.services import model_update
+from messaging.automation.services import greeting_enabled_set
 from messaging.friends.models import Friend, FriendNote, Tag
 from messaging.friends.services import (
     friend_note_add,
@@ -47,6 +48,7 @@ from messaging.store.models import Message
 from messaging.store.services import messages_mark_read, messages_send
 from messaging.store.stickers import sticker_get
 from messaging.store.validators import messages_validate
+from messaging.webhooks.services import WebhookUrlInvalid, webhook_endpoint_set
 
 CANNED_TITLE_MAX = 50
 CANNED_SHORTCUT_RE = re.compile(r"^[a-z0-9_-]{1,20}$")
@@ -134,12 +136,19 @@ def conversation_customer_message(
 
 
 def away_message_send_once(
-    *, friend: Friend, conversation: Conversation, at: dt.datetime
+    *,
+    friend: Friend,
+    conversation: Conversation,
+    at: dt.datetime,
+    chat_settings: ChatSettings | None = None,
 ) -> None:
-    """Send the away message outside business hours (free of quota), at
-    most once per conversation per off-hours period (docs/chat.md)."""
+    """Send the away message outside business hours or while chat is off
+    (free of quota), at most once per conversation per period
+    (docs/chat.md). ``chat_settings`` saves a query when already read."""
     account = friend.account
-    away = selectors.away_message_due(account=account, at=at)
+    away = selectors.away_message_due(
+        account=account, at=at, chat_settings=chat_settings
+    )
     if away is None:
         return
     _sent, created = AwayMessageSent.objects.get_or_create(
@@ -684,3 +693,55 @@ def chat_settings_update(
         },
     )
     return chat_settings
+
+
+@transaction.atomic
+def response_mode_set(
+    *,
+    account: OfficialAccount,
+    actor: User,
+    chat: bool,
+    auto_response: bool,
+    greeting: bool,
+    webhook: bool | None,
+) -> selectors.ResponseMode:
+    """Set LINE's response switches (応答設定) together; all or nothing.
+
+    ``webhook=None`` leaves the webhook switch as it is (for roles that may
+    not change API settings). Refuses with ``ApplicationError`` (details
+    keyed ``greeting`` or ``webhook``) to turn on a greeting with no bubble
+    or a webhook with no URL; then nothing is saved. Turning chat off starts
+    a new away period (``chat_off_since``). One audit entry
+    ``response_mode.update`` with the new values.
+    """
+    settings, _created = ChatSettings.objects.select_for_update().get_or_create(
+        account=account
+    )
+    if settings.chat_enabled and not chat:
+        settings.chat_off_since = _now()
+    elif chat:
+        settings.chat_off_since = None
+    settings.chat_enabled = chat
+    settings.auto_response_enabled = auto_response
+    settings.updated_at = _now()
+    settings.save()
+    greeting_enabled_set(account=account, enabled=greeting)
+    if webhook is not None:
+        try:
+            webhook_endpoint_set(account=account, actor=actor, active=webhook)
+        except WebhookUrlInvalid as error:
+            raise ApplicationError(error.message, {"webhook": error.message}) from None
+    mode = selectors.response_mode_get(account=account)
+    audit_record(
+        account=account,
+        actor=actor,
+        action="response_mode.update",
+        target=account.basic_id,
+        data={
+            "chat": mode.chat,
+            "auto_response": mode.auto_response,
+            "greeting": mode.greeting,
+            "webhook": mode.webhook,
+        },
+    )
+    return mode

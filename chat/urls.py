@@ -34,3 +34,9 @@ urlpatterns = [
         name="tag-remove",
     ),
 ]
+
+# The response settings page lives beside chat, not under it: it stays
+# reachable while chat is off.
+response_urlpatterns = [
+    path("", views.response_settings, name="settings"),
+]

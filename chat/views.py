@@ -36,6 +36,7 @@ from chat.forms import (
     ExportForm,
     InboxFilterForm,
     NoteForm,
+    ResponseModeForm,
     SnoozeForm,
     StatusForm,
     TagForm,
@@ -134,6 +135,9 @@ def _form_error(form) -> str:
 @require_GET
 @account_view(CHAT)
 def inbox(request):
+    if not selectors.chat_enabled(account=request.account):
+        # Response mode "chat off" (issue 14, #15): no inbox to work.
+        return render(request, "chat/off.html")
     form = _filter_form(request)
     context = _inbox_context(request, form, cursor=request.GET.get("cursor"))
     today = timezone.localtime(timezone.now(), request.account.tz).date()
@@ -166,10 +170,15 @@ def inbox_json(request):
 @require_GET
 @account_view(CHAT)
 def unread_json(request):
-    """Conversations with unread customer messages (the nav badge)."""
-    return JsonResponse(
-        {"unread": selectors.unread_conversation_count(account=request.account)}
+    """Conversations with unread customer messages (the nav badge); 0 while
+    chat is off (response mode)."""
+    account = request.account
+    unread = (
+        selectors.unread_conversation_count(account=account)
+        if selectors.chat_enabled(account=account)
+        else 0
     )
+    return JsonResponse({"unread": unread})
 
 
 # --- Conversation pane ----------------------------------------------------------
@@ -664,3 +673,58 @@ def _open_now(account, current, hours) -> bool | None:
     if not current.business_hours_enabled:
         return None
     return off_hours_period_start(hours, tz=account.tz, at=timezone.now()) is None
+
+
+# --- Response mode (応答設定) ---------------------------------------------------
+
+
+@account_view()
+def response_settings(request):
+    """``/manager/<slug>/response/``: LINE's chat / bot switches on one page.
+
+    Members with the send right change chat, auto-response and greeting;
+    the webhook switch needs the API right (admins), like the webhook page.
+    """
+    account = request.account
+    can_edit = role_has(request.membership.role, Perm.SEND)
+    can_webhook = role_has(request.membership.role, Perm.MANAGE_API)
+    mode = selectors.response_mode_get(account=account)
+    initial = {
+        "chat": mode.chat,
+        "auto_response": mode.auto_response,
+        "greeting": mode.greeting,
+        "webhook": mode.webhook,
+    }
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        form = ResponseModeForm(request.POST, initial=initial)
+        if not can_webhook:
+            form.fields["webhook"].disabled = True
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.response_mode_set(
+                    account=account,
+                    actor=request.user,
+                    chat=data["chat"],
+                    auto_response=data["auto_response"],
+                    greeting=data["greeting"],
+                    webhook=data["webhook"] if can_webhook else None,
+                )
+            except ApplicationError as error:
+                form_errors_from(form, error)
+            else:
+                messages.success(request, _("Response settings saved."))
+                return redirect("response:settings", account_slug=account.slug)
+    else:
+        form = ResponseModeForm(initial=initial)
+    for name, field in form.fields.items():
+        if not can_edit or (name == "webhook" and not can_webhook):
+            field.disabled = True
+    return render(
+        request,
+        "chat/response_settings.html",
+        {"form": form, "mode": mode, "can_edit": can_edit},
+        status=400 if form.errors else 200,
+    )

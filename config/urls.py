@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
+from chat import urls as chat_urls
 from core import views as core_views
 from messaging.broadcasts import urls as broadcast_urls
 
@@ -17,6 +18,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("manager/<slug:account_slug>/chat/", include("chat.urls")),
+    path(
+        "manager/<slug:account_slug>/response/",
+        include((chat_urls.response_urlpatterns, "response")),
+    ),
     # Broadcasts and segments; before "manager/".
     path(
         "manager/<slug:account_slug>/broadcasts/",

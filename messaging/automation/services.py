@@ -580,6 +580,24 @@ def greeting_send(*, friend: Friend, unblocked: bool) -> list[Message]:
 
 
 @transaction.atomic
+def greeting_enabled_set(*, account: OfficialAccount, enabled: bool) -> bool:
+    """Turn the greeting on or off without touching its bubbles.
+
+    Part of the response mode switches (issue 14, #15); the caller audits.
+    Raises ``ApplicationError`` when turning on a greeting that has no
+    bubble yet. Returns whether anything changed.
+    """
+    greeting = Greeting.objects.select_for_update().filter(account=account).first()
+    if enabled and (greeting is None or not greeting.messages):
+        msg = _("Write the greeting message first, then turn it on.")
+        raise ApplicationError(msg, {"greeting": msg})
+    if greeting is None or greeting.enabled == enabled:
+        return False
+    greeting.enabled = enabled
+    greeting.save(update_fields=["enabled", "updated_at"])
+    return True
+
+
 def greeting_update(
     *,
     account: OfficialAccount,

@@ -104,12 +104,12 @@ def test_inbox_query_count_is_pinned(alice_client, account, django_assert_num_qu
             conversation.friend.tags.add(tag)
 
     grow(3)
-    # session, user, membership; tags (filter form); inbox rows + their tags;
-    # counts; the account switcher and the quota banner (base.html)
-    with django_assert_num_queries(9):
+    # session, user, membership; chat on?; tags (filter form); inbox rows +
+    # their tags; counts; the account switcher and quota banner (base.html)
+    with django_assert_num_queries(10):
         assert alice_client.get(url(account, "inbox")).status_code == 200
     grow(27)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = alice_client.get(url(account, "inbox"))
     assert len(response.context["page"].conversations) == 30
 
