@@ -1,20 +1,24 @@
-"""The Manager's home page: this month's quota and the friend counts."""
+"""The Manager's home page: today at a glance, this month's quota."""
 
 from django.shortcuts import render
 
 from accounts import quota
 from accounts.decorators import account_view
-from messaging.friends.selectors import friend_counts
+from accounts.permissions import Perm, request_can
+from analytics.selectors import home_figures
 
 
 @account_view()
 def home(request):
-    """``/manager/<slug>/``: quota use and friend counts, for every role."""
+    """``/manager/<slug>/``: today's friends gained and lost, messages left,
+    unread chats and the next scheduled broadcast, each a link; every role."""
     return render(
         request,
         "analytics/home.html",
         {
             "summary": quota.usage_summary(account=request.account),
-            "friend_counts": friend_counts(account=request.account),
+            "figures": home_figures(
+                account=request.account, with_chat=request_can(request, Perm.CHAT)
+            ),
         },
     )

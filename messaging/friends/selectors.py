@@ -4,6 +4,7 @@ Every function takes the tenant (``account``) explicitly; an id of another
 account's row raises the same ``NotFound`` as a missing id.
 """
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -28,12 +29,28 @@ from messaging.friends.models import (
 FRIEND_PAGE_SIZE = 50
 
 
-def friend_counts(*, account: OfficialAccount) -> dict[str, int]:
-    """Friends (following) and blocked counts in one query."""
-    return Friend.objects.filter(account=account).aggregate(
-        following=Count("id", filter=Q(status=Friend.Status.FOLLOWING)),
-        blocked=Count("id", filter=Q(status=Friend.Status.BLOCKED)),
-    )
+def friend_counts(
+    *, account: OfficialAccount, since: dt.datetime | None = None
+) -> dict[str, int]:
+    """Friends (following) and blocked counts in one query.
+
+    With ``since`` (e.g. today's local midnight) also ``added``: friends
+    made since then who still follow, and ``blocked_since``: friends who
+    blocked since then and still do.
+    """
+    figures = {
+        "following": Count("id", filter=Q(status=Friend.Status.FOLLOWING)),
+        "blocked": Count("id", filter=Q(status=Friend.Status.BLOCKED)),
+    }
+    if since is not None:
+        figures["added"] = Count(
+            "id",
+            filter=Q(status=Friend.Status.FOLLOWING, friend_since__gte=since),
+        )
+        figures["blocked_since"] = Count(
+            "id", filter=Q(status=Friend.Status.BLOCKED, blocked_at__gte=since)
+        )
+    return Friend.objects.filter(account=account).aggregate(**figures)
 
 
 def friend_list(*, account: OfficialAccount, filters: FriendFilters) -> QuerySet:
