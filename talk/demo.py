@@ -4,17 +4,36 @@ import datetime as dt
 import hashlib
 import os
 import random
+import re
 
+from celery import current_app as celery_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import ChannelAccessToken, Membership, OfficialAccount, Plan, User
+from chat.inbound import customer_message_send
+from chat.models import Conversation
+from chat.services import (
+    canned_reply_create,
+    chat_message_send,
+    conversation_set_status,
+)
 from messaging.automation.models import Greeting
-from messaging.automation.services import greeting_update
+from messaging.automation.services import (
+    autoresponse_save,
+    greeting_update,
+    step_sequence_save,
+)
+from messaging.broadcasts.compose import broadcast_save
+from messaging.broadcasts.control import broadcast_schedule, broadcast_send_now
+from messaging.broadcasts.links import link_click_record
+from messaging.broadcasts.models import Broadcast, Delivery
 from messaging.friends.models import Friend, LineUser
 from messaging.friends.regions import PREFECTURES
+from messaging.friends.services import friend_tag_add
+from messaging.store.services import messages_mark_opened
 
 DEMO_ACCOUNT_NAME = "Demo Café"
 DEMO_STAFF_USERNAME = "demo-admin"
@@ -75,13 +94,32 @@ def demo_password() -> str:
     return os.environ.get("DEMO_PASSWORD", "demo-cafe-2026")
 
 
-@transaction.atomic
 def demo_seed() -> dict:
     """Create or refresh the demo account, staff login and customers.
+
+    On the first run also some life (issue 14, #18): tags, canned replies,
+    an auto-response, a step sequence, conversations with unread messages,
+    a sent broadcast with opens and clicks and a scheduled one, all made
+    through the same services staff and customers use. The sent broadcast
+    fans out in this process (Celery eager for the duration), so the demo
+    shows figures before any worker runs.
 
     Returns the facts a person or a script needs to use the demo. A fresh
     channel access token replaces the previous seed token on every run.
     """
+    facts, account, staff = _demo_seed_base()
+    if not Broadcast.objects.filter(account=account).exists():
+        eager = celery_app.conf.task_always_eager
+        celery_app.conf.task_always_eager = True
+        try:
+            _seed_activity(account, staff)
+        finally:
+            celery_app.conf.task_always_eager = eager
+    return facts
+
+
+@transaction.atomic
+def _demo_seed_base() -> tuple[dict, OfficialAccount, User]:
     staff, _created = User.objects.get_or_create(
         username=DEMO_STAFF_USERNAME, defaults={"email": "demo-admin@example.com"}
     )
@@ -128,7 +166,7 @@ def demo_seed() -> dict:
             ],
         )
     _seed_customers(account)
-    return {
+    facts = {
         "account_id": account.pk,
         "basic_id": account.basic_id,
         "channel_id": account.channel_id,
@@ -138,6 +176,7 @@ def demo_seed() -> dict:
         "staff_password": demo_password(),
         "base_url": settings.SITE_URL,
     }
+    return facts, account, staff
 
 
 def _seed_customers(account: OfficialAccount) -> None:
@@ -180,3 +219,123 @@ def _seed_customers(account: OfficialAccount) -> None:
             )
         )
     Friend.objects.bulk_create(friends, ignore_conflicts=True)
+
+
+_CONVERSATIONS = [
+    ("今日は何時まで営業していますか？", None, False),
+    ("Do you have oat milk?", "Yes! Oat and soy, no extra charge.", False),
+    ("ケーキの予約はできますか？", "はい、2日前までにご連絡ください。", True),
+    ("Can I bring my dog to the terrace?", None, False),
+]
+_TRACKING = re.compile(r"/r/([A-Za-z0-9._:-]+)")
+
+
+def _seed_activity(account: OfficialAccount, staff: User) -> None:
+    """Tags, replies, rules, conversations and broadcasts (first run only)."""
+    following = list(
+        Friend.objects.filter(account=account, status=Friend.Status.FOLLOWING)
+        .select_related("line_user")
+        .order_by("id")
+    )
+    for friend in following[:30]:
+        friend_tag_add(account=account, actor=staff, friend=friend, name="常連")
+    for friend in following[::9]:
+        friend_tag_add(account=account, actor=staff, friend=friend, name="VIP")
+    for title, text in [
+        ("営業時間", "営業時間は 8:00〜19:00 です（火曜定休）。"),
+        ("Opening hours", "We are open 8:00-19:00, closed on Tuesdays."),
+        ("お礼", "ご来店ありがとうございました！またお待ちしております☕"),
+    ]:
+        canned_reply_create(account=account, actor=staff, title=title, text=text)
+    autoresponse_save(
+        account=account,
+        actor=staff,
+        name="営業時間 / hours",
+        match="partial",
+        keywords=["営業時間", "hours"],
+        messages=[{"type": "text", "text": "8:00〜19:00（火曜定休） / 8:00-19:00"}],
+    )
+    step_sequence_save(
+        account=account,
+        actor=staff,
+        name="Welcome",
+        is_active=True,
+        steps=[
+            {
+                "delay_value": 1,
+                "delay_unit": "days",
+                "messages": [
+                    {
+                        "type": "text",
+                        "text": "{Nickname}さん、おすすめはカフェラテです☕",
+                    }
+                ],
+            },
+            {
+                "delay_value": 7,
+                "delay_unit": "days",
+                "messages": [{"type": "text", "text": "今週のケーキ: 季節のタルト 🍓"}],
+            },
+        ],
+    )
+    sent = broadcast_save(
+        account=account,
+        actor=staff,
+        title="Autumn menu",
+        messages=[
+            {
+                "type": "text",
+                "text": "秋の新メニュー🌰 モンブランラテ始めました！\n"
+                "https://example.com/menu",
+            }
+        ],
+    )
+    broadcast_send_now(broadcast=sent, actor=staff)
+    # (eager: the fan-out ran when the send's transaction committed)
+    _seed_opens_and_clicks(sent)
+    scheduled = broadcast_save(
+        account=account,
+        actor=staff,
+        title="Weekend cake fair",
+        messages=[{"type": "text", "text": "週末はケーキフェア🍰 全品10%OFF"}],
+    )
+    tomorrow = timezone.localtime(timezone.now(), account.tz) + dt.timedelta(days=1)
+    broadcast_schedule(
+        broadcast=scheduled,
+        actor=staff,
+        when=tomorrow.replace(hour=10, minute=0, second=0, microsecond=0),
+    )
+    for friend, (question, answer, done) in zip(
+        following[-len(_CONVERSATIONS) :], _CONVERSATIONS, strict=True
+    ):
+        customer_message_send(friend=friend, message={"type": "text", "text": question})
+        if answer is None:
+            continue
+        conversation = Conversation.objects.get(friend=friend)
+        chat_message_send(
+            account=account,
+            actor=staff,
+            conversation_id=conversation.pk,
+            message={"type": "text", "text": answer},
+        )
+        if done:
+            conversation_set_status(
+                account=account,
+                actor=staff,
+                conversation_id=conversation.pk,
+                status=Conversation.Status.DONE,
+            )
+
+
+def _seed_opens_and_clicks(broadcast: Broadcast) -> None:
+    """About 60 % open the broadcast and 15 % tap its link, as customers do."""
+    rng = random.Random(20261130)
+    deliveries = Delivery.objects.filter(
+        broadcast=broadcast, status=Delivery.Status.SENT
+    ).select_related("friend", "message")
+    for delivery in deliveries:
+        if rng.random() < 0.6:
+            messages_mark_opened(friend=delivery.friend, up_to_id=delivery.message_id)
+            if rng.random() < 0.25:
+                for token in _TRACKING.findall(delivery.message.text or ""):
+                    link_click_record(token=token)

@@ -73,3 +73,40 @@ def test_seed_demo_credentials_log_in(db):
     )
     slug = facts["basic_id"].lstrip("@")
     assert client.get(f"/manager/{slug}/").status_code == 200
+
+
+def test_seed_demo_brings_the_console_to_life_once(transactional_db):
+    """Issue 14 #18: a newcomer's first look is not a set of empty pages."""
+    from chat.models import CannedReply, Conversation
+    from messaging.automation.models import AutoResponse, StepSequence
+    from messaging.broadcasts.models import Broadcast
+    from messaging.broadcasts.selectors import broadcast_report
+    from messaging.friends.models import Tag
+
+    facts = _seed()
+    account = OfficialAccount.objects.get(pk=facts["account_id"])
+    sent = Broadcast.objects.get(account=account, title="Autumn menu")
+    report = broadcast_report(broadcast=sent)
+    following = Friend.objects.filter(account=account, status="following").count()
+    assert sent.status == Broadcast.Status.SENT
+    assert report.delivered == following == 192
+    assert 0 < report.opened < report.delivered
+    assert 0 < report.clicked < report.opened
+    scheduled = Broadcast.objects.get(account=account, title="Weekend cake fair")
+    assert scheduled.status == Broadcast.Status.SCHEDULED
+    conversations = Conversation.objects.filter(account=account)
+    assert conversations.count() == 4
+    assert conversations.filter(unread_count__gt=0).count() == 4
+    assert conversations.filter(status=Conversation.Status.DONE).count() == 1
+    assert set(Tag.objects.filter(account=account).values_list("name", flat=True)) == {
+        "常連",
+        "VIP",
+    }
+    assert CannedReply.objects.filter(account=account).count() == 3
+    assert AutoResponse.objects.filter(account=account, is_active=True).count() == 1
+    assert StepSequence.objects.filter(account=account, is_active=True).count() == 1
+    # a second run adds none of it again
+    _seed()
+    assert Broadcast.objects.filter(account=account).count() == 2
+    assert Conversation.objects.filter(account=account).count() == 4
+    assert CannedReply.objects.filter(account=account).count() == 3
