@@ -50,7 +50,13 @@ class Plan(models.Model):
         ordering = ["sort_order", "id"]
 
     def __str__(self) -> str:
-        return self.name
+        return str(self.label)
+
+    @property
+    def label(self) -> str:
+        """The plan's name in the viewer's language; an operator's own plan
+        (a code LINE does not have) shows its ``name``."""
+        return str(dict(self.Code.choices).get(self.code, self.name))
 
     def additional_cost_yen(self, *, free_used_total: int, count: int) -> Decimal:
         """Price of ``count`` additional messages sent after ``free_used_total``.
@@ -235,6 +241,9 @@ class AuditLog(models.Model):
     )
     action = models.CharField(max_length=64)
     target = models.CharField(max_length=200, blank=True)
+    # What staff read for the target (a friend's display name at the time),
+    # when ``target`` is an ID such as a LINE user ID.
+    target_label = models.CharField(max_length=200, blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -247,6 +256,13 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target}"
+
+    @property
+    def action_label(self) -> str:
+        """The action in the viewer's language (``accounts.audit``)."""
+        from accounts.audit import audit_action_label
+
+        return audit_action_label(self.action)
 
 
 class ChannelAccessToken(models.Model):

@@ -100,7 +100,7 @@ def _refuse(account: OfficialAccount, usage: MonthlyUsage, count: int):
             "%(remaining)s remain and %(count)s were requested."
         )
         % {
-            "plan": usage.plan.name,
+            "plan": usage.plan.label,
             "limit": f"{usage.limit:,}",
             "remaining": f"{usage.remaining:,}",
             "count": f"{count:,}",

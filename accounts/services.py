@@ -50,13 +50,20 @@ def audit_record(
     action: str,
     target: str = "",
     data: dict | None = None,
+    target_label: str = "",
 ) -> AuditLog:
-    """Append one audit entry. Call inside the service's transaction."""
+    """Append one audit entry. Call inside the service's transaction.
+
+    ``action`` is a code with a label in ``accounts.audit``; ``target`` an
+    ID or name; ``target_label`` what staff should read when ``target`` is
+    an ID (a friend's display name).
+    """
     return AuditLog.objects.create(
         account=account,
         actor=actor,
         action=action,
         target=target[:200],
+        target_label=target_label[:200],
         data=data or {},
     )
 
@@ -234,7 +241,7 @@ def account_additional_cap_set(
     if cap and not usage.plan.allows_additional:
         raise ApplicationError(
             _("The %(plan)s plan does not allow additional messages.")
-            % {"plan": usage.plan.name},
+            % {"plan": usage.plan.label},
             details={"additional_cap": "not allowed"},
         )
     model_update(

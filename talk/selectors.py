@@ -65,6 +65,7 @@ def room_list(*, line_user: LineUser) -> list[Friend]:
         .select_related("account")
         .annotate(
             last_text=Subquery(latest.values("text")[:1]),
+            last_type=Subquery(latest.values("type")[:1]),
             last_direction=Subquery(latest.values("direction")[:1]),
             unread=Subquery(unread),
         )

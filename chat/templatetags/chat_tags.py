@@ -5,6 +5,7 @@ import datetime as dt
 from django import template
 from django.utils import formats, timezone
 
+from messaging.store.labels import message_summary
 from messaging.store.models import Message
 from messaging.store.stickers import sticker_get
 
@@ -45,3 +46,9 @@ def chat_when(value: dt.datetime | None, tz=None) -> str:
 def initial(name: str) -> str:
     name = (name or "").strip()
     return name[:1].upper() if name else "?"
+
+
+@register.simple_tag
+def summary(kind, text) -> str:
+    """An inbox row's one-line summary of its latest message (labels media)."""
+    return message_summary(kind, text)

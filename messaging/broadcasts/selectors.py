@@ -73,7 +73,7 @@ def audience_estimate(
         recipients=recipients,
         remaining=remaining,
         limit=limit,
-        plan_name=plan.name,
+        plan_name=plan.label,
         covered=recipients <= remaining,
         additional_cost_yen=plan.additional_cost_yen(
             free_used_total=taken, count=recipients

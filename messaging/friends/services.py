@@ -212,6 +212,7 @@ def friend_tag_add(
         actor=actor,
         action="friend.tag_add",
         target=friend.line_user.user_id,
+        target_label=friend.line_user.display_name,
         data={"tag": name},
     )
     return tag
@@ -228,6 +229,7 @@ def friend_tag_remove(
         actor=actor,
         action="friend.tag_remove",
         target=friend.line_user.user_id,
+        target_label=friend.line_user.display_name,
         data={"tag": tag.name},
     )
 
@@ -441,6 +443,7 @@ def friend_fields_set(
         actor=actor,
         action="friend.fields_update",
         target=friend.line_user.user_id,
+        target_label=friend.line_user.display_name,
         data={
             "set": sorted(fields[r.field_id].name for r in rows),
             "cleared": sorted(fields[i].name for i in cleared),
@@ -466,6 +469,7 @@ def friend_note_add(
         actor=actor,
         action="friend.note_add",
         target=friend.line_user.user_id,
+        target_label=friend.line_user.display_name,
         data={"note_id": note.pk},
     )
     return note
@@ -484,5 +488,6 @@ def friend_note_delete(
         actor=actor,
         action="friend.note_delete",
         target=friend.line_user.user_id,
+        target_label=friend.line_user.display_name,
         data={"note_id": note_id},
     )

@@ -151,7 +151,10 @@
     var row = roomList.querySelector('[data-friend-id="' + message.friend_id + '"]');
     if (!row) { refreshList(); return; }
     var last = row.querySelector('[data-role="last"]');
-    if (last) last.textContent = message.text;
+    if (last) {
+      var labels = JSON.parse(roomList.dataset.typeLabels || "{}");
+      last.textContent = labels[message.type] || message.text;
+    }
     var when = row.querySelector('[data-role="when"]');
     if (when) {
       when.textContent = new Date(message.created_at).toLocaleTimeString([], {

@@ -1,11 +1,13 @@
 """Presentation helpers for talk rooms: day separators, media URLs."""
 
 import datetime as dt
+import json
 
 from django import template
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from messaging.store.labels import MESSAGE_TYPE_LABELS, message_summary
 from messaging.store.models import Message
 from messaging.store.stickers import sticker_get
 
@@ -67,3 +69,15 @@ def talk_when(value: dt.datetime) -> str:
     if timezone.localtime(value).date() == timezone.localdate():
         return talk_time(value)
     return talk_day_label(value)
+
+
+@register.simple_tag
+def summary(kind, text) -> str:
+    """A room list's one-line summary of its latest message (labels media)."""
+    return message_summary(kind, text)
+
+
+@register.simple_tag
+def message_type_labels() -> str:
+    """JSON of the media labels, for live list updates in talk.js."""
+    return json.dumps({k: str(v) for k, v in MESSAGE_TYPE_LABELS.items()})

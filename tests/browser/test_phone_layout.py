@@ -11,16 +11,10 @@ import threading
 
 import pytest
 from django.db import connections
-from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 from playwright.sync_api import expect
 
-from accounts.models import User
-from chat.models import CannedReply, Conversation
-from messaging.automation.models import AutoResponse, StepSequence
-from messaging.broadcasts.models import Broadcast, Segment
-from messaging.friends.models import Friend, FriendSource, Tag
-from talk.demo import DEMO_STAFF_USERNAME, demo_password, demo_seed
+from talk.demo import demo_password, demo_seed
+from tests.manager_pages import manager_page_paths
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -63,66 +57,9 @@ def _in_thread(fn):
     return result[0]
 
 
-def _manager_paths(account_id: int) -> list[str]:
-    """Every GET-able account page, its ``<int:…>`` filled with seeded rows."""
-    sent = Broadcast.objects.get(account_id=account_id, title="Autumn menu")
-    ids = {
-        "conversation_id": Conversation.objects.filter(account_id=account_id)
-        .first()
-        .pk,
-        "broadcast_id": sent.pk,
-        "friend_id": Friend.objects.filter(account_id=account_id).first().pk,
-        "reply_id": CannedReply.objects.filter(account_id=account_id).first().pk,
-        "rule_id": AutoResponse.objects.filter(account_id=account_id).first().pk,
-        "sequence_id": StepSequence.objects.filter(account_id=account_id).first().pk,
-        "tag_id": Tag.objects.filter(account_id=account_id).first().pk,
-    }
-    source = FriendSource.objects.filter(account_id=account_id).first()
-    if source:
-        ids["source_id"] = source.pk
-    segment = Segment.objects.filter(account_id=account_id).first()
-    if segment:
-        ids["segment_id"] = segment.pk
-    from accounts.models import OfficialAccount
-
-    slug = OfficialAccount.objects.get(pk=account_id).slug
-    paths = []
-
-    def walk(patterns, prefix):
-        for entry in patterns:
-            route = prefix + str(entry.pattern)
-            if isinstance(entry, URLResolver):
-                walk(entry.url_patterns, route)
-            elif isinstance(entry, URLPattern) and route.startswith(
-                "manager/<slug:account_slug>/"
-            ):
-                names = re.findall(r"<int:(\w+)>", route)
-                if any(name not in ids for name in names):
-                    continue
-                if re.search(r"\.(json|csv|png|svg|pdf)$", route):
-                    continue
-                path = route.replace("<slug:account_slug>", slug)
-                for name in names:
-                    path = path.replace(f"<int:{name}>", str(ids[name]))
-                if "<" in path:
-                    continue
-                paths.append("/" + path)
-
-    walk(get_resolver().url_patterns, "")
-    # Only the pages: GET answers 200 with HTML (POST-only views answer 405).
-    client = Client()
-    client.force_login(User.objects.get(username=DEMO_STAFF_USERNAME))
-    pages = []
-    for path in sorted(set(paths)):
-        response = client.get(path)
-        if response.status_code == 200 and "text/html" in response["Content-Type"]:
-            pages.append(path)
-    return pages
-
-
 def test_every_manager_page_fits_a_375_px_phone(page):
     facts = _in_thread(demo_seed)
-    paths = _in_thread(lambda: _manager_paths(facts["account_id"]))
+    paths = _in_thread(lambda: manager_page_paths(facts["account_id"]))
     assert len(paths) >= 25, paths
     page.goto("/manager/login/")
     page.fill("input[name=username]", facts["staff_username"])

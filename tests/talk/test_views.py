@@ -9,6 +9,7 @@ from messaging.friends.models import Friend, LineUser
 from messaging.friends.services import friend_source_create
 from messaging.store.models import Message
 from messaging.store.services import messages_mark_read, messages_send
+from messaging.store.stickers import STICKERS
 from talk import services
 from talk.selectors import SESSION_KEY
 from tests.talk.factories import (
@@ -604,3 +605,14 @@ def test_the_room_keeps_polling_without_a_shared_channel_layer(
     settings.REALTIME_WORKER_EVENTS = shared_layer
     html = client.get(f"/talk/rooms/{friend.pk}/").content.decode()
     assert ("data-keep-polling" in html) is keeps_polling
+
+
+def test_home_names_a_sticker_in_the_viewer_language(client, hanako, account):
+    """The room list says スタンプ, never the stored "[Sticker]" (issue 14 #11)."""
+    cafe = befriend(account, hanako)
+    sticker = next(iter(STICKERS.values()))
+    services.sticker_send(friend=cafe, sticker_id=sticker.sticker_id)
+    assert Message.objects.get().text == "[Sticker]"
+    html = client.get("/talk/", headers={"accept-language": "ja"}).content.decode()
+    assert '<span class="room-last" data-role="last">スタンプ</span>' in html
+    assert "[Sticker]" not in html
