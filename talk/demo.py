@@ -227,7 +227,7 @@ _CONVERSATIONS = [
     ("ケーキの予約はできますか？", "はい、2日前までにご連絡ください。", True),
     ("Can I bring my dog to the terrace?", None, False),
 ]
-_TRACKING = re.compile(r"/r/([A-Za-z0-9._:-]+)")
+_TRACKING = re.compile(r"/r/([A-Za-z0-9]+)/([A-Za-z0-9_-]+)")
 
 
 def _seed_activity(account: OfficialAccount, staff: User) -> None:
@@ -337,5 +337,5 @@ def _seed_opens_and_clicks(broadcast: Broadcast) -> None:
         if rng.random() < 0.6:
             messages_mark_opened(friend=delivery.friend, up_to_id=delivery.message_id)
             if rng.random() < 0.25:
-                for token in _TRACKING.findall(delivery.message.text or ""):
-                    link_click_record(token=token)
+                for code, token in _TRACKING.findall(delivery.message.text or ""):
+                    link_click_record(code=code, token=token)

@@ -35,5 +35,7 @@ urlpatterns = [
 
 # Mounted at ``r/`` by config/urls.py: tracking links in broadcasts.
 click_urlpatterns = [
-    path("<str:token>", views.click_redirect, name="click"),
+    path("<str:code>/<str:token>", views.click_redirect, name="click"),
+    # Links sent before opaque tokens: <code>.<friend id>.<signature>.
+    path("<str:code>", views.click_redirect, name="click-old"),
 ]

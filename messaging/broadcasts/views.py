@@ -399,9 +399,10 @@ def image_upload(request):
 
 
 @require_GET
-def click_redirect(request, token: str):
-    """``/r/<token>``: record the click, then forward to the real URL."""
-    url = link_click_record(token=token)
+def click_redirect(request, code: str, token: str = ""):
+    """``/r/<code>/<token>`` (and the older ``/r/<code>.<friend>.<sig>``):
+    record the click, then forward to the real URL."""
+    url = link_click_record(code=code, token=token)
     return HttpResponseRedirect(url)
 
 

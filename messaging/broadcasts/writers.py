@@ -10,7 +10,7 @@ import json
 
 from django.db import connection
 
-from messaging.broadcasts.links import _FRIEND_MARK, _SIG_MARK, _sign
+from messaging.broadcasts.links import TOKEN_MARK, ClickTokens
 from messaging.broadcasts.models import Delivery
 from messaging.friends.models import Friend
 from messaging.store.models import Message
@@ -45,23 +45,23 @@ def _write_recipients(writer, broadcast, recipients, blocked_ids, *, now) -> lis
         now=now,
     )
     payloads = [json.dumps(m, ensure_ascii=False) for m in template]
-    personal = [(NICKNAME in p or _FRIEND_MARK in p) for p in payloads]
-    linked = any(_FRIEND_MARK in p for p in payloads)
+    personal = [(NICKNAME in p or TOKEN_MARK in p) for p in payloads]
+    tokens = ClickTokens(broadcast) if any(TOKEN_MARK in p for p in payloads) else None
     texts = [message_text(m) for m in template]
     rows = []
-    sig = ""
+    token = ""
     for index, (fid, line_user_id, name) in enumerate(recipients):
         if fid not in inserted:
             continue
-        if linked:
-            sig = _sign(broadcast, fid)
+        if tokens is not None:
+            token = tokens.token(fid)
         for j, msg in enumerate(template):
             payload, text = payloads[j], texts[j]
             if personal[j]:
-                payload = _marks(
-                    placeholders_fill_json(payload, nickname=name), fid, sig
+                payload = placeholders_fill_json(payload, nickname=name).replace(
+                    TOKEN_MARK, token
                 )
-                text = _marks(placeholders_fill(text, nickname=name), fid, sig)
+                text = placeholders_fill(text, nickname=name).replace(TOKEN_MARK, token)
             rows.append(
                 (
                     ids[index * per_friend + j],
@@ -81,11 +81,6 @@ def _write_recipients(writer, broadcast, recipients, blocked_ids, *, now) -> lis
     )
     writer.touch_friends(sorted(inserted), now=now)
     return rows
-
-
-def _marks(value: str, fid: int, sig: str) -> str:
-    """Fill a tracked link's per-recipient parts (``_links_template``)."""
-    return value.replace(_FRIEND_MARK, str(fid)).replace(_SIG_MARK, sig)
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

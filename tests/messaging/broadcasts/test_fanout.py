@@ -26,7 +26,7 @@ from messaging.broadcasts.fanout import (
     broadcast_finish,
     broadcast_start,
 )
-from messaging.broadcasts.links import _sign
+from messaging.broadcasts.links import ClickTokens
 from messaging.broadcasts.models import Broadcast, BroadcastBatch, Delivery
 from messaging.broadcasts.recipients import _recipients
 from messaging.broadcasts.selectors import broadcast_progress
@@ -159,7 +159,7 @@ def test_the_orm_writer_writes_the_same_rows_as_the_postgres_writer(
                     d.status,
                     first.payload["text"]
                     .replace(link.code, "CODE")
-                    .replace(_sign(broadcast, d.friend_id), "SIG"),
+                    .replace(ClickTokens(broadcast).token(d.friend_id), "TOKEN"),
                     second.payload,
                     second.text,
                 )
@@ -168,7 +168,7 @@ def test_the_orm_writer_writes_the_same_rows_as_the_postgres_writer(
         outputs.append(rows)
     assert outputs[0] == outputs[1]
     assert [r[0] for r in outputs[0]] == ids
-    assert outputs[0][0][2] == f"Hi Guest 0 https://oa.example/r/CODE.{ids[0]}.SIG"
+    assert outputs[0][0][2] == "Hi Guest 0 https://oa.example/r/CODE/TOKEN"
     tricky = 'Q"uote Tab\tBack\\slash "Q"\nline two\ttab \\N end'
     assert outputs[0][1][3] == {"type": "text", "text": tricky}
     assert outputs[0][1][4] == tricky

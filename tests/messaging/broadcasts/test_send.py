@@ -6,6 +6,7 @@ chain start → batches → finish runs as it would on workers.
 """
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -21,7 +22,7 @@ from messaging.broadcasts.control import (
     broadcast_test_send,
 )
 from messaging.broadcasts.fanout import broadcast_batch_send, broadcast_start
-from messaging.broadcasts.links import _links_template, _sign
+from messaging.broadcasts.links import ClickTokens, _links_template
 from messaging.broadcasts.models import Broadcast, BroadcastBatch, Delivery
 from messaging.broadcasts.selectors import audience_estimate
 from messaging.broadcasts.tasks import broadcasts_dispatch_task
@@ -81,8 +82,9 @@ def test_send_now_delivers_to_the_segment_once_with_names_and_tracked_links(
     assert [m.type for m in rows] == ["text", "sticker"]
     assert [m.source for m in rows] == ["broadcast", "broadcast"]
     link = broadcast.links.get()
-    sig = _sign(broadcast, ann.pk)
-    expected = f"Hi Ann at Demo Café: https://oa.example/r/{link.code}.{ann.pk}.{sig}"
+    token = ClickTokens(broadcast).token(ann.pk)
+    expected = f"Hi Ann at Demo Café: https://oa.example/r/{link.code}/{token}"
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", token)
     assert rows[0].payload == {"type": "text", "text": expected}
     assert rows[0].text == expected
     assert link.url == "https://shop.example/sale"
@@ -387,7 +389,7 @@ def test_links_in_text_are_found_exactly(
     assert list(codes) == [url]
     rewritten = template[0]["text"]
     assert rewritten.endswith(after)
-    assert f"https://oa.example/r/{codes[url]}.{{~f~}}.{{~s~}}{after}" in rewritten
+    assert f"https://oa.example/r/{codes[url]}/{{~t~}}{after}" in rewritten
 
 
 def test_only_web_links_of_actions_are_tracked(account, alice, settings):

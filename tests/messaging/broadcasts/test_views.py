@@ -341,11 +341,12 @@ def test_opens_and_clicks_are_measured(
             account=account, definition=definition, now=timezone.now()
         )
         assert list(picked) == [ann]
-    # a forged signature still forwards but records nothing; unknown is 404
-    code, friend_id, _sig = path.removeprefix("/r/").split(".")
-    forged = client.get(f"/r/{code}.{ben.pk}.000000000000")
+    # a forged token still forwards but records nothing; unknown is 404
+    code, _token = path.removeprefix("/r/").split("/")
+    forged = client.get(f"/r/{code}/{'A' * 22}")
     assert forged.status_code == 302
     assert Delivery.objects.get(broadcast=broadcast, friend=ben).clicked_at is None
+    assert client.get("/r/nosuchcode/" + "A" * 22).status_code == 404
     assert client.get("/r/nosuchcode.1.abc").status_code == 404
     page = alice_client.get(
         url(account, "broadcast-detail", broadcast.pk)
