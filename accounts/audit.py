@@ -40,6 +40,8 @@ AUDIT_ACTION_LABELS = {
     "friend.fields_update": _("Friend's fields changed"),
     "friend.note_add": _("Note added"),
     "friend.note_delete": _("Note deleted"),
+    "friend.staff_link": _("Own LINE linked for test messages"),
+    "friend.staff_unlink": _("Own LINE unlinked from test messages"),
     "friend.tag_add": _("Tag added to a friend"),
     "friend.tag_remove": _("Tag removed from a friend"),
     "friend_source.create": _("Friend source created"),

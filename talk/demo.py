@@ -32,7 +32,7 @@ from messaging.broadcasts.links import link_click_record
 from messaging.broadcasts.models import Broadcast, Delivery
 from messaging.friends.models import Friend, LineUser
 from messaging.friends.regions import PREFECTURES
-from messaging.friends.services import friend_tag_add
+from messaging.friends.services import friend_staff_link_set, friend_tag_add
 from messaging.store.services import messages_mark_opened
 
 DEMO_ACCOUNT_NAME = "Demo Café"
@@ -236,6 +236,10 @@ def _seed_activity(account: OfficialAccount, staff: User) -> None:
         Friend.objects.filter(account=account, status=Friend.Status.FOLLOWING)
         .select_related("line_user")
         .order_by("id")
+    )
+    # The demo admin's own LINE, so "Send test to me" works at once.
+    friend_staff_link_set(
+        account=account, actor=staff, friend=following[0], linked=True
     )
     for friend in following[:30]:
         friend_tag_add(account=account, actor=staff, friend=friend, name="常連")

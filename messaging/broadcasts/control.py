@@ -5,6 +5,7 @@ itself is ``messaging.broadcasts.fanout``.
 """
 
 import datetime as dt
+from enum import StrEnum
 
 from django.db import transaction
 from django.db.models import Max, Q
@@ -26,12 +27,10 @@ from messaging.broadcasts.fanout import (
 )
 from messaging.broadcasts.models import Broadcast, BroadcastBatch
 from messaging.broadcasts.selectors import Estimate, audience_estimate
-from messaging.friends.models import Friend
+from messaging.friends.selectors import staff_test_friends
 from messaging.store.bubbles import bubbles_clean
 from messaging.store.models import Message
 from messaging.store.services import messages_send
-
-MAX_TEST_RECIPIENTS = 10
 
 
 def _check_sendable(broadcast: Broadcast, when: dt.datetime) -> Estimate:
@@ -137,33 +136,43 @@ def broadcast_schedule(
     return broadcast
 
 
+class TestTo(StrEnum):
+    """Who gets a test send: the sender's own LINE, or every member's."""
+
+    ME = "me"
+    STAFF = "staff"
+
+
 @transaction.atomic
 def broadcast_test_send(
-    *, broadcast: Broadcast, actor: User, friend_ids: list[int]
+    *, broadcast: Broadcast, actor: User, to: TestTo | str
 ) -> list[Message]:
-    """Send the bubbles to chosen friends now; counted against the quota.
+    """Send the bubbles now to staff's own LINE; counted against the quota.
 
-    Links are not rewritten and nothing is recorded as a delivery: a test
-    is not part of the broadcast's figures.
+    ``to="me"``: the friend ``actor`` linked as their own LINE; ``"staff"``:
+    every member's (``friend_staff_link_set``), as LINE sends tests to the
+    account's members. Messages are stored with source ``test`` (the talk
+    app marks them). Links are not rewritten and nothing is recorded as a
+    delivery: a test is not part of the broadcast's figures. Test sends
+    count one per recipient (spec, quota counting). Raises
+    ``ApplicationError`` when nobody is linked, and ``QuotaExceeded``;
+    then nothing is written.
     """
     account = broadcast.account
     bubbles_clean(account=account, messages=broadcast.messages)
-    ids = sorted({int(i) for i in friend_ids})
-    if not ids:
-        raise ApplicationError(_("Choose at least one test recipient."))
-    if len(ids) > MAX_TEST_RECIPIENTS:
-        raise ApplicationError(
-            _("Choose at most %(n)d test recipients.") % {"n": MAX_TEST_RECIPIENTS}
-        )
-    friends = list(
-        Friend.objects.filter(
-            account=account, pk__in=ids, status=Friend.Status.FOLLOWING
-        ).select_related("line_user")
+    to = TestTo(to)
+    friends = staff_test_friends(
+        account=account, user=actor if to == TestTo.ME else None
     )
-    if len(friends) != len(ids):
-        raise ApplicationError(
-            _("A test recipient is not a friend of this account (or blocked it).")
-        )
+    if not friends:
+        if to == TestTo.ME:
+            msg = _(
+                "Link your own LINE first: open yourself in Friends and press "
+                "“This is my LINE”."
+            )
+        else:
+            msg = _("No member has linked their own LINE for test messages yet.")
+        raise ApplicationError(msg, {"test": msg})
     # Messages first, then quota: the same lock order as the fan-out
     # (friend rows, then the usage row); a refusal rolls both back.
     rows = messages_send(
@@ -179,7 +188,7 @@ def broadcast_test_send(
         actor=actor,
         action="broadcast.test_send",
         target=broadcast.title,
-        data={"broadcast_id": broadcast.pk, "friends": ids},
+        data={"broadcast_id": broadcast.pk, "to": str(to), "friends": len(friends)},
     )
     return rows
 

@@ -36,17 +36,13 @@ class BroadcastForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
-    test_friends = forms.TypedMultipleChoiceField(
-        label=gettext_lazy("Test recipients"), required=False, coerce=int
-    )
     action = forms.ChoiceField(
-        choices=[(a, a) for a in ("save", "send", "schedule", "test")],
+        choices=[(a, a) for a in ("save", "send", "schedule", "test_me", "test_staff")],
         initial="save",
     )
 
-    def __init__(self, *args, test_choices=(), tz=None, **kwargs):
+    def __init__(self, *args, tz=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["test_friends"].choices = test_choices
         self.tz = tz
 
     def clean_scheduled_at(self):

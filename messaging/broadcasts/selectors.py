@@ -22,7 +22,6 @@ from messaging.broadcasts.models import (
     BroadcastLink,
     Delivery,
 )
-from messaging.friends.models import Friend
 
 
 @dataclass(frozen=True)
@@ -90,15 +89,6 @@ def broadcast_get(*, account: OfficialAccount, broadcast_id: int) -> Broadcast:
     return get_or_not_found(
         Broadcast.objects.filter(account=account).select_related("account", "segment"),
         pk=broadcast_id,
-    )
-
-
-def test_recipient_choices(*, account: OfficialAccount, limit: int = 100) -> list:
-    """Following friends offered as test recipients, newest first."""
-    return list(
-        Friend.objects.filter(account=account, status=Friend.Status.FOLLOWING)
-        .select_related("line_user")
-        .order_by("-id")[:limit]
     )
 
 

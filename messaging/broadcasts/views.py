@@ -32,6 +32,7 @@ from messaging.audience.selectors import segment_get
 from messaging.broadcasts import compose, segments, selectors
 from messaging.broadcasts.compose import broadcast_save
 from messaging.broadcasts.control import (
+    TestTo,
     broadcast_cancel,
     broadcast_pause,
     broadcast_resume,
@@ -46,8 +47,8 @@ from messaging.broadcasts.segments import segment_save
 from messaging.broadcasts.selectors import (
     broadcast_get,
     broadcast_report,
-    test_recipient_choices,
 )
+from messaging.friends.selectors import staff_test_friends
 from messaging.store.assets import asset_upload
 from messaging.store.composer import composer_data, composer_strings, json_field
 from messaging.store.models import BroadcastAsset
@@ -61,10 +62,6 @@ def _url(name: str, request, *args) -> str:
 
 def _broadcast_form(request, broadcast: Broadcast | None, data=None):
     account = request.account
-    choices = [
-        (f.pk, f"{f.line_user.display_name} ({f.line_user.user_id[:9]}…)")
-        for f in test_recipient_choices(account=account)
-    ]
     initial = {}
     if broadcast is not None:
         mode = "all"
@@ -82,7 +79,7 @@ def _broadcast_form(request, broadcast: Broadcast | None, data=None):
             "segment": broadcast.segment_id,
             "max_recipients": broadcast.max_recipients,
         }
-    return BroadcastForm(data, initial=initial, test_choices=choices, tz=account.tz)
+    return BroadcastForm(data, initial=initial, tz=account.tz)
 
 
 def _form_audience(request, form) -> tuple:
@@ -106,6 +103,7 @@ def _compose_context(request, form, broadcast):
         "broadcast": broadcast,
         "can_send": request_can(request, Perm.SEND),
         "summary": quota.usage_summary(account=account),
+        "test_friends": staff_test_friends(account=account),
         "segments": segment_selectors.segment_list(account=account),
         "compose_data": {
             **composer_data(account=account),
@@ -179,8 +177,11 @@ def broadcast_compose(request, broadcast_id: int | None = None):
     try:
         return _compose_action(request, form, broadcast, action)
     except ApplicationError as exc:
-        form_errors_from(form, exc)
         messages.info(request, _("The draft was saved; it was not sent."))
+        if action in ("test_me", "test_staff"):
+            # The error goes next to the test buttons that were pressed.
+            return _compose_error(request, form, broadcast, test_error=exc.message)
+        form_errors_from(form, exc)
         return _compose_error(request, form, broadcast)
 
 
@@ -197,16 +198,16 @@ def _compose_action(request, form, broadcast, action):
         broadcast_schedule(broadcast=broadcast, actor=request.user, when=when)
         messages.success(request, _("The broadcast is scheduled."))
         return redirect(_url("broadcast-detail", request, broadcast.pk))
-    if action == "test":
+    if action in ("test_me", "test_staff"):
         rows = broadcast_test_send(
             broadcast=broadcast,
             actor=request.user,
-            friend_ids=form.cleaned_data["test_friends"],
+            to=TestTo.ME if action == "test_me" else TestTo.STAFF,
         )
         people = len({r.friend_id for r in rows})
         messages.success(
             request,
-            _("Test sent to %(n)d friend(s); it counted against the quota.")
+            _("Test sent to %(n)d member(s); it counted against the quota.")
             % {"n": people},
         )
         return redirect(_url("broadcast-edit", request, broadcast.pk))
@@ -214,11 +215,11 @@ def _compose_action(request, form, broadcast, action):
     return redirect(_url("broadcast-edit", request, broadcast.pk))
 
 
-def _compose_error(request, form, broadcast):
+def _compose_error(request, form, broadcast, **extra):
     return render(
         request,
         "messaging/broadcasts/compose.html",
-        _compose_context(request, form, broadcast),
+        {**_compose_context(request, form, broadcast), **extra},
         status=400,
     )
 

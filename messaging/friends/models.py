@@ -1,6 +1,7 @@
 """LINE users and their friendship with an account, with the Manager's
 friend data: sources, tags, custom fields and notes."""
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -85,12 +86,26 @@ class Friend(models.Model):
     tags = models.ManyToManyField("Tag", blank=True, related_name="friends")
     # Denormalised for the friends list and the chat inbox ordering.
     last_message_at = models.DateTimeField(null=True, blank=True)
+    # The staff member whose own LINE this friend is: test sends go here
+    # (LINE's test recipients are the account's members, issue 14 #2).
+    staff_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "line_user"], name="friend_unique_per_account"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["account", "staff_user"],
+                condition=models.Q(staff_user__isnull=False),
+                name="friend_one_per_staff_member",
+            ),
         ]
         indexes = [
             # Fan-out walks one account's following friends by id (keyset).

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from accounts.models import OfficialAccount
+from accounts.models import Membership, OfficialAccount, User
 from core.selectors import get_or_not_found
 from messaging.friends.filters import FriendFilters, friend_filters_q
 from messaging.friends.models import (
@@ -115,7 +115,9 @@ def friend_page(
 def friend_get(*, account: OfficialAccount, friend_id: int) -> Friend:
     """The account's friend with profile and source; ``NotFound`` otherwise."""
     return get_or_not_found(
-        Friend.objects.filter(account=account).select_related("line_user", "source"),
+        Friend.objects.filter(account=account).select_related(
+            "line_user", "source", "staff_user"
+        ),
         pk=friend_id,
     )
 
@@ -230,3 +232,21 @@ def friend_newest(*, account: OfficialAccount) -> Friend | None:
         .order_by("-id")
         .first()
     )
+
+
+def staff_test_friends(
+    *, account: OfficialAccount, user: User | None = None
+) -> list[Friend]:
+    """Friends that current members of ``account`` linked as their own LINE.
+
+    Only following friends; with ``user``, that member's friend alone (at
+    most one). Ordered by id; one query.
+    """
+    qs = Friend.objects.filter(
+        account=account,
+        status=Friend.Status.FOLLOWING,
+        staff_user__in=Membership.objects.filter(account=account).values("user"),
+    )
+    if user is not None:
+        qs = qs.filter(staff_user=user)
+    return list(qs.select_related("line_user", "staff_user").order_by("id"))

@@ -491,3 +491,47 @@ def friend_note_delete(
         target_label=friend.line_user.display_name,
         data={"note_id": note_id},
     )
+
+
+@transaction.atomic
+def friend_staff_link_set(
+    *, account: OfficialAccount, actor: User, friend: Friend, linked: bool
+) -> Friend:
+    """Mark ``friend`` as ``actor``'s own LINE in this account, or unmark it.
+
+    Test sends go to the friends staff linked this way (LINE sends tests to
+    the account's members; issue 14, #2). A member links one friend per
+    account: linking another moves the link. Only the member themself can
+    unlink; raises ``ApplicationError`` for someone else's link or a friend
+    who blocked the account. Audited as ``friend.staff_link`` /
+    ``friend.staff_unlink``.
+    """
+    _check_own(account, friend)
+    friend = (
+        Friend.objects.select_for_update().select_related("line_user").get(pk=friend.pk)
+    )
+    if linked:
+        if friend.status != Friend.Status.FOLLOWING:
+            msg = _("This friend blocked the account; link a friend who follows it.")
+            raise ApplicationError(msg)
+        if friend.staff_user_id not in (None, actor.pk):
+            msg = _("Another member already uses this friend for tests.")
+            raise ApplicationError(msg)
+        Friend.objects.filter(account=account, staff_user=actor).exclude(
+            pk=friend.pk
+        ).update(staff_user=None)
+        friend.staff_user = actor
+    else:
+        if friend.staff_user_id != actor.pk:
+            msg = _("Only the member who linked this friend can unlink it.")
+            raise ApplicationError(msg)
+        friend.staff_user = None
+    friend.save(update_fields=["staff_user"])
+    audit_record(
+        account=account,
+        actor=actor,
+        action="friend.staff_link" if linked else "friend.staff_unlink",
+        target=friend.line_user.user_id,
+        target_label=friend.line_user.display_name,
+    )
+    return friend

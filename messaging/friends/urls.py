@@ -35,6 +35,11 @@ urlpatterns = [
     path("friends/tags/<int:tag_id>/delete/", views.tag_delete, name="tag-delete"),
     path("friends/<int:friend_id>/", views.friend_detail, name="friend-detail"),
     path(
+        "friends/<int:friend_id>/staff-link/",
+        views.friend_staff_link,
+        name="friend-staff-link",
+    ),
+    path(
         "friends/<int:friend_id>/tags/",
         views.friend_tag_add,
         name="friend-tag-add",

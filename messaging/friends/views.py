@@ -295,6 +295,26 @@ def friend_detail(request, friend_id: int):
 
 
 @require_POST
+@account_view()
+def friend_staff_link(request, friend_id: int):
+    """POST ``linked=1|0``: this friend is (no longer) my own LINE, for tests."""
+    friend = friend_get(account=request.account, friend_id=friend_id)
+    linked = request.POST.get("linked") == "1"
+    try:
+        services.friend_staff_link_set(
+            account=request.account, actor=request.user, friend=friend, linked=linked
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return _detail(request, friend, status=400)
+    if linked:
+        messages.success(request, _("Test messages will come to this friend."))
+    else:
+        messages.success(request, _("Test messages no longer come to this friend."))
+    return _to("friend-detail", request, friend_id=friend.pk)
+
+
+@require_POST
 @account_view(EDIT)
 def friend_tag_add(request, friend_id: int):
     friend = friend_get(account=request.account, friend_id=friend_id)

@@ -616,3 +616,22 @@ def test_home_names_a_sticker_in_the_viewer_language(client, hanako, account):
     html = client.get("/talk/", headers={"accept-language": "ja"}).content.decode()
     assert '<span class="room-last" data-role="last">スタンプ</span>' in html
     assert "[Sticker]" not in html
+
+
+def test_a_test_send_is_marked_as_a_test_in_the_room(client, hanako, account, alice):
+    from messaging.broadcasts.compose import broadcast_save
+    from messaging.broadcasts.control import broadcast_test_send
+    from messaging.friends.services import friend_staff_link_set
+
+    cafe = befriend(account, hanako)
+    friend_staff_link_set(account=account, actor=alice, friend=cafe, linked=True)
+    broadcast = broadcast_save(
+        account=account,
+        actor=alice,
+        title="Sale",
+        messages=[{"type": "text", "text": "Sale today"}],
+    )
+    broadcast_test_send(broadcast=broadcast, actor=alice, to="me")
+    html = client.get(reverse("talk:room", args=[cafe.pk])).content.decode()
+    assert 'data-testid="test-mark">Test</span>' in html
+    assert "Sale today" in html

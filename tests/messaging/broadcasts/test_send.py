@@ -13,8 +13,9 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from accounts import quota
+from accounts.models import Membership
 from core.events import account_group, line_user_group
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, NotFound
 from messaging.broadcasts.control import (
     broadcast_cancel,
     broadcast_schedule,
@@ -27,6 +28,7 @@ from messaging.broadcasts.models import Broadcast, BroadcastBatch, Delivery
 from messaging.broadcasts.selectors import audience_estimate
 from messaging.broadcasts.tasks import broadcasts_dispatch_task
 from messaging.friends.models import Friend
+from messaging.friends.services import friend_staff_link_set
 from messaging.store.models import Message
 from tests.messaging.broadcasts.helpers import (
     EventListener,
@@ -258,46 +260,82 @@ def test_cancel_a_scheduled_broadcast(
     assert usage_pair(account) == (0, 0)
 
 
-def test_test_send_counts_against_the_quota_and_is_not_a_delivery(
-    account, alice, crowd
+def _link(account, member, friend):
+    friend_staff_link_set(account=account, actor=member, friend=friend, linked=True)
+
+
+def test_test_send_goes_to_members_own_line_counted_and_not_a_delivery(
+    account, alice, bob, crowd
 ):
+    # given alice (admin) and bob (operator) linked their own LINE
+    _link(account, alice, crowd["ben"])
+    _link(account, bob, crowd["eve"])
     broadcast = draft(account, alice, messages=[text("Test {Nickname}")])
-    rows = broadcast_test_send(
-        broadcast=broadcast, actor=alice, friend_ids=[crowd["ben"].pk, crowd["eve"].pk]
-    )
+    # "to me" reaches alice's LINE only
+    rows = broadcast_test_send(broadcast=broadcast, actor=alice, to="me")
+    assert [(r.friend_id, r.text) for r in rows] == [(crowd["ben"].pk, "Test Ben")]
+    # "to all members" reaches both
+    rows = broadcast_test_send(broadcast=broadcast, actor=alice, to="staff")
     assert sorted(r.text for r in rows) == ["Test Ben", "Test Eve"]
-    assert {r.source for r in rows} == {Message.Source.TEST}
-    assert usage_pair(account) == (2, 0)
+    assert set(Message.objects.values_list("source", flat=True)) == {"test"}
+    assert usage_pair(account) == (3, 0)
     assert not Delivery.objects.exists()
     broadcast.refresh_from_db()
     assert broadcast.status == Broadcast.Status.DRAFT
 
 
 def test_test_send_refused_by_quota_sends_nothing(account, alice, crowd):
-    quota.quota_consume(account=account, count=4999)
+    _link(account, alice, crowd["ben"])
+    quota.quota_consume(account=account, count=5000)
     broadcast = draft(account, alice)
     with pytest.raises(quota.QuotaExceeded):
-        broadcast_test_send(
-            broadcast=broadcast,
-            actor=alice,
-            friend_ids=[crowd["ben"].pk, crowd["eve"].pk],
-        )
+        broadcast_test_send(broadcast=broadcast, actor=alice, to="me")
     assert not Message.objects.exists()
-    assert usage_pair(account) == (4999, 0)
+    assert usage_pair(account) == (5000, 0)
 
 
-def test_test_send_to_a_blocked_or_foreign_friend_is_refused(
-    account, alice, crowd, other_account
-):
+def test_test_send_with_nobody_linked_is_refused(account, alice, bob, crowd):
     broadcast = draft(account, alice)
-    stranger = Friend.objects.get(account=other_account)
-    for friend in (crowd["cai"], stranger):
-        with pytest.raises(ApplicationError):
-            broadcast_test_send(
-                broadcast=broadcast, actor=alice, friend_ids=[friend.pk]
-            )
+    # bob linked his LINE, but "to me" is alice's, and a former member's
+    # link (charlie is no member here) never counts
+    _link(account, bob, crowd["eve"])
+    with pytest.raises(ApplicationError) as excinfo:
+        broadcast_test_send(broadcast=broadcast, actor=alice, to="me")
+    assert excinfo.value.message.startswith("Link your own LINE first")
+    Membership.objects.filter(account=account, user=bob).delete()
+    with pytest.raises(ApplicationError) as excinfo:
+        broadcast_test_send(broadcast=broadcast, actor=alice, to="staff")
+    assert excinfo.value.message == (
+        "No member has linked their own LINE for test messages yet."
+    )
     assert not Message.objects.exists()
     assert usage_pair(account) == (0, 0)
+
+
+def test_a_blocked_friend_cannot_be_linked_nor_someone_elses_link_taken(
+    account, alice, bob, crowd, other_account, charlie
+):
+    with pytest.raises(ApplicationError):
+        _link(account, alice, crowd["cai"])  # blocked the account
+    _link(account, bob, crowd["eve"])
+    with pytest.raises(ApplicationError):
+        _link(account, alice, crowd["eve"])
+    with pytest.raises(ApplicationError):
+        friend_staff_link_set(
+            account=account, actor=alice, friend=crowd["eve"], linked=False
+        )
+    stranger = Friend.objects.get(account=other_account)
+    with pytest.raises(NotFound):
+        _link(account, alice, stranger)
+    assert dict(
+        Friend.objects.filter(staff_user__isnull=False).values_list("pk", "staff_user")
+    ) == {crowd["eve"].pk: bob.pk}
+    # linking another friend moves alice's link
+    _link(account, alice, crowd["ann"])
+    _link(account, alice, crowd["ben"])
+    assert list(
+        Friend.objects.filter(staff_user=alice).values_list("pk", flat=True)
+    ) == [crowd["ben"].pk]
 
 
 def _hash(friend_id: int, seed: int) -> int:

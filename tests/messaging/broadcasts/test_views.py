@@ -126,9 +126,13 @@ def test_failed_actions_on_a_new_broadcast_save_one_draft(alice_client, account,
     draft_ = Broadcast.objects.get()
     edit = url(account, "broadcast-edit", draft_.pk)
     assert f'action="{edit}"' in first.content.decode()
-    for action in ("schedule", "schedule", "test"):
+    for action in ("schedule", "schedule", "test_me"):
         again = compose(alice_client, account, action=action, broadcast=draft_)
         assert again.status_code == 400
+    # the test error sits by the test buttons
+    assert '<p class="error" role="alert" data-testid="test-error">Link your own' in (
+        again.content.decode()
+    )
     assert list(Broadcast.objects.values_list("pk", "status")) == [(draft_.pk, "draft")]
 
 
@@ -432,7 +436,7 @@ def test_operator_without_delivery_saves_drafts_but_cannot_send(
     assert compose(dora_client, account).status_code == 302
     broadcast = Broadcast.objects.get()
     # sending, scheduling and test sends are forbidden and change nothing
-    for action in ("send", "schedule", "test"):
+    for action in ("send", "schedule", "test_me", "test_staff"):
         response = compose(dora_client, account, action=action, broadcast=broadcast)
         assert response.status_code == 403
     broadcast.refresh_from_db()

@@ -465,3 +465,41 @@ def test_ids_of_another_account_are_404_under_ones_own_account(
     export = charlie_client.get(url(other_account, "friend-export"))
     body = b"".join(export.streaming_content).decode("utf-8-sig")
     assert body.count("\r\n") == 2 and "Ann Twin" in body and "Ann," not in body
+
+
+# --- Own LINE for test messages (issue 14, #2) ---------------------------------
+
+
+def test_a_member_links_and_unlinks_their_own_line(
+    alice_client, bob_client, alice, bob, crowd, account
+):
+    ann = crowd["ann"]
+    link = url(account, "friend-staff-link", ann.pk)
+    page = alice_client.get(url(account, "friend-detail", ann.pk)).content.decode()
+    assert "This is my LINE" in page
+    assert alice_client.post(link, {"linked": "1"}).status_code == 302
+    ann.refresh_from_db()
+    assert ann.staff_user == alice
+    entry = AuditLog.objects.get(action="friend.staff_link")
+    assert (entry.actor, entry.target_label) == (alice, "Ann")
+    # bob sees whose it is and cannot take or remove it
+    page = bob_client.get(url(account, "friend-detail", ann.pk)).content.decode()
+    assert f"{alice.username} receives test messages here." in page
+    for linked in ("1", "0"):
+        assert bob_client.post(link, {"linked": linked}).status_code == 400
+    ann.refresh_from_db()
+    assert ann.staff_user == alice
+    # alice unlinks
+    assert alice_client.post(link, {"linked": "0"}).status_code == 302
+    ann.refresh_from_db()
+    assert ann.staff_user is None
+
+
+def test_staff_of_another_account_cannot_link_a_friend(charlie_client, crowd, account):
+    ann = crowd["ann"]
+    response = charlie_client.post(
+        url(account, "friend-staff-link", ann.pk), {"linked": "1"}
+    )
+    assert response.status_code == 404
+    ann.refresh_from_db()
+    assert ann.staff_user is None
