@@ -49,7 +49,7 @@ from messaging.friends.models import (
     LineUser,
     Tag,
 )
-from messaging.friends.regions import PREFECTURES
+from messaging.friends.regions import PREFECTURES, REGION_GROUPS
 
 MAX_CONDITIONS = 20
 MAX_DEPTH = 2  # a top level and one level of groups
@@ -109,6 +109,11 @@ class Condition:
     builder = True
 
     def options(self, account: OfficialAccount) -> list[tuple]:
+        return []
+
+    def option_groups(self) -> list[tuple]:
+        """``[(label, [option value, …]), …]`` when the builder shows the
+        options in groups (regions), else empty."""
         return []
 
     def clean(self, account: OfficialAccount, raw: dict) -> dict:
@@ -224,6 +229,9 @@ class RegionCondition(_ChoiceCondition):
 
     def choices(self):
         return list(PREFECTURES)
+
+    def option_groups(self):
+        return REGION_GROUPS
 
     def q(self, account, cond, *, now):
         return q_regions(cond["values"])
@@ -560,6 +568,9 @@ def condition_catalogue(*, account: OfficialAccount) -> list[dict]:
                 "label": str(kind.label),
                 "widget": kind.widget,
                 "options": [list(o) for o in kind.options(account)],
+                "groups": [
+                    [str(label), codes] for label, codes in kind.option_groups()
+                ],
             }
         )
     return out

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from messaging.friends.filters import AGE_BANDS, NO_SOURCE, FriendFilters
 from messaging.friends.models import CustomField, Friend, LineUser
-from messaging.friends.regions import PREFECTURES
+from messaging.friends.regions import region_choices_grouped
 from messaging.friends.services import (
     FIELD_NAME_MAX,
     FIELD_TEXT_MAX,
@@ -38,7 +38,11 @@ class FriendFilterForm(forms.Form):
         required=False,
         choices=[("", _("Any")), *Friend.Status.choices],
     )
-    tag = forms.MultipleChoiceField(label=_("Tags (any of)"), required=False)
+    tag = forms.MultipleChoiceField(
+        label=_("Tags (any of)"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "scroll-checks"}),
+    )
     gender = forms.MultipleChoiceField(
         label=_("Gender"),
         required=False,
@@ -55,9 +59,16 @@ class FriendFilterForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     region = forms.MultipleChoiceField(
-        label=_("Region"), required=False, choices=PREFECTURES
+        label=_("Region"),
+        required=False,
+        choices=region_choices_grouped,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "grouped-checks"}),
     )
-    source = forms.MultipleChoiceField(label=_("Source"), required=False)
+    source = forms.MultipleChoiceField(
+        label=_("Source"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "scroll-checks"}),
+    )
     since_from = forms.DateField(
         label=_("Friend since (from)"), required=False, widget=DateInput
     )
@@ -76,9 +87,6 @@ class FriendFilterForm(forms.Form):
             *((str(pk), name) for pk, name in sources),
         ]
         self.fields["age"].choices = [(b.code, b.label) for b in AGE_BANDS]
-        self.fields["tag"].widget.attrs["size"] = min(max(len(tags), 2), 6)
-        self.fields["source"].widget.attrs["size"] = min(len(sources) + 1, 6)
-        self.fields["region"].widget.attrs["size"] = 6
 
     def clean(self):
         data = super().clean()

@@ -20,3 +20,24 @@ PREFECTURES = [
     ("jp_43", _("Kumamoto")), ("jp_44", _("Oita")), ("jp_45", _("Miyazaki")),
     ("jp_46", _("Kagoshima")), ("jp_47", _("Okinawa")),
 ]  # fmt: skip
+
+# LINE's Manager groups prefectures into these regions in its pickers
+# (issue 14, #12); the friends filter and the audience builder both use them.
+_BY_CODE = dict(PREFECTURES)
+REGION_GROUPS = [
+    (_("Hokkaido & Tohoku"), [f"jp_{n:02d}" for n in range(1, 8)]),
+    (_("Kanto"), [f"jp_{n:02d}" for n in range(8, 15)]),
+    (_("Chubu"), [f"jp_{n:02d}" for n in range(15, 24)]),
+    (_("Kinki"), [f"jp_{n:02d}" for n in range(24, 31)]),
+    (_("Chugoku"), [f"jp_{n:02d}" for n in range(31, 36)]),
+    (_("Shikoku"), [f"jp_{n:02d}" for n in range(36, 40)]),
+    (_("Kyushu & Okinawa"), [f"jp_{n:02d}" for n in range(40, 48)]),
+]
+
+
+def region_choices_grouped() -> list[tuple]:
+    """Django's grouped choices: ``[(group label, [(code, name), …]), …]``."""
+    return [
+        (label, [(code, _BY_CODE[code]) for code in codes])
+        for label, codes in REGION_GROUPS
+    ]

@@ -199,3 +199,41 @@ def test_progress_bar_follows_the_fan_out_live(page, account, alice):
     finally:
         app.control.purge()
         app.conf.task_always_eager = True
+
+
+def test_regions_are_picked_by_line_region_group_in_both_pickers(page, account, alice):
+    """Issue 14 #12: the composer and the friends filter share one widget."""
+
+    def cast():
+        for name, region in (("Tokyo Taro", "jp_13"), ("Osaka Oto", "jp_27")):
+            befriend(account, make_persona(name, region=region))
+
+    _in_thread(cast)
+    browser_login(page, alice)
+    page.goto(f"/manager/{account.slug}/broadcasts/new/")
+    page.get_by_test_id("bubble-text-0").fill("Kanto only")
+    page.get_by_label("Filter by conditions").check()
+    builder = page.get_by_test_id("audience-builder")
+    builder.get_by_test_id("condition-type").select_option("region")
+    grouped = builder.get_by_test_id("grouped-region")
+    expect(grouped.locator("select")).to_have_count(0)
+    grouped.get_by_label("Kanto", exact=True).check()
+    # the whole group is ticked and counted: Tokyo Taro alone
+    expect(grouped.get_by_label("Tokyo", exact=True)).to_be_checked()
+    expect(grouped.get_by_label("Kanagawa", exact=True)).to_be_checked()
+    expect(grouped.get_by_label("Osaka", exact=True)).not_to_be_checked()
+    estimate = page.get_by_test_id("estimate")
+    expect(estimate.locator('[data-est="recipients"]')).to_have_text("1")
+    # unticking one prefecture leaves the group half-ticked
+    grouped.get_by_label("Tokyo", exact=True).uncheck()
+    expect(estimate.locator('[data-est="recipients"]')).to_have_text("0")
+    # the friends filter offers the same groups
+    page.goto(f"/manager/{account.slug}/friends/")
+    page.locator(".filter-panel summary").click()
+    region = page.locator("#id_region")
+    expect(region.locator("select")).to_have_count(0)
+    region.get_by_label("Kinki", exact=True).check()
+    expect(region.get_by_label("Osaka", exact=True)).to_be_checked()
+    page.locator(".filter-actions button[type=submit]").first.click()
+    expect(page.get_by_test_id("friend-row")).to_have_count(1)
+    expect(page.get_by_test_id("friend-row")).to_contain_text("Osaka Oto")

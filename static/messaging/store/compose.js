@@ -513,24 +513,48 @@
     }
     var values = cond.values || (cond.values = []);
     if (!kind.options.length) return el("span", {"class": "muted", text: T.noOptions});
-    if (kind.options.length > 10) {
-      var multi = el("select", {multiple: true, size: 5, "aria-label": kind.label, onchange: function () {
-        cond.values = Array.prototype.filter.call(multi.options, function (o) { return o.selected; })
-          .map(function (o) { return kind.options[o.index][0]; });
-        self.sync();
-      }}, kind.options.map(function (o) {
-        return el("option", {value: String(o[0]), selected: values.indexOf(o[0]) >= 0, text: o[1]});
-      }));
-      return multi;
-    }
-    return el("div", {"class": "bc-checks"}, kind.options.map(function (o) {
-      var box = el("input", {type: "checkbox", checked: values.indexOf(o[0]) >= 0, onchange: function () {
+    // One widget everywhere (the friends filter renders the same): checkboxes,
+    // in LINE's region groups when the catalogue gives groups, in a scrolling
+    // box when there are many.
+    function box(o) {
+      var input = el("input", {type: "checkbox", checked: values.indexOf(o[0]) >= 0, onchange: function () {
         var at = cond.values.indexOf(o[0]);
-        if (box.checked && at < 0) cond.values.push(o[0]);
-        if (!box.checked && at >= 0) cond.values.splice(at, 1);
+        if (input.checked && at < 0) cond.values.push(o[0]);
+        if (!input.checked && at >= 0) cond.values.splice(at, 1);
+        if (input.onpick) input.onpick();
         self.sync();
       }});
-      return el("label", {}, [box, " " + o[1]]);
+      return input;
+    }
+    if (kind.groups && kind.groups.length) {
+      var names = {};
+      kind.options.forEach(function (o) { names[o[0]] = o[1]; });
+      return el("div", {"class": "grouped-checks", "data-testid": "grouped-" + kind.key}, kind.groups.map(function (g) {
+        var inputs = g[1].map(function (code) { return box([code, names[code]]); });
+        var all = el("input", {type: "checkbox", "aria-label": g[0]});
+        function syncAll() {
+          var on = inputs.filter(function (i) { return i.checked; }).length;
+          all.checked = on === inputs.length;
+          all.indeterminate = on > 0 && on < inputs.length;
+        }
+        all.addEventListener("change", function () {
+          g[1].forEach(function (code, i) {
+            var at = cond.values.indexOf(code);
+            inputs[i].checked = all.checked;
+            if (all.checked && at < 0) cond.values.push(code);
+            if (!all.checked && at >= 0) cond.values.splice(at, 1);
+          });
+          syncAll();
+          self.sync();
+        });
+        inputs.forEach(function (i) { i.onpick = syncAll; });
+        syncAll();
+        return el("div", {}, [el("label", {}, [all, " " + g[0]]),
+          el("div", {}, inputs.map(function (input, i) { return el("label", {}, [input, " " + names[g[1][i]]]); }))]);
+      }));
+    }
+    return el("div", {"class": kind.options.length > 10 ? "bc-checks scroll-checks" : "bc-checks"}, kind.options.map(function (o) {
+      return el("label", {}, [box(o), " " + o[1]]);
     }));
   };
 

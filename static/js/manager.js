@@ -1,3 +1,4 @@
+// Small enhancements on every Manager page (no framework needed):
 // The Manager's side menu becomes a menu button on phones (≤ 760 px).
 // Without JavaScript the menu simply stays open (the button stays hidden).
 (function () {
@@ -31,4 +32,27 @@ document.querySelectorAll("table.table").forEach(function (table) {
       }
     });
   });
+});
+
+// Grouped checkboxes (regions as LINE groups them): a box on each group's
+// heading ticks or clears the whole group.
+document.querySelectorAll(".grouped-checks > div").forEach(function (group) {
+  const heading = group.querySelector(":scope > label");
+  const boxes = Array.from(group.querySelectorAll("input[type=checkbox]"));
+  if (!heading || !boxes.length) return;
+  const all = document.createElement("input");
+  all.type = "checkbox";
+  all.setAttribute("aria-label", heading.textContent.trim());
+  const sync = function () {
+    const on = boxes.filter(function (b) { return b.checked; }).length;
+    all.checked = on === boxes.length;
+    all.indeterminate = on > 0 && on < boxes.length;
+  };
+  all.addEventListener("change", function () {
+    boxes.forEach(function (b) { b.checked = all.checked; });
+    sync();
+  });
+  boxes.forEach(function (b) { b.addEventListener("change", sync); });
+  heading.prepend(all, " ");
+  sync();
 });
