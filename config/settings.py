@@ -205,6 +205,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "accounts.prune_expired_tokens_task",
         "schedule": 3600.0,
     },
+    # Daily analytics rollups up to each account's local yesterday.
+    "analytics-rollup": {
+        "task": "analytics.rollup_task",
+        "schedule": 900.0,
+    },
     "webhook-records-prune": {
         "task": "messaging.prune_webhook_records_task",
         "schedule": 3600.0,
