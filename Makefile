@@ -13,7 +13,7 @@ TEST_ENV := DATABASE_URL=postgres://lineoa:lineoa@127.0.0.1:5432/lineoa \
 	REDIS_URL=redis://127.0.0.1:6379/0 \
 	CELERY_BROKER_URL=redis://127.0.0.1:6379/1
 
-.PHONY: run test install messages makemessages lint format bench
+.PHONY: run test install messages makemessages lint format bench vendor
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) \
@@ -59,3 +59,10 @@ lint format:
 bench: $(STAMP)
 	.ci/ensure-services.sh
 	$(TEST_ENV) $(BIN)/python -m bench $(BENCH)
+
+# Front-end libraries come from npm (package.json, pinned) and are copied into
+# static/vendor, which is committed: `make run` and `make test` need no npm.
+vendor:
+	npm ci --no-audit --no-fund
+	mkdir -p static/vendor/chart.js
+	cp node_modules/chart.js/dist/chart.umd.js node_modules/chart.js/LICENSE.md static/vendor/chart.js/

@@ -3,11 +3,17 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import OfficialAccount
+from analytics.models import DailyChat, DailyFriends, DailyMessages, RollupCursor
 from chat.selectors import chat_enabled, unread_conversation_count
 from messaging.broadcasts.models import Broadcast
+from messaging.friends.filters import AGE_BANDS, q_age_bands
+from messaging.friends.models import Friend, LineUser
+from messaging.friends.regions import PREFECTURES
 from messaging.friends.selectors import friend_counts
 
 
@@ -59,3 +65,122 @@ def home_figures(
         unread_chats=unread,
         next_broadcast=next_broadcast,
     )
+
+
+# --- The analytics dashboard (issue 12) ---------------------------------------
+
+# LINE hides attribute breakdowns below this many friends (privacy).
+DEMOGRAPHIC_THRESHOLD = 20
+TABS = ("friends", "messages", "chat")
+
+
+def _days(first: dt.date, last: dt.date) -> list[dt.date]:
+    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def rolled_through(*, account: OfficialAccount) -> dt.date | None:
+    """The last local day the rollups hold final figures for."""
+    return (
+        RollupCursor.objects.filter(account=account)
+        .values_list("through", flat=True)
+        .first()
+    )
+
+
+def friends_table(*, account, first: dt.date, last: dt.date) -> list[dict]:
+    """One row per day (``None`` figures for days not rolled yet). 1 query."""
+    rows = {
+        r["day"]: r
+        for r in DailyFriends.objects.filter(
+            account=account, day__gte=first, day__lte=last
+        ).values("day", "added", "blocked", "unblocked", "following", "target_reach")
+    }
+    empty = dict.fromkeys(
+        ("added", "blocked", "unblocked", "following", "target_reach")
+    )
+    return [{**empty, **rows.get(day, {}), "day": day} for day in _days(first, last)]
+
+
+def messages_table(*, account, first: dt.date, last: dt.date) -> dict:
+    """Deliveries per day and kind: ``{"kinds": [...], "rows": [{day, kind:
+    deliveries…, "total", "counted"}]}``, kinds ordered by volume. 1 query."""
+    by_day: dict[dt.date, dict] = {}
+    volume: dict[str, int] = {}
+    for r in DailyMessages.objects.filter(
+        account=account, day__gte=first, day__lte=last
+    ).values("day", "source", "deliveries", "counted"):
+        row = by_day.setdefault(r["day"], {"total": 0, "counted": 0})
+        row[r["source"]] = r["deliveries"]
+        row["total"] += r["deliveries"]
+        row["counted"] += r["counted"]
+        volume[r["source"]] = volume.get(r["source"], 0) + r["deliveries"]
+    kinds = sorted(volume, key=lambda k: (-volume[k], k))
+    rows = []
+    for day in _days(first, last):
+        row = by_day.get(day, {"total": 0, "counted": 0})
+        rows.append({"day": day, **{k: row.get(k, 0) for k in kinds}, **row})
+    return {"kinds": kinds, "rows": rows}
+
+
+def chat_table(*, account, first: dt.date, last: dt.date) -> list[dict]:
+    """One row per day of chat work (``None`` for days not rolled). 1 query."""
+    fields = (
+        "started",
+        "customer_messages",
+        "responses",
+        "response_p50_seconds",
+        "response_p90_seconds",
+    )
+    rows = {
+        r["day"]: r
+        for r in DailyChat.objects.filter(
+            account=account, day__gte=first, day__lte=last
+        ).values("day", *fields)
+    }
+    empty = dict.fromkeys(fields)
+    return [{**empty, **rows.get(day, {}), "day": day} for day in _days(first, last)]
+
+
+def demographics(*, account: OfficialAccount) -> dict | None:
+    """Shares of following friends by gender, age band, region and OS, from
+    their profile attributes; ``None`` below ``DEMOGRAPHIC_THRESHOLD``
+    friends, as LINE hides them. ``{"total": n, "gender": [(label, n, %)…]
+    …}``. 4 queries."""
+    following = Friend.objects.filter(account=account, status=Friend.Status.FOLLOWING)
+    total = following.count()
+    if total < DEMOGRAPHIC_THRESHOLD:
+        return None
+
+    def shares(pairs) -> list[tuple]:
+        return [(label, n, round(100 * n / total, 1)) for label, n in pairs if n]
+
+    genders = dict(LineUser.Gender.choices)
+    by_gender = following.values("line_user__gender").annotate(n=Count("id"))
+    oses = dict(LineUser.OS.choices)
+    by_os = following.values("line_user__os").annotate(n=Count("id"))
+    regions = dict(PREFECTURES)
+    by_region = (
+        following.values("line_user__region").annotate(n=Count("id")).order_by("-n")
+    )
+    bands = following.aggregate(
+        **{
+            band.code: Count("id", filter=q_age_bands([band.code]))
+            for band in AGE_BANDS
+        }
+    )
+    return {
+        "total": total,
+        "gender": shares(
+            (genders.get(r["line_user__gender"], "?"), r["n"])
+            for r in by_gender.order_by("line_user__gender")
+        ),
+        "age": shares((band.label, bands[band.code]) for band in AGE_BANDS),
+        "region": shares(
+            (regions.get(r["line_user__region"], _("Unknown")), r["n"])
+            for r in by_region
+        ),
+        "os": shares(
+            (oses.get(r["line_user__os"], "?"), r["n"])
+            for r in by_os.order_by("line_user__os")
+        ),
+    }

@@ -8,4 +8,5 @@ app_name = "analytics"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("analytics/", views.dashboard, name="dashboard"),
 ]

@@ -1,11 +1,24 @@
-"""The Manager's home page: today at a glance, this month's quota."""
+"""The Manager's home page and the analytics dashboard (issue 12).
+
+Thin views: parse the range, read the rollups through ``analytics.selectors``
+and render; the dashboard needs ``Perm.VIEW_INSIGHTS`` (403 otherwise).
+"""
+
+import datetime as dt
 
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from accounts import quota
 from accounts.decorators import account_view
 from accounts.permissions import Perm, request_can
+from analytics import selectors
+from analytics.forms import RangeForm
 from analytics.selectors import home_figures
+from core.csv_export import csv_cell, csv_response
+from messaging.store.models import Message
 
 
 @account_view()
@@ -22,3 +35,119 @@ def home(request):
             ),
         },
     )
+
+
+def _kind_label(kind: str) -> str:
+    return str(dict(Message.Source.choices).get(kind, kind))
+
+
+@require_GET
+@account_view(Perm.VIEW_INSIGHTS)
+def dashboard(request):
+    """``/manager/<slug>/analytics/?tab=friends|messages|chat&preset=30``;
+    ``&format=csv`` downloads the tab's table."""
+    account = request.account
+    tab = request.GET.get("tab", "friends")
+    if tab not in selectors.TABS:
+        tab = "friends"
+    today = timezone.localtime(timezone.now(), account.tz).date()
+    form = RangeForm(request.GET or None, today=today)
+    if request.GET and not form.is_valid():
+        return render(
+            request,
+            "analytics/dashboard.html",
+            {"form": form, "tab": tab, "tabs": selectors.TABS},
+            status=400,
+        )
+    if not request.GET:
+        form = RangeForm({"preset": "30"}, today=today)
+        form.is_valid()
+    first, last = form.cleaned_data["first"], form.cleaned_data["last"]
+    context = {
+        "form": form,
+        "tab": tab,
+        "tabs": selectors.TABS,
+        "first": first,
+        "last": last,
+        "through": selectors.rolled_through(account=account),
+    }
+    header, rows = _tab(account, tab, first, last, context)
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            request,
+            header=header,
+            rows=([csv_cell(v) for v in row] for row in rows),
+            filename=f"{account.basic_id.lstrip('@')}-{tab}-{first}-{last}.csv",
+        )
+    context["header"], context["rows"] = header, rows
+    return render(request, "analytics/dashboard.html", context)
+
+
+def _tab(account, tab: str, first: dt.date, last: dt.date, context: dict):
+    """The tab's table (header, rows) and its chart data in ``context``."""
+    if tab == "messages":
+        table = selectors.messages_table(account=account, first=first, last=last)
+        kinds = table["kinds"]
+        header = [_("Day"), *(_kind_label(k) for k in kinds), _("Total"), _("Counted")]
+        rows = [
+            [r["day"].isoformat(), *(r[k] for k in kinds), r["total"], r["counted"]]
+            for r in table["rows"]
+        ]
+        context["chart"] = {
+            "type": "bar",
+            "stacked": True,
+            "labels": [r[0] for r in rows],
+            "series": [
+                {"label": _kind_label(k), "data": [r[k] for r in table["rows"]]}
+                for k in kinds
+            ],
+        }
+        return header, rows
+    if tab == "chat":
+        table = selectors.chat_table(account=account, first=first, last=last)
+        header = [
+            _("Day"),
+            _("Conversations started"),
+            _("Customer messages"),
+            _("Answers"),
+            _("Response time, median (s)"),
+            _("Response time, 90th percentile (s)"),
+        ]
+        keys = (
+            "started",
+            "customer_messages",
+            "responses",
+            "response_p50_seconds",
+            "response_p90_seconds",
+        )
+        rows = [[r["day"].isoformat(), *(r[k] for k in keys)] for r in table]
+        context["chart"] = {
+            "type": "line",
+            "labels": [r[0] for r in rows],
+            "series": [
+                {"label": header[1], "data": [r["started"] for r in table]},
+                {"label": header[3], "data": [r["responses"] for r in table]},
+            ],
+        }
+        return header, rows
+    table = selectors.friends_table(account=account, first=first, last=last)
+    header = [
+        _("Day"),
+        _("Added"),
+        _("Blocked"),
+        _("Unblocked"),
+        _("Friends"),
+        _("Target reach"),
+    ]
+    keys = ("added", "blocked", "unblocked", "following", "target_reach")
+    rows = [[r["day"].isoformat(), *(r[k] for k in keys)] for r in table]
+    context["chart"] = {
+        "type": "line",
+        "labels": [r[0] for r in rows],
+        "series": [
+            {"label": header[4], "data": [r["following"] for r in table]},
+            {"label": header[5], "data": [r["target_reach"] for r in table]},
+        ],
+    }
+    context["demographics"] = selectors.demographics(account=account)
+    return header, rows
