@@ -48,7 +48,12 @@ from messaging.broadcasts.selectors import (
     test_recipient_choices,
 )
 from messaging.store.assets import asset_upload
-from messaging.store.composer import composer_data, composer_strings, json_field
+from messaging.store.composer import (
+    composer_data,
+    composer_strings,
+    json_field,
+    preview_html,
+)
 from messaging.store.models import BroadcastAsset
 
 BROADCASTS_PER_PAGE = 30
@@ -256,6 +261,7 @@ def broadcast_detail(request, broadcast_id: int):
             "can_send": request_can(request, Perm.SEND),
             "can_insights": can_insights,
             "compose_data": composer_data(account=request.account),
+            "preview": preview_html(account=account, messages=broadcast.messages),
         },
     )
 
@@ -364,6 +370,21 @@ def audience_estimate(request):
             "additional_cost_yen": str(estimate.additional_cost_yen),
         }
     )
+
+
+@require_POST
+@account_view()
+def bubbles_preview(request):
+    """The phone preview of the posted draft bubbles, as the talk app draws
+    them: ``{"messages": [...]}`` → ``{"html": "..."}``."""
+    try:
+        body = json.loads(request.body or b"{}")
+        drafts = body.get("messages") if isinstance(body, dict) else None
+        html = preview_html(account=request.account, messages=drafts)
+    except (ValueError, ApplicationError) as exc:
+        error = getattr(exc, "message", None) or _("The form data could not be read.")
+        return JsonResponse({"error": error}, status=400)
+    return JsonResponse({"html": html})
 
 
 @require_POST

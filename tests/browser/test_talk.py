@@ -108,15 +108,15 @@ def test_bad_text_shows_an_error_sticker_and_photo_send(page, account, tmp_path)
     # a sticker is sent from the picker
     page.locator("#sticker-picker summary").click()
     page.get_by_test_id("sticker-4").click()
-    expect(page.locator(".msg.mine img.sticker")).to_have_count(1)
+    expect(page.locator(".msg.mine img.lb-sticker")).to_have_count(1)
     expect(page.locator("#talk-error")).to_be_hidden()
     # a photo is sent as soon as it is chosen, and shown as its preview
     photo = tmp_path / "latte.jpg"
     photo.write_bytes(image_bytes("JPEG", (1000, 800)))
     page.set_input_files("input[name=image]", str(photo))
-    expect(page.locator(".msg.mine .photo img")).to_have_count(1)
+    expect(page.locator(".msg.mine .lb-photo img")).to_have_count(1)
     image = Message.objects.get(type="image")
-    expect(page.locator(".msg.mine .photo img")).to_have_attribute(
+    expect(page.locator(".msg.mine .lb-photo img")).to_have_attribute(
         "src", image.preview.url
     )
     assert list(Message.objects.order_by("id").values_list("type", flat=True)) == [

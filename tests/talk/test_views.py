@@ -290,6 +290,7 @@ def test_room_renders_messages_and_writes_nothing(client, friend):
                 "originalContentUrl": "https://cdn.example/a.jpg",
                 "previewImageUrl": "https://cdn.example/a-s.jpg",
             },
+            {"type": "text", "text": "Welcome <b>in</b>"},
         ],
         source=Message.Source.CHAT,
     )
@@ -299,12 +300,15 @@ def test_room_renders_messages_and_writes_nothing(client, friend):
     html = client.get(_room(friend)).content.decode()
     assert "Welcome &lt;b&gt;in&lt;/b&gt;" in html
     assert "/static/talk/stickers/2.svg" in html
-    assert '<div class="bubble alt">Sticker</div>' in html
+    assert "lb-sticker-other" in html
+    # the broken template shows its alt text, marked
+    assert "This message could not be shown." in html
+    assert "Pick a date" in html
     assert 'src="https://cdn.example/a-s.jpg"' in html
     assert 'id="talk-richmenu"' in html
     # showing the page opens nothing: talk.js posts what it showed
     assert set(Message.objects.values_list("read_at", flat=True)) == {None}
-    assert html.count(" data-unopened ") == 4
+    assert html.count(" data-unopened ") == 5
     assert f'data-opened-url="/talk/rooms/{friend.pk}/opened"' in html
     assert f'data-last-id="{sent[-1].pk}"' in html
 

@@ -35,11 +35,6 @@
     return input ? input.value : "";
   }
 
-  function fill(text) {
-    return String(text || "").split("{Nickname}").join(DATA.nickname || "")
-      .split("{AccountName}").join(DATA.accountName || "");
-  }
-
   /* ---- Rich message layouts (areas in the 1040-wide base) --------------- */
 
   function layoutAreas(code, height) {
@@ -341,44 +336,35 @@
     if (value) obj[key] = value; else delete obj[key];
   }
 
-  /* ---- Phone preview ------------------------------------------------------ */
+  /* ---- Phone preview ------------------------------------------------------
+     The server draws the bubbles with the talk app's own renderer
+     (messaging/store/rendering.py): what staff preview is what the customer
+     gets. Drafts are posted at most every 250 ms; an older answer never
+     replaces a newer one. */
+
+  var previewSeq = 0;
+  var previewTimers = [];
 
   function renderPreview(target, bubbles) {
-    if (!target) return;
-    target.textContent = "";
-    (bubbles || []).forEach(function (b) {
-      var node;
-      if (b.type === "text") {
-        node = el("div", {"class": "bc-pv-text", text: fill(b.text)});
-      } else if (b.type === "sticker") {
-        var s = (DATA.stickers || []).filter(function (x) { return x.stickerId === b.stickerId; })[0];
-        node = s ? el("img", {"class": "bc-pv-sticker", src: s.url, alt: s.label}) : el("div", {"class": "bc-pv-text", text: T.sticker});
-      } else if (b.type === "image") {
-        node = b.previewImageUrl ? el("img", {"class": "bc-pv-image", src: b.previewImageUrl, alt: ""}) : el("div", {"class": "bc-pv-empty", text: T.image});
-      } else if (b.type === "imagemap") {
-        node = el("div", {"class": "bc-pv-map"});
-        if (b.baseUrl) node.appendChild(el("img", {src: b.baseUrl + "/700", alt: b.altText || ""}));
-        else node.appendChild(el("div", {"class": "bc-pv-empty", text: T.imagemap}));
-        var h = (b.baseSize || {}).height || BASE;
-        (b.actions || []).forEach(function (a, i) {
-          var ar = a.area || {};
-          node.appendChild(el("span", {"class": "bc-pv-area", text: String.fromCharCode(65 + i),
-            style: "left:" + (100 * ar.x / BASE) + "%;top:" + (100 * ar.y / h) + "%;width:" +
-                   (100 * ar.width / BASE) + "%;height:" + (100 * ar.height / h) + "%"}));
-        });
-      } else if (b.type === "template") {
-        node = el("div", {"class": "bc-pv-cards"}, ((b.template || {}).columns || []).map(function (c) {
-          return el("div", {"class": "bc-pv-card"}, [
-            c.thumbnailImageUrl ? el("img", {src: c.thumbnailImageUrl, alt: ""}) : null,
-            c.title ? el("strong", {text: fill(c.title)}) : null,
-            el("p", {text: fill(c.text)})
-          ].concat((c.actions || []).map(function (a) {
-            return el("span", {"class": "bc-pv-button", text: a.label || "…"});
-          })));
-        }));
-      }
-      if (node) target.appendChild(el("div", {"class": "bc-pv-row"}, [node]));
-    });
+    if (!target || !DATA.previewUrl) return;
+    var seq = ++previewSeq;
+    previewTimers.forEach(window.clearTimeout);
+    previewTimers = [window.setTimeout(function () {
+      fetch(DATA.previewUrl, {
+        method: "POST",
+        body: JSON.stringify({messages: bubbles || []}),
+        headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken(),
+                  "X-Requested-With": "fetch"},
+        credentials: "same-origin"
+      })
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          if (seq !== previewSeq) return;
+          if (typeof data.html === "string") target.innerHTML = data.html;
+          target.dataset.previewSeq = String(seq);
+        })
+        .catch(function () { /* the next change asks again */ });
+    }, 250)];
   }
 
   /* ---- Audience builder --------------------------------------------------- */
@@ -722,9 +708,6 @@
   document.querySelectorAll("[data-segment-form]").forEach(initSegmentForm);
   document.querySelectorAll("[data-steps-form]").forEach(initSteps);
   document.querySelectorAll("[data-compose-simple]").forEach(initSimple);
-  var staticPreview = document.querySelector("[data-static-preview]");
-  var stored = document.getElementById("broadcast-messages");
-  if (staticPreview && stored) renderPreview(staticPreview, JSON.parse(stored.textContent));
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (e) {
       if (!window.confirm(form.dataset.confirm)) e.preventDefault();
