@@ -3,18 +3,20 @@
 Friendship changes (add, block, unblock) are ``chat.inbound``'s
 ``customer_follow``/``customer_block``; this module adds the talk-app specific
 parts — persona creation with a picture, and turning a typed text, a tapped
-sticker or an uploaded photo into a message object for
+sticker, an uploaded photo or a chosen place into a message object for
 ``chat.inbound.customer_message_send`` (store, inbox, automatic replies,
-webhook).
+webhook), and a tapped postback or date-time picker into
+``chat.inbound.customer_postback``.
 """
 
+import re
 import secrets
 
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
-from chat.inbound import customer_message_send
+from chat.inbound import customer_message_send, customer_postback
 from core.exceptions import ApplicationError
 from core.images import (
     IMAGE_MAX_BYTES,
@@ -99,3 +101,56 @@ def image_send(*, friend: Friend, upload) -> Message:
     return customer_message_send(
         friend=friend, message=message, content=original, preview=preview
     )
+
+
+# LINE's limits for postback actions (REF#postback-action) and picker
+# values (REF#datetime-picker-action).
+POSTBACK_DATA_MAX = 300
+PICKER_FORMATS = {
+    "date": r"\d{4}-\d{2}-\d{2}",
+    "time": r"\d{2}:\d{2}",
+    "datetime": r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}",
+}
+
+
+def postback_send(
+    *, friend: Friend, data: str, display_text: str = "", mode: str = "", value=""
+) -> Message | None:
+    """The customer tapped a postback (``data``, ``display_text``) or chose
+    ``value`` in a date-time picker of ``mode`` date/time/datetime.
+
+    Returns the message ``display_text`` became, if any. Raises
+    ``ApplicationError`` for values LINE would never send.
+    """
+    if len(data) > POSTBACK_DATA_MAX or len(display_text) > POSTBACK_DATA_MAX:
+        raise ApplicationError(_("This button sends more than LINE allows."))
+    params = None
+    if mode:
+        pattern = PICKER_FORMATS.get(mode)
+        if pattern is None or not re.fullmatch(pattern, value or ""):
+            raise ApplicationError(_("Choose a date or time first."))
+        params = {mode: value}
+    return customer_postback(
+        friend=friend, data=data, params=params, display_text=display_text.strip()
+    )
+
+
+def location_send(
+    *, friend: Friend, title: str, address: str, latitude: float, longitude: float
+) -> Message:
+    """The customer shares a place (LINE's location message, spec 2).
+
+    ``title`` defaults to the address; both are at most 100 characters.
+    """
+    address = address.strip()
+    title = title.strip() or address
+    if not address:
+        raise ApplicationError(_("Enter the address of the place."))
+    message = {
+        "type": "location",
+        "title": title[:100],
+        "address": address[:100],
+        "latitude": latitude,
+        "longitude": longitude,
+    }
+    return customer_message_send(friend=friend, message=message)

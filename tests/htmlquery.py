@@ -1,6 +1,6 @@
 """A small HTML tree with CSS-like selection, for asserting rendered markup.
 
-Selectors: compound parts ``tag.class[attr][attr='v'][attr*='v']`` joined
+Selectors: compound parts ``tag#id.class[attr][attr='v'][attr*='v']`` joined
 by spaces (descendant). Enough for the bubble renderer's tests without an
 HTML parsing dependency.
 """
@@ -58,6 +58,8 @@ def _compound(part: str):
             token = m[1]
             if token.startswith("."):
                 checks.append(lambda n, c=token[1:]: c in n.get("class", "").split())
+            elif token.startswith("#"):
+                checks.append(lambda n, i=token[1:]: n.get("id") == i)
             else:
                 checks.append(lambda n, t=token: n.tag == t)
         else:

@@ -10,7 +10,7 @@ from tests.htmlquery import outer_html
 from tests.messaging.store.test_rendering import CASES
 from tests.talk.factories import befriend, make_persona, talk_client
 
-START = '<div class="lb lb-'
+START = '<div class="lb lb--'
 
 
 def _bubbles(html: str) -> list[str]:

@@ -456,3 +456,23 @@ def test_quick_reply_chips_up_to_13():
     chips = doc.cssselect("[data-chip]")
     assert len(chips) == 13
     assert quick_reply_html({"type": "text", "text": "no chips"}) == ""
+
+
+def test_a_missing_image_says_so_instead_of_a_broken_link():
+    doc = _doc(
+        bubble_html(
+            {
+                "type": "image",
+                "originalContentUrl": "javascript:alert(1)",
+                "previewImageUrl": "",
+            }
+        )
+    )
+    assert doc.cssselect(".lb-missing")
+    assert "The image is not available." in doc.text_content()
+    assert not doc.cssselect("a")
+    # a stored image that fails to load is marked by the browser
+    ok = bubble_html(
+        {"type": "image", "originalContentUrl": IMG, "previewImageUrl": IMG}
+    )
+    assert "onerror=\"this.parentNode.classList.add('lb-missing')\"" in ok
