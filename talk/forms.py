@@ -41,7 +41,9 @@ class PersonaForm(forms.Form):
 
 class ScanForm(forms.Form):
     picture = forms.FileField(label=_("Picture of a QR code"), required=False)
-    url = forms.CharField(label=_("…or paste a link"), max_length=2000, required=False)
+    url = forms.CharField(
+        label=_("…or paste a link or an ID (@…)"), max_length=2000, required=False
+    )
 
     def clean(self):
         data = super().clean()

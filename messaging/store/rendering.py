@@ -215,7 +215,14 @@ def action_view(action) -> dict | None:
         href = href_safe(
             action.get("uri") if "uri" in action else action.get("linkUri")
         )
-        return {"href": href, "label": _str(action, "label")} if href else None
+        if href is None:
+            return None
+        # Links inside the site (LINE's add-friend links) open in place.
+        return {
+            "href": href,
+            "label": _str(action, "label"),
+            "internal": href.startswith("/"),
+        }
     if kind not in (
         "message",
         "postback",

@@ -217,6 +217,16 @@ def test_scan_pasted_url(client, account):
     assert response.url == _add_path(account)
 
 
+@pytest.mark.parametrize("form", ["https://line.me/R/ti/p/{id}", "{id}"])
+def test_scan_accepts_line_add_friend_urls_and_typed_ids(client, account, form):
+    """LINE's own add-friend URL and a typed basic ID open the account."""
+    response = client.post("/talk/scan/", {"url": form.format(id=account.basic_id)})
+    assert response.url == _add_path(account)
+    page = client.get(response.url)
+    assert page.status_code == 200
+    assert account.display_name in page.content.decode()
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
@@ -233,7 +243,7 @@ def test_scan_pasted_url(client, account):
             "The file is not a valid JPEG/PNG image or it is damaged.",
         ),
         (
-            {"url": "https://line.me/R/ti/p/@abc"},
+            {"url": "https://line.me/R/nv/chat"},
             "This is not an add-friend link of an account on this site.",
         ),
         ({}, "Choose a picture of a QR code or paste a link."),

@@ -476,3 +476,28 @@ def test_a_missing_image_says_so_instead_of_a_broken_link():
         {"type": "image", "originalContentUrl": IMG, "previewImageUrl": IMG}
     )
     assert "onerror=\"this.parentNode.classList.add('lb-missing')\"" in ok
+
+
+def test_line_add_friend_links_open_the_account_in_the_talk_app():
+    doc = _doc(
+        bubble_html(
+            {
+                "type": "template",
+                "altText": "Follow",
+                "template": {
+                    "type": "buttons",
+                    "text": "Our sister shop",
+                    "actions": [
+                        {
+                            "type": "uri",
+                            "label": "Add",
+                            "uri": "https://line.me/R/ti/p/@sister",
+                        }
+                    ],
+                },
+            }
+        )
+    )
+    link = doc.cssselect("a.lb-tbtn")[0]
+    assert link.get("href") == "/talk/add/@sister"
+    assert link.get("target") is None
