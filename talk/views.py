@@ -226,7 +226,7 @@ def _send(friend, request):
             friend=friend, sticker_id=request.POST["sticker_id"]
         )
     if "image" in request.FILES:
-        return services.image_send(friend=friend, upload=request.FILES["image"])
+        return services.upload_send(friend=friend, upload=request.FILES["image"])
     if kind == "image":
         raise ApplicationError(_("Choose a photo to send."))
     return services.text_send(friend=friend, text=request.POST.get("text", ""))
