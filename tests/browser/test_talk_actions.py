@@ -14,6 +14,7 @@ from linebot.v3.messaging import PushMessageRequest
 from playwright.sync_api import expect
 
 from messaging.store.models import Message
+from messaging.store.services import messages_send
 from messaging.webhooks.services import webhook_endpoint_set
 from talk.selectors import SESSION_KEY
 from tests.messaging.api.factories import sdk_apis, sdk_client, token_for
@@ -176,11 +177,73 @@ def test_bot_flex_postback_quick_reply_and_picker_round_trip(
     ) == ["Reserve a tart, please"]
 
 
+def test_message_action_and_location_quick_reply(room, bot):
+    page, friend = room
+    # given the account asked with a confirm template and a location chip
+    messages_send(
+        account=friend.account,
+        friends=[friend],
+        messages=[
+            {
+                "type": "template",
+                "altText": "Deliver?",
+                "template": {
+                    "type": "confirm",
+                    "text": "Deliver to you?",
+                    "actions": [
+                        {"type": "message", "label": "Yes", "text": "yes please"},
+                        {"type": "message", "label": "No", "text": "no"},
+                    ],
+                },
+                "quickReply": {
+                    "items": [
+                        {
+                            "type": "action",
+                            "action": {"type": "location", "label": "Send my place"},
+                        }
+                    ]
+                },
+            }
+        ],
+        source=Message.Source.CHAT,
+    )
+    page.goto(f"/talk/rooms/{friend.pk}/")
+    # when Hanako taps "Yes"
+    page.locator(".lb-confirm").get_by_role("button", name="Yes").click()
+    # then the text is sent as hers and the bot gets a text message event
+    expect(page.locator(".msg.mine .bubble").last).to_have_text("yes please")
+    [event] = _events(bot)
+    assert event["message"]["type"] == "text"
+    assert event["message"]["text"] == "yes please"
+    # and the quick reply went with the newer message
+    expect(page.get_by_test_id("quick-reply").locator("[data-chip]")).to_have_count(0)
+
+
 def test_customer_sends_a_location_and_the_bot_gets_a_location_event(room, bot):
     page, friend = room
+    # given the account's last message offers a location quick reply
+    messages_send(
+        account=friend.account,
+        friends=[friend],
+        messages=[
+            {
+                "type": "text",
+                "text": "Where are you?",
+                "quickReply": {
+                    "items": [
+                        {
+                            "type": "action",
+                            "action": {"type": "location", "label": "Send my place"},
+                        }
+                    ]
+                },
+            }
+        ],
+        source=Message.Source.CHAT,
+    )
     page.goto(f"/talk/rooms/{friend.pk}/")
-    # when Hanako shares a place through the location form
-    page.get_by_test_id("location-button").click()
+    # when Hanako taps the chip and shares a place through the location form
+    page.get_by_test_id("quick-reply").get_by_text("Send my place").click()
     dialog = page.get_by_test_id("location-dialog")
     dialog.locator("input[name=title]").fill("Café Lumière")
     dialog.locator("input[name=address]").fill("1-2-3 Shibuya, Tokyo")
@@ -199,3 +262,6 @@ def test_customer_sends_a_location_and_the_bot_gets_a_location_event(room, bot):
     assert message["address"] == "1-2-3 Shibuya, Tokyo"
     assert message["latitude"] == 35.658
     assert message["longitude"] == 139.7016
+    # and the location button in the composer opens the same form
+    page.get_by_test_id("location-button").click()
+    expect(dialog).to_be_visible()
