@@ -26,6 +26,7 @@ from core.images import (
     image_preview,
     image_square,
 )
+from core.media import MEDIA_MAX_BYTES, media_check, media_kind
 from messaging.friends.models import Friend, LineUser
 from messaging.friends.services import line_user_create
 from messaging.store.checks import MAX_TEXT, text_length
@@ -84,54 +85,6 @@ def sticker_send(*, friend: Friend, sticker_id: str) -> Message:
     return customer_message_send(friend=friend, message=sticker_message(sticker))
 
 
-# LINE's limits for a video or audio file sent from the app (spec 2).
-MEDIA_MAX_BYTES = 200 * 1024 * 1024
-# ``moov``/``mvhd`` (the duration) sits at the start or the end of an MP4.
-_MP4_SCAN_BYTES = 4 * 1024 * 1024
-
-
-def media_kind(upload) -> tuple[str, str] | None:
-    """``("video"|"audio", extension)`` of an MP4, M4A or MP3 upload, read
-    from its first bytes (not from the name or the browser's type)."""
-    upload.seek(0)
-    head = upload.read(12)
-    upload.seek(0)
-    if head[4:8] == b"ftyp":
-        brand = head[8:12]
-        if brand in (b"M4A ", b"M4B "):
-            return "audio", "m4a"
-        return "video", "mp4"
-    if head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] >> 5 == 7):
-        return "audio", "mp3"
-    return None
-
-
-def _mp4_duration_ms(upload) -> int | None:
-    """The duration in the ``mvhd`` box of an MP4/M4A, if found quickly."""
-    size = upload.size or 0
-    chunks = []
-    upload.seek(0)
-    chunks.append(upload.read(_MP4_SCAN_BYTES))
-    if size > _MP4_SCAN_BYTES:
-        upload.seek(max(size - _MP4_SCAN_BYTES, _MP4_SCAN_BYTES))
-        chunks.append(upload.read())
-    upload.seek(0)
-    for data in chunks:
-        at = data.find(b"mvhd")
-        if at < 0 or len(data) < at + 32:
-            continue
-        version = data[at + 4]
-        if version == 1:
-            scale = int.from_bytes(data[at + 24 : at + 28], "big")
-            length = int.from_bytes(data[at + 28 : at + 36], "big")
-        else:
-            scale = int.from_bytes(data[at + 16 : at + 20], "big")
-            length = int.from_bytes(data[at + 20 : at + 24], "big")
-        if scale:
-            return length * 1000 // scale
-    return None
-
-
 def media_send(*, friend: Friend, upload) -> Message:
     """The customer sends a video (MP4) or an audio file (M4A, MP3), at most
     200 MB, as LINE's app does.
@@ -140,21 +93,11 @@ def media_send(*, friend: Friend, upload) -> Message:
     served with its type); ``duration`` (ms) is read from an MP4/M4A.
     Anything else is refused before anything is written.
     """
-    if upload.size > MEDIA_MAX_BYTES:
-        raise ApplicationError(
-            _("A video or audio file can be at most 200 MB."),
-        )
-    found = media_kind(upload)
-    if found is None:
-        raise ApplicationError(
-            _("Send a photo (JPEG, PNG), a video (MP4) or an audio file (M4A, MP3).")
-        )
-    kind, ext = found
-    message: dict = {"type": kind, "contentProvider": {"type": "line"}}
-    duration = _mp4_duration_ms(upload) if ext != "mp3" else None
-    if duration is not None:
-        message["duration"] = duration
-    content = File(upload, name=f"{secrets.token_hex(8)}.{ext}")
+    checked = media_check(upload, max_bytes=MEDIA_MAX_BYTES)
+    message: dict = {"type": checked.kind, "contentProvider": {"type": "line"}}
+    if checked.duration_ms is not None:
+        message["duration"] = checked.duration_ms
+    content = File(upload, name=f"{secrets.token_hex(8)}.{checked.extension}")
     return customer_message_send(friend=friend, message=message, content=content)
 
 

@@ -47,7 +47,7 @@ from messaging.broadcasts.selectors import (
     broadcast_report,
     test_recipient_choices,
 )
-from messaging.store.assets import asset_upload
+from messaging.store.assets import asset_upload, media_asset_upload
 from messaging.store.composer import (
     composer_data,
     composer_strings,
@@ -390,21 +390,28 @@ def bubbles_preview(request):
 @require_POST
 @account_view()
 def image_upload(request):
-    """Store an image for a bubble; returns the URLs the composer needs."""
+    """Store an image, video or audio file for a bubble (``kind``); returns
+    the URLs the composer needs (and an audio file's ``duration``)."""
     upload = request.FILES.get("image")
     if upload is None:
         return JsonResponse({"error": _("Choose an image to upload.")}, status=400)
+    kind = request.POST.get("kind", BroadcastAsset.Kind.IMAGE)
+    duration = None
     try:
-        asset = asset_upload(
-            account=request.account,
-            actor=request.user,
-            upload=upload,
-            kind=request.POST.get("kind", BroadcastAsset.Kind.IMAGE),
-        )
+        if kind in (BroadcastAsset.Kind.VIDEO, BroadcastAsset.Kind.AUDIO):
+            uploaded = media_asset_upload(
+                account=request.account, actor=request.user, upload=upload, kind=kind
+            )
+            asset, duration = uploaded.asset, uploaded.duration_ms
+        else:
+            asset = asset_upload(
+                account=request.account, actor=request.user, upload=upload, kind=kind
+            )
     except ApplicationError as exc:
         return JsonResponse({"error": exc.message}, status=400)
     return JsonResponse(
         {
+            "duration": duration,
             "key": asset.key,
             "kind": asset.kind,
             "originalContentUrl": asset.original_url,

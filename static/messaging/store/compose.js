@@ -71,6 +71,8 @@
       return {type: "sticker", packageId: s.packageId, stickerId: s.stickerId};
     }
     if (type === "image") return {type: "image", originalContentUrl: "", previewImageUrl: ""};
+    if (type === "video") return {type: "video", originalContentUrl: "", previewImageUrl: ""};
+    if (type === "audio") return {type: "audio", originalContentUrl: "", duration: 0};
     if (type === "imagemap") {
       return {type: "imagemap", baseUrl: "", altText: T.imagemap || "Rich message",
               baseSize: {width: BASE, height: BASE},
@@ -124,7 +126,7 @@
     var self = this;
     var select = el("select", {"aria-label": T.text, "data-testid": "bubble-type-" + index,
       onchange: function () { self.bubbles[index] = defaults(select.value); self.render(); }},
-      ["text", "sticker", "image", "imagemap", "template"].map(function (type) {
+      ["text", "sticker", "image", "video", "audio", "imagemap", "template"].map(function (type) {
         return el("option", {value: type, selected: bubble.type === type, text: T[type]});
       }));
     var head = el("div", {"class": "bc-bubble-head"}, [
@@ -141,6 +143,7 @@
     ]);
     var body = el("div", {"class": "bc-bubble-body"});
     var editors = {text: this.textEditor, sticker: this.stickerEditor, image: this.imageEditor,
+                   video: this.videoEditor, audio: this.audioEditor,
                    imagemap: this.imagemapEditor, template: this.cardsEditor};
     (editors[bubble.type] || this.textEditor).call(this, bubble, body, index);
     return el("div", {"class": "bc-bubble", "data-testid": "bubble"}, [head, body]);
@@ -191,9 +194,10 @@
     body.appendChild(grid);
   };
 
-  BubbleEditor.prototype.uploadInput = function (kind, done) {
+  BubbleEditor.prototype.uploadInput = function (kind, done, accept, label) {
     var status = el("small", {"class": "help"});
-    var input = el("input", {type: "file", accept: "image/jpeg,image/png", "aria-label": T.upload});
+    var input = el("input", {type: "file", accept: accept || "image/jpeg,image/png",
+                             "aria-label": label || T.upload, "data-testid": "upload-" + kind});
     input.addEventListener("change", function () {
       if (!input.files.length) return;
       var form = new FormData();
@@ -211,7 +215,7 @@
         })
         .catch(function () { status.textContent = T.uploadFailed; status.className = "error"; });
     });
-    return el("div", {"class": "bc-upload"}, [el("label", {text: T.upload}), input, status]);
+    return el("div", {"class": "bc-upload"}, [el("label", {text: label || T.upload}), input, status]);
   };
 
   BubbleEditor.prototype.imageEditor = function (bubble, body) {
@@ -222,6 +226,39 @@
       bubble.previewImageUrl = asset.previewImageUrl;
       self.render();
     }));
+  };
+
+  BubbleEditor.prototype.videoEditor = function (bubble, body) {
+    var self = this;
+    if (bubble.originalContentUrl) body.appendChild(el("p", {"class": "help", text: bubble.originalContentUrl}));
+    body.appendChild(this.uploadInput("video", function (asset) {
+      bubble.originalContentUrl = asset.originalContentUrl;
+      self.render();
+    }, "video/mp4,.mp4", T.uploadVideo));
+    if (bubble.previewImageUrl) body.appendChild(el("img", {"class": "bc-thumb", src: bubble.previewImageUrl, alt: ""}));
+    body.appendChild(this.uploadInput("image", function (asset) {
+      bubble.previewImageUrl = asset.previewImageUrl;
+      self.render();
+    }, null, T.poster));
+  };
+
+  /* An M4A's duration comes from the server; an MP3's from the browser. */
+  BubbleEditor.prototype.audioEditor = function (bubble, body) {
+    var self = this;
+    if (bubble.originalContentUrl) body.appendChild(el("p", {"class": "help", text: bubble.originalContentUrl}));
+    body.appendChild(this.uploadInput("audio", function (asset) {
+      bubble.originalContentUrl = asset.originalContentUrl;
+      bubble.duration = asset.duration || 0;
+      if (asset.duration) { self.render(); return; }
+      var probe = new Audio();
+      probe.preload = "metadata";
+      probe.addEventListener("loadedmetadata", function () {
+        if (isFinite(probe.duration)) bubble.duration = Math.round(probe.duration * 1000);
+        self.render();
+      });
+      probe.addEventListener("error", function () { self.render(); });
+      probe.src = asset.originalContentUrl;
+    }, "audio/mp4,audio/x-m4a,audio/mpeg,.m4a,.mp3", T.uploadAudio));
   };
 
   BubbleEditor.prototype.imagemapEditor = function (bubble, body) {
