@@ -41,6 +41,7 @@ from messaging.webhooks.events import (
     webhook_message_event,
     webhook_postback_event,
     webhook_unfollow_event,
+    webhook_video_play_complete_event,
 )
 from messaging.webhooks.services import webhook_events_dispatch_on_commit
 
@@ -170,3 +171,32 @@ def customer_postback(
         events=[webhook_postback_event(friend=friend, data=data, params=params)],
     )
     return row
+
+
+@transaction.atomic
+def customer_video_play_complete(*, friend: Friend, message: Message) -> bool:
+    """The customer watched the account's video ``message`` to the end.
+
+    Sends the ``videoPlayComplete`` webhook event when the video has a
+    ``trackingId`` and the customer still follows the account; otherwise
+    does nothing. Returns whether an event was sent. Nothing is stored.
+    """
+    tracking_id = (message.payload or {}).get("trackingId")
+    if (
+        message.friend_id != friend.pk
+        or message.type != "video"
+        or message.direction != Message.Direction.OUTBOUND
+        or not isinstance(tracking_id, str)
+        or not tracking_id
+    ):
+        return False
+    friend = _lock_friend(friend)
+    if friend.status != Friend.Status.FOLLOWING or friend.account.is_suspended:
+        return False
+    webhook_events_dispatch_on_commit(
+        account=friend.account,
+        events=[
+            webhook_video_play_complete_event(friend=friend, tracking_id=tracking_id)
+        ],
+    )
+    return True

@@ -16,7 +16,11 @@ from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
-from chat.inbound import customer_message_send, customer_postback
+from chat.inbound import (
+    customer_message_send,
+    customer_postback,
+    customer_video_play_complete,
+)
 from core.exceptions import ApplicationError
 from core.images import (
     IMAGE_MAX_BYTES,
@@ -178,3 +182,16 @@ def location_send(
         "longitude": longitude,
     }
     return customer_message_send(friend=friend, message=message)
+
+
+def video_watched(*, friend: Friend, message_id) -> bool:
+    """The customer's talk app played the account's video message
+    ``message_id`` to the end (``videoPlayComplete`` if it is tracked)."""
+    try:
+        message_id = int(message_id)
+    except (TypeError, ValueError):
+        return False
+    message = Message.objects.filter(friend=friend, pk=message_id).first()
+    if message is None:
+        return False
+    return customer_video_play_complete(friend=friend, message=message)

@@ -234,6 +234,17 @@ def _send(friend, request):
 
 @talk_view()
 @require_POST
+def room_video_watched(request, friend_id: int):
+    """talk.js: a video of the account was played to the end."""
+    friend = selectors.room_get(line_user=request.persona, friend_id=friend_id)
+    sent = services.video_watched(
+        friend=friend, message_id=request.POST.get("message_id")
+    )
+    return JsonResponse({"sent": sent})
+
+
+@talk_view()
+@require_POST
 def room_send(request, friend_id: int):
     """The customer sends text, a sticker, a photo or a place, or taps a
     postback / date-time picker action (``kind=postback``)."""

@@ -812,7 +812,11 @@ def bubble_context(
             or href_safe(payload.get("previewImageUrl"))
             or (original if kind == "image" else None)
         )
-        ctx["media"] = {"original": original, "preview": preview}
+        ctx["media"] = {
+            "original": original,
+            "preview": preview,
+            "tracked": kind == "video" and bool(_str(payload, "trackingId")),
+        }
     elif kind == "audio":
         ctx["media"] = {
             "original": content_url or href_safe(payload.get("originalContentUrl")),

@@ -25,6 +25,7 @@
   var roomList = document.getElementById("room-list");
   var openedUrl = body.dataset.openedUrl || null;
   var sendUrl = body.dataset.sendUrl || null;
+  var watchedUrl = body.dataset.watchedUrl || null;
   var quickBox = document.getElementById("talk-quick");
   var loadingTimer = null;
 
@@ -69,6 +70,7 @@
       if (bubble.dataset.day !== lastDay()) log.appendChild(fromHtml(item.day));
       if (item.direction === "out") hideLoading(); // the bot answered
       log.appendChild(bubble);
+      watchRichVideos(bubble);
       if (item.direction === "in") stick = true; // one's own message
     });
     if (items.length && stick) scrollToBottom();
@@ -505,6 +507,45 @@
     document.querySelectorAll(".talk-dialog [data-close]").forEach(function (button) {
       button.addEventListener("click", function () { button.closest("dialog").close(); });
     });
+  }
+
+  /* ---- videos -------------------------------------------------------------
+     A rich message's video (imagemap video) plays muted while it is on
+     screen, and shows its link once played, as on LINE. A video message
+     with a trackingId, played to the end, tells the bot
+     (videoPlayComplete). */
+
+  var videoObserver = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      var video = entry.target;
+      if (entry.isIntersecting) { video.muted = true; video.play().catch(function () {}); }
+      else video.pause();
+    });
+  }, { threshold: 0.6 }) : null;
+
+  function watchRichVideos(scope) {
+    if (!videoObserver || !scope) return;
+    scope.querySelectorAll(".lb-area-video video").forEach(function (v) { videoObserver.observe(v); });
+  }
+
+  if (log) {
+    watchRichVideos(log);
+    document.addEventListener("ended", function (e) {
+      var video = e.target;
+      if (!video || video.tagName !== "VIDEO") return;
+      var area = video.closest(".lb-area-video");
+      if (area) area.classList.add("played");
+      var row = video.closest(".msg.theirs");
+      if (!row || !("tracked" in video.dataset) || !watchedUrl) return;
+      var data = new FormData();
+      data.append("message_id", row.dataset.id);
+      fetch(watchedUrl, {
+        method: "POST",
+        body: data,
+        headers: { "X-Requested-With": "fetch", "X-CSRFToken": body.dataset.csrfToken },
+        credentials: "same-origin",
+      }).catch(function () {});
+    }, true);
   }
 
   if (log && !/[?&]before=/.test(window.location.search)) scrollToBottom();

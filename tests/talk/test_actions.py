@@ -149,3 +149,49 @@ def test_quick_reply_chips_show_until_a_newer_message(client, friend):
         "quick_reply"
         not in client.get(f"/talk/rooms/{friend.pk}/messages?after={last}").json()
     )
+
+
+def _video(friend, **extra):
+    [row] = messages_send(
+        account=friend.account,
+        friends=[friend],
+        messages=[
+            {
+                "type": "video",
+                "originalContentUrl": "https://cdn.example/v.mp4",
+                "previewImageUrl": "https://cdn.example/v.jpg",
+                **extra,
+            }
+        ],
+        source=Message.Source.CHAT,
+    )
+    return row
+
+
+def test_watching_a_tracked_video_to_the_end_tells_the_bot(client, friend):
+    # given the account sent a video with a trackingId
+    video = _video(friend, trackingId="spring-promo")
+    page = parse(client.get(f"/talk/rooms/{friend.pk}/").content.decode())
+    assert page.cssselect("video[data-tracked]")
+    # when the talk app played it to the end
+    response = client.post(
+        f"/talk/rooms/{friend.pk}/watched", {"message_id": video.pk}, **FETCH
+    )
+    # then the bot gets videoPlayComplete with the trackingId
+    assert response.json() == {"sent": True}
+    [event] = WebhookDelivery.objects.get().payload["events"]
+    assert event["type"] == "videoPlayComplete"
+    assert event["videoPlayComplete"] == {"trackingId": "spring-promo"}
+    assert event["replyToken"]
+
+
+def test_untracked_or_foreign_videos_send_nothing(client, friend, account):
+    untracked = _video(friend)
+    other = befriend(account, make_persona("Ken"))
+    theirs = _video(other, trackingId="t1")
+    for message_id in (untracked.pk, theirs.pk, "x", 99999999):
+        response = client.post(
+            f"/talk/rooms/{friend.pk}/watched", {"message_id": message_id}, **FETCH
+        )
+        assert response.json() == {"sent": False}
+    assert not WebhookDelivery.objects.filter(event_types="videoPlayComplete").exists()

@@ -184,8 +184,19 @@ CASES = {
                     "area": {"x": 520, "y": 0, "width": 520, "height": 520},
                 },
             ],
+            "video": {
+                "originalContentUrl": "https://example.com/rich.mp4",
+                "previewImageUrl": IMG,
+                "area": {"x": 0, "y": 0, "width": 1040, "height": 260},
+                "externalLink": {
+                    "linkUri": "https://example.com/shop",
+                    "label": "Shop",
+                },
+            },
         },
         [
+            ".lb-area-video video[src='https://example.com/rich.mp4']",
+            "a.lb-video-link[href='https://example.com/shop']",
             "img[src='https://example.com/rich/700']",
             "a.lb-area[href='https://example.com/coupon']",
             ".lb-area[data-action]",
