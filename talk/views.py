@@ -203,9 +203,12 @@ def room_opened(request, friend_id: int):
 
 
 def _form_error(form) -> str:
-    errors = form.errors.get_json_data()
-    first = next(iter(errors.values()))[0]["message"]
-    return first or _("Check the form.")
+    """The first error of ``form``, named by its field's label."""
+    for name, errors in form.errors.get_json_data().items():
+        label = form.fields[name].label if name in form.fields else None
+        message = errors[0]["message"]
+        return f"{label}: {message}" if label else message
+    return _("Check the form.")
 
 
 def _send(friend, request):

@@ -195,3 +195,12 @@ def test_untracked_or_foreign_videos_send_nothing(client, friend, account):
         )
         assert response.json() == {"sent": False}
     assert not WebhookDelivery.objects.filter(event_types="videoPlayComplete").exists()
+
+
+def test_a_bad_location_names_the_field(client, friend):
+    response = _send(
+        client, friend, kind="location", address="Tokyo", latitude="95", longitude="1"
+    )
+    assert response.json() == {
+        "error": "Latitude: Ensure this value is less than or equal to 90."
+    }
