@@ -64,7 +64,7 @@ def composer_data(*, account: OfficialAccount) -> dict:
     """What the phone preview needs: stickers, a sample nickname, labels."""
 
     return {
-        **_sample_names(account),
+        **preview_names(account),
         "stickers": [
             {
                 "packageId": PACKAGE_ID,
@@ -80,7 +80,9 @@ def composer_data(*, account: OfficialAccount) -> dict:
     }
 
 
-def _sample_names(account: OfficialAccount) -> dict:
+def preview_names(account: OfficialAccount) -> dict:
+    """The names previews fill in: the newest friend's (or "Taro") and the
+    account's (``{"nickname", "accountName"}``)."""
     sample = friend_newest(account=account)
     return {
         "nickname": sample.line_user.display_name if sample else "Taro",
@@ -99,7 +101,7 @@ def preview_html(*, account: OfficialAccount, messages) -> str:
     """
     if not isinstance(messages, list):
         raise ApplicationError(_("The form data could not be read."))
-    names = _sample_names(account)
+    names = preview_names(account)
     rows = []
     for message in messages[:PREVIEW_MAX_BUBBLES]:
         error = None
