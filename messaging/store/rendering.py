@@ -51,6 +51,10 @@ SAFE_SCHEMES = ("http://", "https://", "tel:", "mailto:", "line://")
 # Add-friend links that mean something inside the talk app (LINE's
 # ``https://line.me/R/ti/p/@id`` and ``line://ti/p/@id``).
 _ADD_FRIEND = re.compile(r"^(?:https://line\.me/R/|line://)ti/p/(@[\w.\-]{1,40})$")
+# LINE's "chat with this account" link (``oaMessage``), with optional text.
+_OA_MESSAGE = re.compile(
+    r"^(?:https://line\.me/R/|line://)oaMessage/(@[\w.\-]{1,40})/?(?:\?.*)?$"
+)
 
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?$")
 _PIXELS = re.compile(r"^\d{1,4}(\.\d{1,2})?(px|%)$")
@@ -164,6 +168,9 @@ def href_safe(uri) -> str | None:
     found = _ADD_FRIEND.match(uri)
     if found:
         return reverse("talk:friend-add", args=[found.group(1)[1:]])
+    found = _OA_MESSAGE.match(uri)
+    if found:
+        return reverse("talk:account-profile", args=[found.group(1)[1:]])
     if uri.lower().startswith(SAFE_SCHEMES):
         return uri
     if uri.startswith("/") and not uri.startswith(("//", "/\\")):

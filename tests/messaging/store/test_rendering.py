@@ -449,6 +449,8 @@ def test_link_schemes():
     assert href_safe("mailto:a@example.com") == "mailto:a@example.com"
     assert href_safe("line://nv/chat") == "line://nv/chat"
     assert href_safe("https://line.me/R/ti/p/@cafe") == "/talk/add/@cafe"
+    assert href_safe("line://ti/p/@cafe") == "/talk/add/@cafe"
+    assert href_safe("https://line.me/R/oaMessage/@cafe/?hi") == "/talk/accounts/@cafe/"
     assert href_safe("javascript:alert(1)") is None
     assert href_safe("data:text/html,x") is None
     assert href_safe("/media/chat/a.png") == "/media/chat/a.png"
