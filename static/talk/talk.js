@@ -488,6 +488,15 @@
 
   if (roomId && sendUrl) {
     document.addEventListener("click", function (e) {
+      // A photo opens full size in the room, as on LINE.
+      var photo = e.target.closest("a.lb-photo");
+      var viewer = document.getElementById("photo-viewer");
+      if (photo && viewer) {
+        e.preventDefault();
+        viewer.querySelector("img").src = photo.href;
+        viewer.showModal();
+        return;
+      }
       var chip = e.target.closest("[data-chip]");
       var el = e.target.closest("[data-action]");
       if (chip && quickBox) quickBox.innerHTML = ""; // chips go once used

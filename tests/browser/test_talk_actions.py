@@ -265,3 +265,31 @@ def test_customer_sends_a_location_and_the_bot_gets_a_location_event(room, bot):
     # and the location button in the composer opens the same form
     page.get_by_test_id("location-button").click()
     expect(dialog).to_be_visible()
+
+
+def test_a_photo_opens_full_size_in_the_room(room):
+    page, friend = room
+    # given the account sent a photo
+    messages_send(
+        account=friend.account,
+        friends=[friend],
+        messages=[
+            {
+                "type": "image",
+                "originalContentUrl": "/static/talk/stickers/1.svg",
+                "previewImageUrl": "/static/talk/stickers/2.svg",
+            }
+        ],
+        source=Message.Source.CHAT,
+    )
+    page.goto(f"/talk/rooms/{friend.pk}/")
+    # when Hanako taps it
+    page.locator(".msg.theirs .lb-photo").click()
+    # then the original shows full screen, and closes again
+    viewer = page.get_by_test_id("photo-viewer")
+    expect(viewer).to_be_visible()
+    src = viewer.locator("img").get_attribute("src")
+    assert src.endswith("/static/talk/stickers/1.svg")
+    viewer.get_by_role("button", name="Close").click()
+    expect(viewer).to_be_hidden()
+    assert page.url.endswith(f"/talk/rooms/{friend.pk}/")
