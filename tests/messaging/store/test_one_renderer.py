@@ -1,5 +1,7 @@
 """Staff preview == what the customer gets: one renderer, three surfaces."""
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from chat.inbound import customer_message_send
@@ -67,3 +69,32 @@ def test_talk_room_chat_pane_and_preview_draw_identical_bubbles(account, alice_c
     assert _bubbles(pane_live_html)[1:] == expected
     # and the placeholders were filled with the (sample) friend's name
     assert "Thanks, Hanako!" in expected[3]
+
+
+def test_rich_bubbles_cost_no_queries(account):
+    """Drawing Flex, templates and imagemaps reads nothing from the database:
+    a room of rich messages costs what a room of texts costs."""
+
+    def room_queries(messages) -> int:
+        persona = make_persona(f"P{len(messages)}{messages[0]['type']}")
+        friend = befriend(account, persona)
+        messages_send(
+            account=account, friends=[friend], messages=messages, source="chat"
+        )
+        client = talk_client(persona)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/talk/rooms/{friend.pk}/").status_code == 200
+        return len(ctx.captured_queries)
+
+    rich = [
+        CASES[name][0]
+        for name in (
+            "flex bubble",
+            "flex carousel",
+            "template carousel",
+            "imagemap",
+            "location",
+        )
+    ]
+    texts = [{"type": "text", "text": f"t{i}"} for i in range(5)]
+    assert room_queries(rich) == room_queries(texts)
