@@ -28,6 +28,7 @@ import re
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from messaging.friends.models import LineUser
 from messaging.store.stickers import sticker_get
 
 logger = logging.getLogger(__name__)
@@ -336,8 +337,6 @@ def _mention_names(payload: dict) -> dict[str, str]:
     ids = [i for i in ids if i]
     if not ids:
         return {}
-    from messaging.friends.models import LineUser
-
     return dict(
         LineUser.objects.filter(user_id__in=ids).values_list("user_id", "display_name")
     )

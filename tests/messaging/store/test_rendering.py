@@ -514,3 +514,26 @@ def test_line_add_friend_links_open_the_account_in_the_talk_app():
     link = doc.cssselect("a.lb-tbtn")[0]
     assert link.get("href") == "/talk/add/@sister"
     assert link.get("target") is None
+
+
+@pytest.mark.django_db
+def test_a_textv2_mention_shows_the_users_name():
+    from tests.talk.factories import make_persona
+
+    hanako = make_persona("Hanako")
+    doc = _doc(
+        bubble_html(
+            {
+                "type": "textV2",
+                "text": "{who}, your table is ready",
+                "substitution": {
+                    "who": {
+                        "type": "mention",
+                        "mentionee": {"type": "user", "userId": hanako.user_id},
+                    }
+                },
+            }
+        )
+    )
+    assert doc.cssselect(".lb-mention")[0].text_content() == "@Hanako"
+    assert doc.text_content().strip() == "@Hanako, your table is ready"
