@@ -3,10 +3,11 @@
 Friendship changes (add, block, unblock) are ``chat.inbound``'s
 ``customer_follow``/``customer_block``; this module adds the talk-app specific
 parts — persona creation with a picture, and turning a typed text, a tapped
-sticker, an uploaded photo or a chosen place into a message object for
-``chat.inbound.customer_message_send`` (store, inbox, automatic replies,
-webhook), and a tapped postback or date-time picker into
-``chat.inbound.customer_postback``.
+sticker, an uploaded photo, video or audio file or a chosen place into a
+message object for ``chat.inbound.customer_message_send`` (store, inbox,
+automatic replies, webhook), a tapped postback or date-time picker into
+``chat.inbound.customer_postback`` and a watched video into
+``chat.inbound.customer_video_play_complete``.
 """
 
 import re
