@@ -27,7 +27,7 @@ messages: $(STAMP)
 	$(BIN)/pybabel compile --statistics -d locale -D django
 
 makemessages: $(STAMP)
-	$(BIN)/python manage.py makemessages -l ja --no-obsolete --ignore '.venv/*' --ignore 'var/*'
+	$(BIN)/python manage.py makemessages -l ja --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'node_modules/*'
 	$(BIN)/python manage.py makemessages -d djangojs -l ja --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'node_modules/*'
 
 run: $(STAMP) messages

@@ -23,6 +23,7 @@ AUDIT_ACTION_LABELS = {
     "broadcast.copy": _("Broadcast copied"),
     "broadcast.delete": _("Broadcast deleted"),
     "broadcast.image_upload": _("Broadcast image uploaded"),
+    "broadcast.media_upload": _("Broadcast video or audio uploaded"),
     "broadcast.pause": _("Broadcast paused"),
     "broadcast.resume": _("Broadcast resumed"),
     "broadcast.schedule": _("Broadcast scheduled"),

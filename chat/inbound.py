@@ -16,24 +16,33 @@ Nothing below this module decides who reacts to a customer.
 """
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import OfficialAccount
 from chat.events import conversation_publish
 from chat.selectors import chat_settings_get
 from chat.services import away_message_send_once, conversation_customer_message
+from core.exceptions import ApplicationError
 from messaging.automation.services import (
     autoresponse_reply,
     greeting_send,
     step_sequences_start_for_friend,
 )
 from messaging.friends.models import Friend, FriendSource, LineUser
-from messaging.friends.services import FollowResult, friend_block, friend_follow
+from messaging.friends.services import (
+    AccountUnavailable,
+    FollowResult,
+    friend_block,
+    friend_follow,
+)
 from messaging.store.models import Message
 from messaging.store.services import message_receive
 from messaging.webhooks.events import (
     webhook_follow_event,
     webhook_message_event,
+    webhook_postback_event,
     webhook_unfollow_event,
+    webhook_video_play_complete_event,
 )
 from messaging.webhooks.services import webhook_events_dispatch_on_commit
 
@@ -82,6 +91,17 @@ def customer_block(*, friend: Friend) -> Friend:
     return friend
 
 
+def _lock_friend(friend: Friend) -> Friend:
+    # Only the friend row is locked, not the joined rows: customers of one
+    # account must not queue behind each other. The LINE user comes along
+    # for the webhook event's ``source.userId``.
+    return (
+        Friend.objects.select_for_update(of=("self",))
+        .select_related("account", "line_user")
+        .get(pk=friend.pk)
+    )
+
+
 @transaction.atomic
 def customer_message_send(
     *, friend: Friend, message: dict, content=None, preview=None
@@ -96,14 +116,7 @@ def customer_message_send(
     files of an image message, already checked. Raises like
     ``messaging.store.services.message_receive`` and then nothing is written.
     """
-    # Only the friend row is locked, not the joined rows: customers of one
-    # account must not queue behind each other. The LINE user comes along
-    # for the webhook event's ``source.userId``.
-    friend = (
-        Friend.objects.select_for_update(of=("self",))
-        .select_related("account", "line_user")
-        .get(pk=friend.pk)
-    )
+    friend = _lock_friend(friend)
     row = message_receive(
         friend=friend, message=message, content=content, preview=preview
     )
@@ -125,3 +138,73 @@ def customer_message_send(
     )
     conversation_publish(conversation, change=change)
     return row
+
+
+@transaction.atomic
+def customer_postback(
+    *,
+    friend: Friend,
+    data: str,
+    params: dict | None = None,
+    display_text: str = "",
+) -> Message | None:
+    """The customer tapped a postback or date-time picker action.
+
+    In order: ``display_text``, when given, is stored as the customer's
+    text message (shown in the room and the inbox; LINE sends no message
+    event for it); the conversation; the ``postback`` webhook event
+    (``postback.data``, and ``postback.params`` — ``{"date"|"time"|
+    "datetime": …}`` — from a picker; spec 3.2, REF#postback-event); the
+    inbox event. Returns the stored message, or None without
+    ``display_text``. Raises ``ApplicationError`` when the customer blocked
+    the account and ``AccountUnavailable`` when it is suspended; then
+    nothing is written and nothing is sent.
+    """
+    friend = _lock_friend(friend)
+    if friend.status != Friend.Status.FOLLOWING:
+        raise ApplicationError(_("Unblock this account to send it messages."))
+    if friend.account.is_suspended:
+        raise AccountUnavailable(_("This account is not available."))
+    row = None
+    if display_text:
+        row = message_receive(
+            friend=friend, message={"type": "text", "text": display_text}
+        )
+        conversation, change = conversation_customer_message(
+            friend=friend, at=row.created_at
+        )
+        conversation_publish(conversation, change=change)
+    webhook_events_dispatch_on_commit(
+        account=friend.account,
+        events=[webhook_postback_event(friend=friend, data=data, params=params)],
+    )
+    return row
+
+
+@transaction.atomic
+def customer_video_play_complete(*, friend: Friend, message: Message) -> bool:
+    """The customer watched the account's video ``message`` to the end.
+
+    Sends the ``videoPlayComplete`` webhook event when the video has a
+    ``trackingId`` and the customer still follows the account; otherwise
+    does nothing. Returns whether an event was sent. Nothing is stored.
+    """
+    tracking_id = (message.payload or {}).get("trackingId")
+    if (
+        message.friend_id != friend.pk
+        or message.type != "video"
+        or message.direction != Message.Direction.OUTBOUND
+        or not isinstance(tracking_id, str)
+        or not tracking_id
+    ):
+        return False
+    friend = _lock_friend(friend)
+    if friend.status != Friend.Status.FOLLOWING or friend.account.is_suspended:
+        return False
+    webhook_events_dispatch_on_commit(
+        account=friend.account,
+        events=[
+            webhook_video_play_complete_event(friend=friend, tracking_id=tracking_id)
+        ],
+    )
+    return True

@@ -41,7 +41,9 @@ class PersonaForm(forms.Form):
 
 class ScanForm(forms.Form):
     picture = forms.FileField(label=_("Picture of a QR code"), required=False)
-    url = forms.CharField(label=_("…or paste a link"), max_length=2000, required=False)
+    url = forms.CharField(
+        label=_("…or paste a link or an ID (@…)"), max_length=2000, required=False
+    )
 
     def clean(self):
         data = super().clean()
@@ -50,3 +52,29 @@ class ScanForm(forms.Form):
                 _("Choose a picture of a QR code or paste a link.")
             )
         return data
+
+
+class LocationForm(forms.Form):
+    """A place the customer shares (LINE's location message)."""
+
+    title = forms.CharField(label=_("Place name"), max_length=100, required=False)
+    address = forms.CharField(label=_("Address"), max_length=100)
+    latitude = forms.FloatField(label=_("Latitude"), min_value=-90, max_value=90)
+    longitude = forms.FloatField(label=_("Longitude"), min_value=-180, max_value=180)
+
+
+class PostbackForm(forms.Form):
+    """A tapped postback action, or the value chosen in a date-time picker."""
+
+    data = forms.CharField(max_length=300, required=False, strip=False)
+    display_text = forms.CharField(max_length=300, required=False)
+    mode = forms.ChoiceField(
+        choices=[
+            ("", ""),
+            ("date", "date"),
+            ("time", "time"),
+            ("datetime", "datetime"),
+        ],
+        required=False,
+    )
+    value = forms.CharField(max_length=16, required=False)

@@ -40,15 +40,26 @@ def add_friend_url(account: OfficialAccount, *, source_code: str = "") -> str:
 
 
 def add_link_parse(text: str) -> AddLink:
-    """Read an add-friend link; any host is accepted, the path must match.
+    """Read an add-friend link, LINE's own add-friend URL or an ID.
 
-    Raises ``ApplicationError`` for anything that is not such a link.
+    Accepts this site's ``/talk/add/@id`` on any host, LINE's
+    ``https://line.me/R/ti/p/@id`` and ``line://ti/p/@id`` (the ID as
+    ``@`` or ``%40``), and a basic or premium ID typed as ``@id``. Raises
+    ``ApplicationError`` for anything else.
     """
-    parts = urlsplit(text.strip())
-    prefix = reverse("talk:home") + "add/"
+    text = text.strip()
+    if re.fullmatch(_ID, text):
+        return AddLink(basic_id=text.lower())
+    parts = urlsplit(text)
     path = unquote(parts.path)
-    match = re.fullmatch(re.escape(prefix) + f"({_ID})/?", path)
-    if parts.scheme not in ("", "http", "https") or match is None:
+    if parts.scheme == "line" and parts.netloc == "ti":
+        match = re.fullmatch(f"/p/({_ID})/?", path)
+    elif parts.scheme in ("http", "https") and parts.netloc.lower() == "line.me":
+        match = re.fullmatch(f"/R/ti/p/({_ID})/?", path)
+    else:
+        prefix = reverse("talk:home") + "add/"
+        match = re.fullmatch(re.escape(prefix) + f"({_ID})/?", path)
+    if parts.scheme not in ("", "http", "https", "line") or match is None:
         raise ApplicationError(
             _("This is not an add-friend link of an account on this site.")
         )

@@ -3,18 +3,25 @@
 Friendship changes (add, block, unblock) are ``chat.inbound``'s
 ``customer_follow``/``customer_block``; this module adds the talk-app specific
 parts — persona creation with a picture, and turning a typed text, a tapped
-sticker or an uploaded photo into a message object for
-``chat.inbound.customer_message_send`` (store, inbox, automatic replies,
-webhook).
+sticker, an uploaded photo, video or audio file or a chosen place into a
+message object for ``chat.inbound.customer_message_send`` (store, inbox,
+automatic replies, webhook), a tapped postback or date-time picker into
+``chat.inbound.customer_postback`` and a watched video into
+``chat.inbound.customer_video_play_complete``.
 """
 
+import re
 import secrets
 
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
-from chat.inbound import customer_message_send
+from chat.inbound import (
+    customer_message_send,
+    customer_postback,
+    customer_video_play_complete,
+)
 from core.exceptions import ApplicationError
 from core.images import (
     IMAGE_MAX_BYTES,
@@ -24,6 +31,7 @@ from core.images import (
     image_preview,
     image_square,
 )
+from core.media import MEDIA_MAX_BYTES, media_check, media_kind
 from messaging.friends.models import Friend, LineUser
 from messaging.friends.services import line_user_create
 from messaging.store.checks import MAX_TEXT, text_length
@@ -82,6 +90,29 @@ def sticker_send(*, friend: Friend, sticker_id: str) -> Message:
     return customer_message_send(friend=friend, message=sticker_message(sticker))
 
 
+def media_send(*, friend: Friend, upload) -> Message:
+    """The customer sends a video (MP4) or an audio file (M4A, MP3), at most
+    200 MB, as LINE's app does.
+
+    The file becomes the message content (the Messaging API's ``/content``,
+    served with its type); ``duration`` (ms) is read from an MP4/M4A.
+    Anything else is refused before anything is written.
+    """
+    checked = media_check(upload, max_bytes=MEDIA_MAX_BYTES)
+    message: dict = {"type": checked.kind, "contentProvider": {"type": "line"}}
+    if checked.duration_ms is not None:
+        message["duration"] = checked.duration_ms
+    content = File(upload, name=f"{secrets.token_hex(8)}.{checked.extension}")
+    return customer_message_send(friend=friend, message=message, content=content)
+
+
+def upload_send(*, friend: Friend, upload) -> Message:
+    """A file from the talk room's picker: a photo, a video or audio."""
+    if media_kind(upload) is not None:
+        return media_send(friend=friend, upload=upload)
+    return image_send(friend=friend, upload=upload)
+
+
 def image_send(*, friend: Friend, upload) -> Message:
     """The customer sends a JPEG/PNG photo (at most 10 MB).
 
@@ -99,3 +130,69 @@ def image_send(*, friend: Friend, upload) -> Message:
     return customer_message_send(
         friend=friend, message=message, content=original, preview=preview
     )
+
+
+# LINE's limits for postback actions (REF#postback-action) and picker
+# values (REF#datetime-picker-action).
+POSTBACK_DATA_MAX = 300
+PICKER_FORMATS = {
+    "date": r"\d{4}-\d{2}-\d{2}",
+    "time": r"\d{2}:\d{2}",
+    "datetime": r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}",
+}
+
+
+def postback_send(
+    *, friend: Friend, data: str, display_text: str = "", mode: str = "", value=""
+) -> Message | None:
+    """The customer tapped a postback (``data``, ``display_text``) or chose
+    ``value`` in a date-time picker of ``mode`` date/time/datetime.
+
+    Returns the message ``display_text`` became, if any. Raises
+    ``ApplicationError`` for values LINE would never send.
+    """
+    if len(data) > POSTBACK_DATA_MAX or len(display_text) > POSTBACK_DATA_MAX:
+        raise ApplicationError(_("This button sends more than LINE allows."))
+    params = None
+    if mode:
+        pattern = PICKER_FORMATS.get(mode)
+        if pattern is None or not re.fullmatch(pattern, value or ""):
+            raise ApplicationError(_("Choose a date or time first."))
+        params = {mode: value}
+    return customer_postback(
+        friend=friend, data=data, params=params, display_text=display_text.strip()
+    )
+
+
+def location_send(
+    *, friend: Friend, title: str, address: str, latitude: float, longitude: float
+) -> Message:
+    """The customer shares a place (LINE's location message, spec 2).
+
+    ``title`` defaults to the address; both are at most 100 characters.
+    """
+    address = address.strip()
+    title = title.strip() or address
+    if not address:
+        raise ApplicationError(_("Enter the address of the place."))
+    message = {
+        "type": "location",
+        "title": title[:100],
+        "address": address[:100],
+        "latitude": latitude,
+        "longitude": longitude,
+    }
+    return customer_message_send(friend=friend, message=message)
+
+
+def video_watched(*, friend: Friend, message_id) -> bool:
+    """The customer's talk app played the account's video message
+    ``message_id`` to the end (``videoPlayComplete`` if it is tracked)."""
+    try:
+        message_id = int(message_id)
+    except (TypeError, ValueError):
+        return False
+    message = Message.objects.filter(friend=friend, pk=message_id).first()
+    if message is None:
+        return False
+    return customer_video_play_complete(friend=friend, message=message)

@@ -12,6 +12,11 @@ urlpatterns = [
     path("rooms/<int:friend_id>/messages", views.room_messages, name="room-messages"),
     path("rooms/<int:friend_id>/opened", views.room_opened, name="room-opened"),
     path("rooms/<int:friend_id>/send", views.room_send, name="room-send"),
+    path(
+        "rooms/<int:friend_id>/watched",
+        views.room_video_watched,
+        name="room-video-watched",
+    ),
     # The add-friend link, like line.me/R/ti/p/@id; ?src=<FriendSource.code>.
     path("add/@<str:basic_id>", views.account_profile, name="friend-add"),
     path("accounts/@<str:basic_id>/", views.account_profile, name="account-profile"),

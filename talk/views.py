@@ -22,11 +22,13 @@ from core.exceptions import ApplicationError
 from core.forms import form_errors_from
 from messaging.friends.models import Friend
 from messaging.friends.services import AccountUnavailable
+from messaging.store.models import Message
+from messaging.store.rendering import quick_reply_html
 from messaging.store.services import messages_mark_opened
 from messaging.store.stickers import STICKERS
 from talk import links, selectors, services
 from talk.decorators import talk_view
-from talk.forms import PersonaForm, ScanForm
+from talk.forms import LocationForm, PersonaForm, PostbackForm, ScanForm
 
 # Message ids are bigints; a larger "up to" id is as malformed as a word.
 MAX_MESSAGE_ID = 2**63 - 1
@@ -124,6 +126,15 @@ def _up_to_id(request) -> int | None:
     return value if 0 <= value <= MAX_MESSAGE_ID else None
 
 
+def _quick_reply(rows) -> dict | None:
+    """The newest message, when its quick-reply chips are still showing:
+    LINE drops them as soon as any newer message is in the room."""
+    last = rows[-1] if rows else None
+    if last is None or last.direction != Message.Direction.OUTBOUND:
+        return None
+    return last.payload if isinstance(last.payload, dict) else None
+
+
 @talk_view()
 @require_GET
 def room(request, friend_id: int):
@@ -138,6 +149,7 @@ def room(request, friend_id: int):
             "rows": rows,
             "has_earlier": len(rows) == selectors.ROOM_PAGE_SIZE,
             "last_id": rows[-1].pk if rows else 0,
+            "quick_reply": _quick_reply(rows),
             "stickers": STICKERS.values(),
         },
     )
@@ -168,6 +180,8 @@ def room_messages(request, friend_id: int):
             ],
             "more": len(rows) == selectors.ROOM_CATCH_UP_LIMIT,
             "read_up_to": selectors.room_read_up_to(friend=friend),
+            # Chips of the newest message; absent when nothing is new.
+            **({"quick_reply": quick_reply_html(_quick_reply(rows))} if rows else {}),
         }
     )
 
@@ -188,30 +202,65 @@ def room_opened(request, friend_id: int):
     )
 
 
+def _form_error(form) -> str:
+    """The first error of ``form``, named by its field's label."""
+    for name, errors in form.errors.get_json_data().items():
+        label = form.fields[name].label if name in form.fields else None
+        message = errors[0]["message"]
+        return f"{label}: {message}" if label else message
+    return _("Check the form.")
+
+
+def _send(friend, request):
+    """One of the customer's sends, by the posted ``kind`` or fields."""
+    kind = request.POST.get("kind")
+    if kind == "postback":
+        form = PostbackForm(request.POST)
+        if not form.is_valid():
+            raise ApplicationError(_form_error(form))
+        return services.postback_send(friend=friend, **form.cleaned_data)
+    if kind == "location":
+        form = LocationForm(request.POST)
+        if not form.is_valid():
+            raise ApplicationError(_form_error(form))
+        return services.location_send(friend=friend, **form.cleaned_data)
+    if "sticker_id" in request.POST:
+        return services.sticker_send(
+            friend=friend, sticker_id=request.POST["sticker_id"]
+        )
+    if "image" in request.FILES:
+        return services.upload_send(friend=friend, upload=request.FILES["image"])
+    if kind == "image":
+        raise ApplicationError(_("Choose a photo to send."))
+    return services.text_send(friend=friend, text=request.POST.get("text", ""))
+
+
+@talk_view()
+@require_POST
+def room_video_watched(request, friend_id: int):
+    """talk.js: a video of the account was played to the end."""
+    friend = selectors.room_get(line_user=request.persona, friend_id=friend_id)
+    sent = services.video_watched(
+        friend=friend, message_id=request.POST.get("message_id")
+    )
+    return JsonResponse({"sent": sent})
+
+
 @talk_view()
 @require_POST
 def room_send(request, friend_id: int):
+    """The customer sends text, a sticker, a photo or a place, or taps a
+    postback / date-time picker action (``kind=postback``)."""
     friend = selectors.room_get(line_user=request.persona, friend_id=friend_id)
     try:
-        if "sticker_id" in request.POST:
-            message = services.sticker_send(
-                friend=friend, sticker_id=request.POST["sticker_id"]
-            )
-        elif "image" in request.FILES:
-            message = services.image_send(friend=friend, upload=request.FILES["image"])
-        elif request.POST.get("kind") == "image":
-            raise ApplicationError(_("Choose a photo to send."))
-        else:
-            message = services.text_send(
-                friend=friend, text=request.POST.get("text", "")
-            )
+        message = _send(friend, request)
     except ApplicationError as error:
         if _wants_json(request):
             return JsonResponse({"error": error.message}, status=400)
         messages.error(request, error.message)
         return redirect("talk:room", friend_id=friend.pk)
     if _wants_json(request):
-        return JsonResponse({"id": message.pk})
+        return JsonResponse({"id": message.pk if message else None})
     return redirect("talk:room", friend_id=friend.pk)
 
 

@@ -6,29 +6,8 @@ from django import template
 from django.utils import formats, timezone
 
 from messaging.store.labels import message_summary
-from messaging.store.models import Message
-from messaging.store.stickers import sticker_get
 
 register = template.Library()
-
-
-@register.simple_tag
-def chat_sticker(message: Message):
-    """The talk app's sticker of a sticker message, or None for others'."""
-    payload = message.payload or {}
-    return sticker_get(str(payload.get("packageId")), str(payload.get("stickerId")))
-
-
-@register.simple_tag
-def chat_image(message: Message) -> dict:
-    """Original and preview URLs: the customer's stored upload, else the
-    URLs in the message object (staff and bot images)."""
-    if message.content:
-        preview = message.preview or message.content
-        return {"original": message.content.url, "preview": preview.url}
-    payload = message.payload or {}
-    original = payload.get("originalContentUrl", "")
-    return {"original": original, "preview": payload.get("previewImageUrl") or original}
 
 
 @register.filter

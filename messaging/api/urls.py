@@ -83,6 +83,11 @@ urlpatterns = [
         views.MessageContentPreviewGetApi.as_view(),
         name="message-content-preview",
     ),
+    path(
+        f"{M}<str:messageId>/content/transcoding",
+        views.MessageContentTranscodingGetApi.as_view(),
+        name="message-content-transcoding",
+    ),
     path("v2/bot/profile/<str:userId>", views.ProfileGetApi.as_view(), name="profile"),
     path("v2/bot/followers/ids", views.FollowerListApi.as_view(), name="followers"),
     path("v2/bot/info", views.BotInfoGetApi.as_view(), name="bot-info"),

@@ -688,6 +688,24 @@ class MessageContentPreviewGetApi(MessageContentGetApi):
     preview = True
 
 
+class MessageContentTranscodingGetApi(BotApiView):
+    """Whether a customer's video or audio is ready to download
+    (REF#verify-video-or-audio-preparation-status): stored files are
+    ready at once, so ``{"status": "succeeded"}``."""
+
+    @extend_schema(
+        operation_id="getMessageContentTranscodingByMessageId",
+        responses={200: OpenApiTypes.OBJECT, 404: s.ErrorResponseSerializer},
+    )
+    def get(self, request, **kwargs):
+        message = selectors.message_content_get(
+            account=request.account, message_id=kwargs["messageId"]
+        )
+        if message is None or message.type not in ("video", "audio"):
+            raise LineApiError(NOT_FOUND, status=404)
+        return Response({"status": "succeeded"})
+
+
 # --- Chat ----------------------------------------------------------------------------
 
 

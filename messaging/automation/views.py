@@ -34,7 +34,7 @@ from messaging.automation.services import (
     step_sequence_stop,
 )
 from messaging.store.checks import MessagesInvalid
-from messaging.store.composer import composer_data, json_field
+from messaging.store.composer import composer_data, json_field, preview_names
 from messaging.store.placeholders import PLACEHOLDERS
 
 
@@ -320,7 +320,7 @@ def greeting_edit(request):
             "can_send": can_send,
             "placeholders": PLACEHOLDERS,
             # Stands in for the customer's LINE name in the preview.
-            "sample_nickname": _("Hanako"),
+            "sample_nickname": preview_names(request.account)["nickname"],
         },
         status=status,
     )

@@ -24,6 +24,7 @@ urlpatterns = [
     path("<int:broadcast_id>/delete/", views.broadcast_delete, name="broadcast-delete"),
     path("estimate", views.audience_estimate, name="audience-estimate"),
     path("images/", views.image_upload, name="image-upload"),
+    path("preview", views.bubbles_preview, name="bubbles-preview"),
     path("segments/", views.segment_list, name="segment-list"),
     path(
         "segments/<int:segment_id>/delete/",

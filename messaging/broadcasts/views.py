@@ -49,8 +49,13 @@ from messaging.broadcasts.selectors import (
     broadcast_report,
 )
 from messaging.friends.selectors import staff_test_friends
-from messaging.store.assets import asset_upload
-from messaging.store.composer import composer_data, composer_strings, json_field
+from messaging.store.assets import asset_upload, media_asset_upload
+from messaging.store.composer import (
+    composer_data,
+    composer_strings,
+    json_field,
+    preview_html,
+)
 from messaging.store.models import BroadcastAsset
 
 BROADCASTS_PER_PAGE = 30
@@ -260,6 +265,7 @@ def broadcast_detail(request, broadcast_id: int):
             "can_send": request_can(request, Perm.SEND),
             "can_insights": can_insights,
             "compose_data": composer_data(account=request.account),
+            "preview": preview_html(account=account, messages=broadcast.messages),
         },
     )
 
@@ -372,22 +378,44 @@ def audience_estimate(request):
 
 @require_POST
 @account_view()
+def bubbles_preview(request):
+    """The phone preview of the posted draft bubbles, as the talk app draws
+    them: ``{"messages": [...]}`` → ``{"html": "..."}``."""
+    try:
+        body = json.loads(request.body or b"{}")
+        drafts = body.get("messages") if isinstance(body, dict) else None
+        html = preview_html(account=request.account, messages=drafts)
+    except (ValueError, ApplicationError) as exc:
+        error = getattr(exc, "message", None) or _("The form data could not be read.")
+        return JsonResponse({"error": error}, status=400)
+    return JsonResponse({"html": html})
+
+
+@require_POST
+@account_view()
 def image_upload(request):
-    """Store an image for a bubble; returns the URLs the composer needs."""
+    """Store an image, video or audio file for a bubble (``kind``); returns
+    the URLs the composer needs (and an audio file's ``duration``)."""
     upload = request.FILES.get("image")
     if upload is None:
         return JsonResponse({"error": _("Choose an image to upload.")}, status=400)
+    kind = request.POST.get("kind", BroadcastAsset.Kind.IMAGE)
+    duration = None
     try:
-        asset = asset_upload(
-            account=request.account,
-            actor=request.user,
-            upload=upload,
-            kind=request.POST.get("kind", BroadcastAsset.Kind.IMAGE),
-        )
+        if kind in (BroadcastAsset.Kind.VIDEO, BroadcastAsset.Kind.AUDIO):
+            uploaded = media_asset_upload(
+                account=request.account, actor=request.user, upload=upload, kind=kind
+            )
+            asset, duration = uploaded.asset, uploaded.duration_ms
+        else:
+            asset = asset_upload(
+                account=request.account, actor=request.user, upload=upload, kind=kind
+            )
     except ApplicationError as exc:
         return JsonResponse({"error": exc.message}, status=400)
     return JsonResponse(
         {
+            "duration": duration,
             "key": asset.key,
             "kind": asset.kind,
             "originalContentUrl": asset.original_url,

@@ -23,7 +23,7 @@ MAX_BUBBLES = 3
 MAX_RICH_AREAS = 6
 MAX_CARDS = 10
 MAX_CARD_ACTIONS = 3
-ALLOWED_TYPES = ("text", "sticker", "image", "imagemap", "template")
+ALLOWED_TYPES = ("text", "sticker", "image", "video", "audio", "imagemap", "template")
 
 
 def _bubble_error(index: int, message: str) -> ApplicationError:
@@ -41,8 +41,9 @@ def _asset_keys(url: str) -> str | None:
 def bubbles_clean(*, account: OfficialAccount, messages) -> list[dict]:
     """Check the Manager's bubbles; return them or raise ``ApplicationError``.
 
-    Up to 3 bubbles of text (≤ 5,000 characters), sticker, image, rich
-    message (imagemap, ≤ 6 tap areas) or card-type message (carousel
+    Up to 3 bubbles of text (≤ 5,000 characters), sticker, image, video
+    (MP4 and a poster image), audio (M4A/MP3), rich message (imagemap,
+    ≤ 6 tap areas) or card-type message (carousel
     template, ≤ 10 cards, ≤ 3 buttons each). Images must be this account's
     uploads. Then the full LINE validation runs.
     """
@@ -67,9 +68,11 @@ def bubbles_clean(*, account: OfficialAccount, messages) -> list[dict]:
                     _("the text is %(len)s characters long; the limit is %(max)s.")
                     % {"len": f"{text_length(text):,}", "max": f"{MAX_TEXT:,}"},
                 )
-        elif kind == "image":
+        elif kind in ("image", "video"):
             keys.add(_asset_keys(msg.get("originalContentUrl")) or "")
             keys.add(_asset_keys(msg.get("previewImageUrl")) or "")
+        elif kind == "audio":
+            keys.add(_asset_keys(msg.get("originalContentUrl")) or "")
         elif kind == "imagemap":
             keys.add(_asset_keys(msg.get("baseUrl")) or "")
             actions = msg.get("actions")

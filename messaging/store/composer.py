@@ -7,12 +7,20 @@ emoji, a sample nickname and its strings.
 
 import json
 
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import OfficialAccount
 from core.exceptions import ApplicationError
 from messaging.friends.selectors import friend_newest
+from messaging.store.checks import MessagesInvalid
+from messaging.store.placeholders import placeholders_render
 from messaging.store.stickers import PACKAGE_ID, STICKERS
+from messaging.store.validators import messages_validate
+
+# The preview draws at most this many bubbles (LINE sends at most 5).
+PREVIEW_MAX_BUBBLES = 5
 
 EMOJI = [
     "😀",
@@ -55,8 +63,8 @@ def json_field(value: str, *, default=None):
 def composer_data(*, account: OfficialAccount) -> dict:
     """What the phone preview needs: stickers, a sample nickname, labels."""
 
-    sample = friend_newest(account=account)
     return {
+        **preview_names(account),
         "stickers": [
             {
                 "packageId": PACKAGE_ID,
@@ -67,10 +75,51 @@ def composer_data(*, account: OfficialAccount) -> dict:
             for s in STICKERS.values()
         ],
         "emoji": EMOJI,
-        "nickname": sample.line_user.display_name if sample else "Taro",
-        "accountName": account.display_name,
+        "previewUrl": reverse("broadcasts:bubbles-preview", args=[account.slug]),
         "i18n": composer_strings(),
     }
+
+
+def preview_names(account: OfficialAccount) -> dict:
+    """The names previews fill in: the newest friend's (or "Taro") and the
+    account's (``{"nickname", "accountName"}``)."""
+    sample = friend_newest(account=account)
+    return {
+        "nickname": sample.line_user.display_name if sample else "Taro",
+        "accountName": account.display_name,
+    }
+
+
+def preview_html(*, account: OfficialAccount, messages) -> str:
+    """The phone preview of draft ``messages`` (message objects), as HTML.
+
+    Each bubble is filled with a sample friend's nickname and validated on
+    its own (LINE's rules, spec section 2); a valid one is drawn by the one
+    bubble renderer (``messaging.store.rendering``), exactly as the
+    customer's talk room will draw it; an invalid one shows what is
+    missing. Raises ``ApplicationError`` when ``messages`` is not a list.
+    """
+    if not isinstance(messages, list):
+        raise ApplicationError(_("The form data could not be read."))
+    names = preview_names(account)
+    rows = []
+    for message in messages[:PREVIEW_MAX_BUBBLES]:
+        error = None
+        if isinstance(message, dict):
+            message = placeholders_render(
+                [message],
+                nickname=names["nickname"],
+                account_name=names["accountName"],
+            )[0]
+        try:
+            messages_validate([message], max_count=1)
+        except MessagesInvalid as exc:
+            error = "; ".join(
+                f"{e['property'].removeprefix('messages[0].')}: {e['message']}"
+                for e in exc.errors[:3]
+            )
+        rows.append({"payload": message, "error": error})
+    return render_to_string("messaging/store/_preview.html", {"rows": rows})
 
 
 def composer_strings() -> dict:
@@ -79,6 +128,11 @@ def composer_strings() -> dict:
         "text": _("Text"),
         "sticker": _("Sticker"),
         "image": _("Image"),
+        "video": _("Video"),
+        "audio": _("Audio"),
+        "uploadVideo": _("Upload a video (MP4, up to 200 MB)"),
+        "uploadAudio": _("Upload an audio file (M4A or MP3, up to 200 MB)"),
+        "poster": _("Preview image shown before it plays (JPEG or PNG)"),
         "imagemap": _("Rich message"),
         "template": _("Card-type message"),
         "addBubble": _("Add bubble"),

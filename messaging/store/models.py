@@ -75,17 +75,21 @@ class Message(models.Model):
 
 
 class BroadcastAsset(models.Model):
-    """An image uploaded in the composer, with the sizes Pillow made.
+    """An image, video or audio file uploaded in the composer.
 
     ``key`` names a folder under ``MEDIA_ROOT/broadcasts/``: ``original.*``,
     ``preview.*`` (talk-room thumbnail) and, for rich messages, the imagemap
     widths ``240 300 460 700 1040`` (LINE fetches ``{baseUrl}/{width}``).
+    A video or audio file is ``original.mp4``/``.m4a``/``.mp3`` alone (a
+    video's poster is an image asset of its own); its size is 0 × 0.
     """
 
     class Kind(models.TextChoices):
         IMAGE = "image", _("Image")
         IMAGEMAP = "imagemap", _("Rich message")
         CARD = "card", _("Card image")
+        VIDEO = "video", _("Video")
+        AUDIO = "audio", _("Audio")
 
     account = models.ForeignKey(
         OfficialAccount, on_delete=models.CASCADE, related_name="broadcast_assets"

@@ -118,16 +118,17 @@ def message_receive(
 
     Only the store: the inbox, automatic replies and the webhook are
     ``chat.inbound.customer_message_send``. ``content``/``preview`` are
-    files for image messages (already checked); they are removed again if
-    the row cannot be written. Raises ``ApplicationError`` when the friend
-    blocked the account, ``AccountUnavailable`` when it is suspended and
-    ``MessagesInvalid`` for an invalid message object.
+    files for image, video and audio messages (already checked); they are
+    removed again if the row cannot be written. Raises ``ApplicationError``
+    when the friend blocked the account, ``AccountUnavailable`` when it is
+    suspended and ``MessagesInvalid`` for an invalid message object.
     """
     if friend.status != Friend.Status.FOLLOWING:
         raise ApplicationError(_("Unblock this account to send it messages."))
     if friend.account.is_suspended:
         raise AccountUnavailable(_("This account is not available."))
-    if message.get("type") != "image":
+    # A customer's photo, video or audio has no URLs: its file is the content.
+    if message.get("type") not in ("image", "video", "audio"):
         messages_validate([message], max_count=1, prop="message")
     now = timezone.now()
     row = Message(

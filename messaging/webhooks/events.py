@@ -85,6 +85,19 @@ def webhook_postback_event(
     return _event(friend, "postback", timezone.now(), postback=postback)
 
 
+def webhook_video_play_complete_event(
+    *, friend: Friend, tracking_id: str
+) -> PendingEvent:
+    """``videoPlayComplete``: the customer watched a video message with a
+    ``trackingId`` to the end (spec 3.2, REF#video-viewing-complete)."""
+    return _event(
+        friend,
+        "videoPlayComplete",
+        timezone.now(),
+        videoPlayComplete={"trackingId": tracking_id},
+    )
+
+
 def mark_as_read_token(message: Message) -> str:
     """The ``markAsReadToken`` of an inbound message (signed, stateless)."""
     return signing.dumps(

@@ -24,6 +24,10 @@
   var lastId = Number(body.dataset.lastId || 0);
   var roomList = document.getElementById("room-list");
   var openedUrl = body.dataset.openedUrl || null;
+  var sendUrl = body.dataset.sendUrl || null;
+  var watchedUrl = body.dataset.watchedUrl || null;
+  var quickBox = document.getElementById("talk-quick");
+  var loadingTimer = null;
 
   var socket = null;
   var retries = 0;
@@ -64,7 +68,9 @@
       var bubble = fromHtml(item.html);
       if (empty) { empty.remove(); empty = null; }
       if (bubble.dataset.day !== lastDay()) log.appendChild(fromHtml(item.day));
+      if (item.direction === "out") hideLoading(); // the bot answered
       log.appendChild(bubble);
+      watchRichVideos(bubble);
       if (item.direction === "in") stick = true; // one's own message
     });
     if (items.length && stick) scrollToBottom();
@@ -122,6 +128,7 @@
       .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
       .then(function (data) {
         appendMessages(data.messages);
+        if (typeof data.quick_reply === "string") setQuickReply(data.quick_reply);
         markRead(data.read_up_to);
         markOpened();
         if (data.more) fetchAgain = true;
@@ -131,6 +138,46 @@
         fetching = false;
         if (fetchAgain) { fetchAgain = false; catchUp(); }
       });
+  }
+
+  /* ---- quick replies and the loading indicator ---------------------------
+     Quick-reply chips belong to the newest message: each poll that brings
+     new messages says which chips show (none once anything newer came). */
+
+  function setQuickReply(html) {
+    if (!quickBox) return;
+    quickBox.innerHTML = html;
+  }
+
+  /* The bot's "…" (POST /v2/bot/chat/loading/start): shown for
+     loadingSeconds or until the account's next message arrives. */
+  function showLoading(seconds) {
+    if (!log) return;
+    hideLoading();
+    var row = document.createElement("div");
+    row.className = "msg theirs loading";
+    row.id = "talk-loading";
+    row.dataset.testid = "loading";
+    row.setAttribute("aria-label", body.dataset.loadingLabel || "");
+    var content = document.createElement("div");
+    content.className = "content";
+    var bubble = document.createElement("div");
+    bubble.className = "lb";
+    var dots = document.createElement("div");
+    dots.className = "bubble";
+    dots.textContent = "…";
+    bubble.appendChild(dots);
+    content.appendChild(bubble);
+    row.appendChild(content);
+    log.appendChild(row);
+    if (nearBottom()) scrollToBottom();
+    loadingTimer = window.setTimeout(hideLoading, (Number(seconds) || 20) * 1000);
+  }
+
+  function hideLoading() {
+    window.clearTimeout(loadingTimer);
+    var row = document.getElementById("talk-loading");
+    if (row) row.remove();
   }
 
   /* ---- friends list ------------------------------------------------------ */
@@ -208,6 +255,8 @@
       else if (roomList) updateRow(event.message);
     } else if (event.type === "message.read") {
       if (roomId && event.friend_id === roomId) markRead(event.up_to_id);
+    } else if (event.type === "loading.start") {
+      if (roomId && event.friend_id === roomId) showLoading(event.seconds);
     }
   }
 
@@ -284,6 +333,8 @@
         form.reset();
         var picker = document.getElementById("sticker-picker");
         if (picker) picker.open = false;
+        var dialog = form.closest("dialog");
+        if (dialog) dialog.close();
         catchUp();
       })
       .catch(function () { showError(body.dataset.sendErrorLabel); })
@@ -327,6 +378,186 @@
       textarea.style.height = "";
       textarea.style.height = Math.min(textarea.scrollHeight, 120) + "px";
     });
+  }
+
+  /* ---- taps on bubbles and chips ------------------------------------------
+     The server draws every tappable part with data-action (the action
+     object's JSON); links are plain <a href>. A tap acts as the customer:
+     message → a text message, postback → a postback event (displayText
+     shown as the customer's message), datetimepicker → a picker, then a
+     postback with params, clipboard → copy, camera/cameraRoll → the photo
+     upload, location → the location form. */
+
+  function postFields(fields) {
+    var data = new FormData();
+    Object.keys(fields).forEach(function (k) { data.append(k, fields[k]); });
+    return fetch(sendUrl, {
+      method: "POST",
+      body: data,
+      headers: { "X-Requested-With": "fetch", "X-CSRFToken": body.dataset.csrfToken },
+      credentials: "same-origin",
+    })
+      .then(function (r) {
+        return r.json().then(
+          function (d) { return { ok: r.ok, data: d }; },
+          function () { return { ok: false, data: {} }; }
+        );
+      })
+      .then(function (res) {
+        if (!res.ok) { showError(res.data.error || body.dataset.sendErrorLabel); return; }
+        showError("");
+        catchUp();
+      })
+      .catch(function () { showError(body.dataset.sendErrorLabel); });
+  }
+
+  function toast(text) {
+    var box = document.createElement("div");
+    box.className = "talk-toast";
+    box.setAttribute("role", "status");
+    box.textContent = text;
+    document.querySelector(".phone").appendChild(box);
+    window.setTimeout(function () { box.remove(); }, 1500);
+  }
+
+  function copy(text) {
+    var done = function () { toast(body.dataset.copiedLabel); };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done, function () {});
+      return;
+    }
+    var area = document.createElement("textarea");
+    area.value = text;
+    document.body.appendChild(area);
+    area.select();
+    try { document.execCommand("copy"); done(); } catch (e) { /* nothing to do */ }
+    area.remove();
+  }
+
+  function openDialog(id) {
+    var dialog = document.getElementById(id);
+    if (dialog && !dialog.open) dialog.showModal();
+    return dialog;
+  }
+
+  function openPicker(action) {
+    var dialog = openDialog("picker-dialog");
+    if (!dialog) return;
+    var form = dialog.querySelector("form");
+    var input = form.elements.value;
+    var mode = action.mode || "date";
+    input.type = { date: "date", time: "time", datetime: "datetime-local" }[mode] || "date";
+    form.elements.data.value = action.data || "";
+    form.elements.mode.value = mode;
+    input.min = action.min || "";
+    input.max = action.max || "";
+    input.value = action.initial || "";
+    input.focus();
+  }
+
+  function runAction(action) {
+    var text = document.querySelector(".text-form textarea");
+    switch (action.type) {
+      case "message":
+        postFields({ text: action.text || "" });
+        break;
+      case "postback":
+        postFields({
+          kind: "postback",
+          data: action.data || "",
+          display_text: action.displayText || action.text || "",
+        });
+        if (action.inputOption === "openKeyboard" && text) {
+          if (action.fillInText) text.value = action.fillInText;
+          text.focus();
+        }
+        break;
+      case "datetimepicker":
+        openPicker(action);
+        break;
+      case "clipboard":
+        copy(action.clipboardText || "");
+        break;
+      case "camera":
+      case "cameraRoll":
+        var file = document.querySelector(".photo-form input[type=file]");
+        if (file) file.click();
+        break;
+      case "location":
+        openDialog("location-dialog");
+        break;
+    }
+  }
+
+  if (roomId && sendUrl) {
+    document.addEventListener("click", function (e) {
+      // A photo opens full size in the room, as on LINE.
+      var photo = e.target.closest("a.lb-photo");
+      var viewer = document.getElementById("photo-viewer");
+      if (photo && viewer) {
+        e.preventDefault();
+        viewer.querySelector("img").src = photo.href;
+        viewer.showModal();
+        return;
+      }
+      var chip = e.target.closest("[data-chip]");
+      var el = e.target.closest("[data-action]");
+      if (chip && quickBox) quickBox.innerHTML = ""; // chips go once used
+      if (!el) return;
+      e.preventDefault();
+      var action;
+      try { action = JSON.parse(el.dataset.action); } catch (err) { return; }
+      runAction(action);
+    });
+    document.addEventListener("keydown", function (e) {
+      var el = e.target.closest && e.target.closest("div[data-action], p[data-action]");
+      if (el && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); el.click(); }
+    });
+    document.querySelectorAll("[data-open-location]").forEach(function (button) {
+      button.addEventListener("click", function () { openDialog("location-dialog"); });
+    });
+    document.querySelectorAll(".talk-dialog [data-close]").forEach(function (button) {
+      button.addEventListener("click", function () { button.closest("dialog").close(); });
+    });
+  }
+
+  /* ---- videos -------------------------------------------------------------
+     A rich message's video (imagemap video) plays muted while it is on
+     screen, and shows its link once played, as on LINE. A video message
+     with a trackingId, played to the end, tells the bot
+     (videoPlayComplete). */
+
+  var videoObserver = "IntersectionObserver" in window ? new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      var video = entry.target;
+      if (entry.isIntersecting) { video.muted = true; video.play().catch(function () {}); }
+      else video.pause();
+    });
+  }, { threshold: 0.6 }) : null;
+
+  function watchRichVideos(scope) {
+    if (!videoObserver || !scope) return;
+    scope.querySelectorAll(".lb-area-video video").forEach(function (v) { videoObserver.observe(v); });
+  }
+
+  if (log) {
+    watchRichVideos(log);
+    document.addEventListener("ended", function (e) {
+      var video = e.target;
+      if (!video || video.tagName !== "VIDEO") return;
+      var area = video.closest(".lb-area-video");
+      if (area) area.classList.add("played");
+      var row = video.closest(".msg.theirs");
+      if (!row || !("tracked" in video.dataset) || !watchedUrl) return;
+      var data = new FormData();
+      data.append("message_id", row.dataset.id);
+      fetch(watchedUrl, {
+        method: "POST",
+        body: data,
+        headers: { "X-Requested-With": "fetch", "X-CSRFToken": body.dataset.csrfToken },
+        credentials: "same-origin",
+      }).catch(function () {});
+    }, true);
   }
 
   if (log && !/[?&]before=/.test(window.location.search)) scrollToBottom();

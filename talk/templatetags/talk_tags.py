@@ -8,8 +8,6 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from messaging.store.labels import MESSAGE_TYPE_LABELS, message_summary
-from messaging.store.models import Message
-from messaging.store.stickers import sticker_get
 
 register = template.Library()
 
@@ -35,26 +33,6 @@ def talk_day_label(value: dt.datetime) -> str:
 @register.filter
 def talk_time(value: dt.datetime) -> str:
     return timezone.localtime(value).strftime("%H:%M")
-
-
-@register.simple_tag
-def message_sticker(message: Message):
-    payload = message.payload or {}
-    return sticker_get(str(payload.get("packageId")), str(payload.get("stickerId")))
-
-
-@register.simple_tag
-def message_image(message: Message) -> dict:
-    """Original and preview URLs: our stored files, else the payload's URLs."""
-    if message.content:
-        preview = message.preview or message.content
-        return {"original": message.content.url, "preview": preview.url}
-    payload = message.payload or {}
-    return {
-        "original": payload.get("originalContentUrl", ""),
-        "preview": payload.get("previewImageUrl")
-        or payload.get("originalContentUrl", ""),
-    }
 
 
 @register.filter

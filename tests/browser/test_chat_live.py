@@ -290,19 +290,19 @@ def test_staff_composer_canned_reply_shortcut_sticker_and_photo(
     # when alice sends a sticker and a photo
     staff.get_by_test_id("sticker-button").click()
     staff.get_by_test_id("sticker-2").click()
-    expect(log.locator(".cmsg.out img.csticker")).to_have_count(1)
+    expect(log.locator(".cmsg.out img.lb-sticker")).to_have_count(1)
     photo = tmp_path / "menu.png"
     photo.write_bytes(image_bytes("PNG", size=(640, 480)))
     staff.get_by_test_id("photo-input").set_input_files(str(photo))
     # then both appear in the conversation and the store
-    expect(log.locator(".cmsg.out .cphoto img")).to_have_count(1)
+    expect(log.locator(".cmsg.out .lb-photo img")).to_have_count(1)
     assert list(
         Message.objects.filter(friend_id=conversation.friend_id, direction="out")
         .order_by("id")
         .values_list("type", flat=True)
     ) == ["text", "sticker", "image"]
     # and the photo's URLs point at the stored files
-    src = log.locator(".cmsg.out .cphoto img").get_attribute("src")
+    src = log.locator(".cmsg.out .lb-photo img").get_attribute("src")
     assert src.startswith("/media/chat/")
     assert (settings.MEDIA_ROOT / src.removeprefix("/media/")).is_file()
     staff.context.close()

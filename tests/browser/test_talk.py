@@ -14,6 +14,7 @@ import uvicorn
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.db import connections
+from linebot.v3.messaging import ShowLoadingAnimationRequest
 from playwright.sync_api import expect
 
 from config.asgi import application
@@ -22,6 +23,7 @@ from messaging.friends.services import friend_source_create
 from messaging.store.models import Message
 from messaging.store.services import messages_mark_read, messages_send
 from talk.selectors import SESSION_KEY
+from tests.messaging.api.factories import sdk_apis, sdk_client, token_for
 from tests.talk.factories import (
     befriend,
     image_bytes,
@@ -108,15 +110,15 @@ def test_bad_text_shows_an_error_sticker_and_photo_send(page, account, tmp_path)
     # a sticker is sent from the picker
     page.locator("#sticker-picker summary").click()
     page.get_by_test_id("sticker-4").click()
-    expect(page.locator(".msg.mine img.sticker")).to_have_count(1)
+    expect(page.locator(".msg.mine img.lb-sticker")).to_have_count(1)
     expect(page.locator("#talk-error")).to_be_hidden()
     # a photo is sent as soon as it is chosen, and shown as its preview
     photo = tmp_path / "latte.jpg"
     photo.write_bytes(image_bytes("JPEG", (1000, 800)))
     page.set_input_files("input[name=image]", str(photo))
-    expect(page.locator(".msg.mine .photo img")).to_have_count(1)
+    expect(page.locator(".msg.mine .lb-photo img")).to_have_count(1)
     image = Message.objects.get(type="image")
-    expect(page.locator(".msg.mine .photo img")).to_have_attribute(
+    expect(page.locator(".msg.mine .lb-photo img")).to_have_attribute(
         "src", image.preview.url
     )
     assert list(Message.objects.order_by("id").values_list("type", flat=True)) == [
@@ -241,5 +243,55 @@ def test_message_appears_in_open_room_within_a_second(browser, asgi_server, acco
         while Message.objects.filter(read_at=None).exists():
             assert time.monotonic() < deadline
             time.sleep(0.05)
+    finally:
+        context.close()
+
+
+def _show_loading(base_url: str, account, user_id: str, seconds: int) -> None:
+    with sdk_client(base_url, token_for(account)) as client:
+        line, _blob = sdk_apis(client)
+        line.show_loading_animation(
+            ShowLoadingAnimationRequest(chat_id=user_id, loading_seconds=seconds)
+        )
+
+
+def test_loading_animation_shows_until_timeout_or_next_message(
+    browser, asgi_server, account
+):
+    # given Hanako's talk room is open and its socket connected
+    hanako = make_persona("Hanako")
+    friend = _in_thread(befriend, account, hanako)
+    user_id = hanako.user_id
+    session = SessionStore()
+    session[SESSION_KEY] = hanako.pk
+    session.create()
+    context = browser.new_context(
+        base_url=asgi_server, viewport={"width": 375, "height": 812}
+    )
+    context.add_cookies(
+        [{"name": "sessionid", "value": session.session_key, "url": asgi_server}]
+    )
+    page = context.new_page()
+    try:
+        page.goto(f"/talk/rooms/{friend.pk}/")
+        expect(page.locator("body")).to_have_attribute("data-live", "socket")
+        loading = page.get_by_test_id("loading")
+        # when the bot starts the loading animation for 5 seconds
+        _in_thread(_show_loading, asgi_server, account, user_id, 5)
+        # then "…" shows at once and goes by itself after those seconds
+        expect(loading).to_be_visible(timeout=2000)
+        expect(loading).to_have_text("…")
+        started = time.monotonic()
+        expect(loading).to_have_count(0, timeout=8000)
+        assert time.monotonic() - started > 3
+        # when it starts again for 60 seconds and the bot answers
+        _in_thread(_show_loading, asgi_server, account, user_id, 60)
+        expect(loading).to_be_visible(timeout=2000)
+        _in_thread(_push, friend, "Here is your answer")
+        # then the answer replaces the indicator
+        expect(page.locator(".msg.theirs .bubble").last).to_have_text(
+            "Here is your answer", timeout=3000
+        )
+        expect(loading).to_have_count(0)
     finally:
         context.close()

@@ -92,3 +92,22 @@ def redis_channel_layers(configured: dict) -> dict:
         }
     default.setdefault("CONFIG", {})["prefix"] = f"test-{uuid.uuid4().hex}"
     return {**layers, "default": default}
+
+
+def mp4_bytes(duration_ms: int = 12_345, *, brand: bytes = b"mp42") -> bytes:
+    """A minimal MP4 (``ftyp`` + ``moov``/``mvhd``) of ``duration_ms``;
+    brand ``M4A `` makes it an M4A audio file."""
+    ftyp = (16).to_bytes(4, "big") + b"ftyp" + brand + b"\x00\x00\x00\x00"
+    mvhd_body = (
+        b"\x00\x00\x00\x00"  # version 0, flags
+        + b"\x00" * 8  # creation, modification times
+        + (1000).to_bytes(4, "big")  # timescale
+        + duration_ms.to_bytes(4, "big")
+        + b"\x00" * 80
+    )
+    mvhd = (8 + len(mvhd_body)).to_bytes(4, "big") + b"mvhd" + mvhd_body
+    moov = (8 + len(mvhd)).to_bytes(4, "big") + b"moov" + mvhd
+    return ftyp + moov + b"\x00" * 64
+
+
+MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 32

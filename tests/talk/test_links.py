@@ -34,6 +34,10 @@ def test_add_friend_url_uses_site_url(account, settings):
         ("  /talk/add/@AB12CD34/  ", AddLink("@ab12cd34")),
         ("https://x.test/talk/add/%40ab12cd34", AddLink("@ab12cd34")),
         ("https://x.test/talk/add/@demo.cafe?src=a&x=1", AddLink("@demo.cafe", "a")),
+        ("https://line.me/R/ti/p/@AB12CD34", AddLink("@ab12cd34")),
+        ("https://line.me/R/ti/p/%40ab12cd34", AddLink("@ab12cd34")),
+        ("line://ti/p/@demo.cafe", AddLink("@demo.cafe")),
+        (" @Demo.Cafe ", AddLink("@demo.cafe")),
     ],
 )
 def test_add_link_parse_accepts_any_host_with_the_add_path(text, expected):
@@ -43,7 +47,11 @@ def test_add_link_parse_accepts_any_host_with_the_add_path(text, expected):
 @pytest.mark.parametrize(
     "text",
     [
-        "https://line.me/R/ti/p/@ab12cd34",
+        "https://line.me/R/ti/p/ab12cd34",
+        "https://line.me/R/nv/chat",
+        "line://ti/g/@ab12cd34",
+        "https://evil.example/R/ti/p/@ab12cd34",
+        "@a b",
         "https://example.com/",
         "https://x.test/talk/add/ab12cd34",
         "https://x.test/talk/add/@ab12cd34/extra",

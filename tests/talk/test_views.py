@@ -218,6 +218,16 @@ def test_scan_pasted_url(client, account):
     assert response.url == _add_path(account)
 
 
+@pytest.mark.parametrize("form", ["https://line.me/R/ti/p/{id}", "{id}"])
+def test_scan_accepts_line_add_friend_urls_and_typed_ids(client, account, form):
+    """LINE's own add-friend URL and a typed basic ID open the account."""
+    response = client.post("/talk/scan/", {"url": form.format(id=account.basic_id)})
+    assert response.url == _add_path(account)
+    page = client.get(response.url)
+    assert page.status_code == 200
+    assert account.display_name in page.content.decode()
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
@@ -234,7 +244,7 @@ def test_scan_pasted_url(client, account):
             "The file is not a valid JPEG/PNG image or it is damaged.",
         ),
         (
-            {"url": "https://line.me/R/ti/p/@abc"},
+            {"url": "https://line.me/R/nv/chat"},
             "This is not an add-friend link of an account on this site.",
         ),
         ({}, "Choose a picture of a QR code or paste a link."),
@@ -291,6 +301,7 @@ def test_room_renders_messages_and_writes_nothing(client, friend):
                 "originalContentUrl": "https://cdn.example/a.jpg",
                 "previewImageUrl": "https://cdn.example/a-s.jpg",
             },
+            {"type": "text", "text": "Welcome <b>in</b>"},
         ],
         source=Message.Source.CHAT,
     )
@@ -300,12 +311,15 @@ def test_room_renders_messages_and_writes_nothing(client, friend):
     html = client.get(_room(friend)).content.decode()
     assert "Welcome &lt;b&gt;in&lt;/b&gt;" in html
     assert "/static/talk/stickers/2.svg" in html
-    assert '<div class="bubble alt">Sticker</div>' in html
+    assert "lb-sticker-other" in html
+    # the broken template shows its alt text, marked
+    assert "This message could not be shown." in html
+    assert "Pick a date" in html
     assert 'src="https://cdn.example/a-s.jpg"' in html
     assert 'id="talk-richmenu"' in html
     # showing the page opens nothing: talk.js posts what it showed
     assert set(Message.objects.values_list("read_at", flat=True)) == {None}
-    assert html.count(" data-unopened ") == 4
+    assert html.count(" data-unopened ") == 5
     assert f'data-opened-url="/talk/rooms/{friend.pk}/opened"' in html
     assert f'data-last-id="{sent[-1].pk}"' in html
 

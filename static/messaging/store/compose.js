@@ -35,11 +35,6 @@
     return input ? input.value : "";
   }
 
-  function fill(text) {
-    return String(text || "").split("{Nickname}").join(DATA.nickname || "")
-      .split("{AccountName}").join(DATA.accountName || "");
-  }
-
   /* ---- Rich message layouts (areas in the 1040-wide base) --------------- */
 
   function layoutAreas(code, height) {
@@ -76,6 +71,8 @@
       return {type: "sticker", packageId: s.packageId, stickerId: s.stickerId};
     }
     if (type === "image") return {type: "image", originalContentUrl: "", previewImageUrl: ""};
+    if (type === "video") return {type: "video", originalContentUrl: "", previewImageUrl: ""};
+    if (type === "audio") return {type: "audio", originalContentUrl: "", duration: 0};
     if (type === "imagemap") {
       return {type: "imagemap", baseUrl: "", altText: T.imagemap || "Rich message",
               baseSize: {width: BASE, height: BASE},
@@ -129,7 +126,7 @@
     var self = this;
     var select = el("select", {"aria-label": T.text, "data-testid": "bubble-type-" + index,
       onchange: function () { self.bubbles[index] = defaults(select.value); self.render(); }},
-      ["text", "sticker", "image", "imagemap", "template"].map(function (type) {
+      ["text", "sticker", "image", "video", "audio", "imagemap", "template"].map(function (type) {
         return el("option", {value: type, selected: bubble.type === type, text: T[type]});
       }));
     var head = el("div", {"class": "bc-bubble-head"}, [
@@ -146,6 +143,7 @@
     ]);
     var body = el("div", {"class": "bc-bubble-body"});
     var editors = {text: this.textEditor, sticker: this.stickerEditor, image: this.imageEditor,
+                   video: this.videoEditor, audio: this.audioEditor,
                    imagemap: this.imagemapEditor, template: this.cardsEditor};
     (editors[bubble.type] || this.textEditor).call(this, bubble, body, index);
     return el("div", {"class": "bc-bubble", "data-testid": "bubble"}, [head, body]);
@@ -196,9 +194,10 @@
     body.appendChild(grid);
   };
 
-  BubbleEditor.prototype.uploadInput = function (kind, done) {
+  BubbleEditor.prototype.uploadInput = function (kind, done, accept, label) {
     var status = el("small", {"class": "help"});
-    var input = el("input", {type: "file", accept: "image/jpeg,image/png", "aria-label": T.upload});
+    var input = el("input", {type: "file", accept: accept || "image/jpeg,image/png",
+                             "aria-label": label || T.upload, "data-testid": "upload-" + kind});
     input.addEventListener("change", function () {
       if (!input.files.length) return;
       var form = new FormData();
@@ -216,7 +215,7 @@
         })
         .catch(function () { status.textContent = T.uploadFailed; status.className = "error"; });
     });
-    return el("div", {"class": "bc-upload"}, [el("label", {text: T.upload}), input, status]);
+    return el("div", {"class": "bc-upload"}, [el("label", {text: label || T.upload}), input, status]);
   };
 
   BubbleEditor.prototype.imageEditor = function (bubble, body) {
@@ -227,6 +226,39 @@
       bubble.previewImageUrl = asset.previewImageUrl;
       self.render();
     }));
+  };
+
+  BubbleEditor.prototype.videoEditor = function (bubble, body) {
+    var self = this;
+    if (bubble.originalContentUrl) body.appendChild(el("p", {"class": "help", text: bubble.originalContentUrl}));
+    body.appendChild(this.uploadInput("video", function (asset) {
+      bubble.originalContentUrl = asset.originalContentUrl;
+      self.render();
+    }, "video/mp4,.mp4", T.uploadVideo));
+    if (bubble.previewImageUrl) body.appendChild(el("img", {"class": "bc-thumb", src: bubble.previewImageUrl, alt: ""}));
+    body.appendChild(this.uploadInput("image", function (asset) {
+      bubble.previewImageUrl = asset.previewImageUrl;
+      self.render();
+    }, null, T.poster));
+  };
+
+  /* An M4A's duration comes from the server; an MP3's from the browser. */
+  BubbleEditor.prototype.audioEditor = function (bubble, body) {
+    var self = this;
+    if (bubble.originalContentUrl) body.appendChild(el("p", {"class": "help", text: bubble.originalContentUrl}));
+    body.appendChild(this.uploadInput("audio", function (asset) {
+      bubble.originalContentUrl = asset.originalContentUrl;
+      bubble.duration = asset.duration || 0;
+      if (asset.duration) { self.render(); return; }
+      var probe = new Audio();
+      probe.preload = "metadata";
+      probe.addEventListener("loadedmetadata", function () {
+        if (isFinite(probe.duration)) bubble.duration = Math.round(probe.duration * 1000);
+        self.render();
+      });
+      probe.addEventListener("error", function () { self.render(); });
+      probe.src = asset.originalContentUrl;
+    }, "audio/mp4,audio/x-m4a,audio/mpeg,.m4a,.mp3", T.uploadAudio));
   };
 
   BubbleEditor.prototype.imagemapEditor = function (bubble, body) {
@@ -341,44 +373,35 @@
     if (value) obj[key] = value; else delete obj[key];
   }
 
-  /* ---- Phone preview ------------------------------------------------------ */
+  /* ---- Phone preview ------------------------------------------------------
+     The server draws the bubbles with the talk app's own renderer
+     (messaging/store/rendering.py): what staff preview is what the customer
+     gets. Drafts are posted at most every 250 ms; an older answer never
+     replaces a newer one. */
+
+  var previewSeq = 0;
+  var previewTimers = [];
 
   function renderPreview(target, bubbles) {
-    if (!target) return;
-    target.textContent = "";
-    (bubbles || []).forEach(function (b) {
-      var node;
-      if (b.type === "text") {
-        node = el("div", {"class": "bc-pv-text", text: fill(b.text)});
-      } else if (b.type === "sticker") {
-        var s = (DATA.stickers || []).filter(function (x) { return x.stickerId === b.stickerId; })[0];
-        node = s ? el("img", {"class": "bc-pv-sticker", src: s.url, alt: s.label}) : el("div", {"class": "bc-pv-text", text: T.sticker});
-      } else if (b.type === "image") {
-        node = b.previewImageUrl ? el("img", {"class": "bc-pv-image", src: b.previewImageUrl, alt: ""}) : el("div", {"class": "bc-pv-empty", text: T.image});
-      } else if (b.type === "imagemap") {
-        node = el("div", {"class": "bc-pv-map"});
-        if (b.baseUrl) node.appendChild(el("img", {src: b.baseUrl + "/700", alt: b.altText || ""}));
-        else node.appendChild(el("div", {"class": "bc-pv-empty", text: T.imagemap}));
-        var h = (b.baseSize || {}).height || BASE;
-        (b.actions || []).forEach(function (a, i) {
-          var ar = a.area || {};
-          node.appendChild(el("span", {"class": "bc-pv-area", text: String.fromCharCode(65 + i),
-            style: "left:" + (100 * ar.x / BASE) + "%;top:" + (100 * ar.y / h) + "%;width:" +
-                   (100 * ar.width / BASE) + "%;height:" + (100 * ar.height / h) + "%"}));
-        });
-      } else if (b.type === "template") {
-        node = el("div", {"class": "bc-pv-cards"}, ((b.template || {}).columns || []).map(function (c) {
-          return el("div", {"class": "bc-pv-card"}, [
-            c.thumbnailImageUrl ? el("img", {src: c.thumbnailImageUrl, alt: ""}) : null,
-            c.title ? el("strong", {text: fill(c.title)}) : null,
-            el("p", {text: fill(c.text)})
-          ].concat((c.actions || []).map(function (a) {
-            return el("span", {"class": "bc-pv-button", text: a.label || "…"});
-          })));
-        }));
-      }
-      if (node) target.appendChild(el("div", {"class": "bc-pv-row"}, [node]));
-    });
+    if (!target || !DATA.previewUrl) return;
+    var seq = ++previewSeq;
+    previewTimers.forEach(window.clearTimeout);
+    previewTimers = [window.setTimeout(function () {
+      fetch(DATA.previewUrl, {
+        method: "POST",
+        body: JSON.stringify({messages: bubbles || []}),
+        headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken(),
+                  "X-Requested-With": "fetch"},
+        credentials: "same-origin"
+      })
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          if (seq !== previewSeq) return;
+          if (typeof data.html === "string") target.innerHTML = data.html;
+          target.dataset.previewSeq = String(seq);
+        })
+        .catch(function () { /* the next change asks again */ });
+    }, 250)];
   }
 
   /* ---- Audience builder --------------------------------------------------- */
@@ -746,9 +769,6 @@
   document.querySelectorAll("[data-segment-form]").forEach(initSegmentForm);
   document.querySelectorAll("[data-steps-form]").forEach(initSteps);
   document.querySelectorAll("[data-compose-simple]").forEach(initSimple);
-  var staticPreview = document.querySelector("[data-static-preview]");
-  var stored = document.getElementById("broadcast-messages");
-  if (staticPreview && stored) renderPreview(staticPreview, JSON.parse(stored.textContent));
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (e) {
       if (!window.confirm(form.dataset.confirm)) e.preventDefault();

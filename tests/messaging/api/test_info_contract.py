@@ -28,6 +28,7 @@ from chat.inbound import customer_block, customer_message_send
 from messaging.store.models import Message
 from messaging.webhooks.models import WebhookDelivery
 from tests.messaging.api.factories import customer, sdk_apis, sdk_client
+from tests.talk.factories import mp4_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -252,6 +253,35 @@ def test_message_content_and_preview(line_blob, friend):
     assert response.headers["content-type"] == "image/png"
     uuid.UUID(response.headers["x-line-request-id"])
     assert line_blob.get_message_content_preview(str(photo.pk)) == PNG[:20]
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "content_type"),
+    [("video", "clip.mp4", "video/mp4"), ("audio", "voice.m4a", "audio/mp4")],
+)
+def test_video_and_audio_content_with_their_type_and_transcoding(
+    line_blob, friend, kind, name, content_type
+):
+    # given a customer sent a video or an audio file
+    data = mp4_bytes(brand=b"M4A " if kind == "audio" else b"mp42")
+    message = customer_message_send(
+        friend=friend,
+        message={"type": kind, "contentProvider": {"type": "line"}},
+        content=ContentFile(data, name=name),
+    )
+    # then the bot can check it is ready and download it with its type
+    status = line_blob.get_message_content_transcoding_by_message_id(str(message.pk))
+    assert status.status == "succeeded"
+    response = line_blob.get_message_content_with_http_info(str(message.pk))
+    assert response.data == data
+    assert response.headers["content-type"] == content_type
+
+
+def test_transcoding_of_a_photo_is_404(line_blob, friend):
+    photo = _customer_photo(friend)
+    with pytest.raises(ApiException) as excinfo:
+        line_blob.get_message_content_transcoding_by_message_id(str(photo.pk))
+    assert excinfo.value.status == 404
 
 
 @pytest.mark.parametrize("case", ["text message", "unknown", "other account"])

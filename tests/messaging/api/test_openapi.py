@@ -29,6 +29,10 @@ EXPECTED = {
     ("/v2/bot/message/delivery/broadcast", "get"): "getNumberOfSentBroadcastMessages",
     ("/v2/bot/message/{messageId}/content", "get"): "getMessageContent",
     ("/v2/bot/message/{messageId}/content/preview", "get"): "getMessageContentPreview",
+    (
+        "/v2/bot/message/{messageId}/content/transcoding",
+        "get",
+    ): "getMessageContentTranscodingByMessageId",
     ("/v2/bot/profile/{userId}", "get"): "getProfile",
     ("/v2/bot/followers/ids", "get"): "getFollowers",
     ("/v2/bot/info", "get"): "getBotInfo",
@@ -70,6 +74,7 @@ def test_bot_operation_ids_are_the_sdk_methods(schema):
             assert hasattr(MessagingApi, _snake(operation_id)) or operation_id in (
                 "getMessageContent",
                 "getMessageContentPreview",
+                "getMessageContentTranscodingByMessageId",
             )
 
 

@@ -21,7 +21,9 @@ def test_new_account_sees_a_suggestion_that_is_not_saved(alice_client, account):
         "Hello {Nickname}! Thank you for adding {AccountName} as a friend. "
         "We will send you news and offers here."
     )
-    assert 'data-account="Demo Café"' in html
+    # the preview is drawn by the bubble renderer (docs/rendering.md)
+    preview_url = reverse("broadcasts:bubbles-preview", args=[account.slug])
+    assert f'data-preview-url="{preview_url}"' in html
     assert not Greeting.objects.exists()
 
 

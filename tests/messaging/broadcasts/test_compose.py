@@ -55,7 +55,7 @@ def test_draft_keeps_bubbles_audience_and_cap(account, alice, crowd):
             [text("a"), text("x" * 5001)],
             "Bubble 2: the text is 5,001 characters long; the limit is 5,000.",
         ),
-        ([{"type": "video"}], "Bubble 1: choose a message type."),
+        ([{"type": "location"}], "Bubble 1: choose a message type."),
         (
             [
                 {

@@ -39,11 +39,11 @@ def test_greeting_preview_follows_typing_and_placeholders(page, alice, account):
     page.goto(f"/manager/{account.slug}/friends/greeting/")
     preview = page.get_by_test_id("greeting-preview")
     expect(preview.locator("[data-preview=text1]")).to_contain_text(
-        "Hello Hanako! Thank you for adding Demo Café as a friend."
+        "Hello Taro! Thank you for adding Demo Café as a friend."
     )
     page.fill("textarea[name=text2]", "See you soon, ")
     page.click("button[data-insert='{Nickname}']")
-    expect(preview.locator("[data-preview=text2]")).to_have_text("See you soon, Hanako")
+    expect(preview.locator("[data-preview=text2]")).to_have_text("See you soon, Taro")
     assert page_width(page) == 375
     page.click("form[data-testid=greeting-form] button.primary")
     expect(page.locator(".flash")).to_have_text("Greeting saved.")

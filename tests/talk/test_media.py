@@ -1,0 +1,100 @@
+"""The customer sends a video or an audio file from the talk room."""
+
+import pytest
+
+from messaging.store.models import Message
+from messaging.webhooks.models import WebhookDelivery
+from messaging.webhooks.services import webhook_endpoint_set
+from talk import services
+from tests.htmlquery import parse
+from tests.talk.factories import (
+    MP3,
+    befriend,
+    make_persona,
+    media_files,
+    mp4_bytes,
+    talk_client,
+    upload,
+)
+
+pytestmark = pytest.mark.django_db
+
+FETCH = {"HTTP_X_REQUESTED_WITH": "fetch"}
+
+
+@pytest.fixture
+def hanako():
+    return make_persona("Hanako")
+
+
+@pytest.fixture
+def friend(account, hanako):
+    friend = befriend(account, hanako)
+    webhook_endpoint_set(
+        account=account, actor=None, url="http://127.0.0.1:9/cb", active=True
+    )
+    return friend
+
+
+def _send(hanako, friend, data: bytes, name: str, content_type: str):
+    return talk_client(hanako).post(
+        f"/talk/rooms/{friend.pk}/send",
+        {"kind": "image", "image": upload(data, name, content_type)},
+        **FETCH,
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "kind", "ext", "duration"),
+    [
+        (mp4_bytes(12_345), "clip.mp4", "video", "mp4", 12_345),
+        (mp4_bytes(61_000, brand=b"M4A "), "voice.m4a", "audio", "m4a", 61_000),
+        (MP3, "song.mp3", "audio", "mp3", None),
+    ],
+)
+def test_video_and_audio_reach_room_inbox_and_webhook(
+    hanako, friend, data, name, kind, ext, duration
+):
+    # when Hanako picks a video or audio file in the room
+    response = _send(hanako, friend, data, name, "application/octet-stream")
+    # then it is stored as LINE's message with its file as the content
+    assert response.status_code == 200
+    message = Message.objects.get(pk=response.json()["id"])
+    assert message.type == kind
+    expected = {"type": kind, "contentProvider": {"type": "line"}}
+    if duration is not None:
+        expected["duration"] = duration
+    assert message.payload == expected
+    assert message.content.name.endswith("." + ext)
+    # and the bot gets LINE's event shape
+    [event] = WebhookDelivery.objects.get().payload["events"]
+    content = event["message"]
+    assert content["type"] == kind
+    assert content["contentProvider"] == {"type": "line"}
+    assert content.get("duration") == duration
+    # and the room plays it from the stored file
+    room = parse(talk_client(hanako).get(f"/talk/rooms/{friend.pk}/").content.decode())
+    [player] = room.cssselect(f".msg.mine {kind}")
+    assert player.get("src") == message.content.url
+
+
+def test_oversized_media_is_refused_and_nothing_is_written(
+    hanako, friend, settings, monkeypatch
+):
+    # given the 200 MB limit (lowered for the test's small file)
+    monkeypatch.setattr(services, "MEDIA_MAX_BYTES", 100)
+    files_before = media_files(settings)
+    # when Hanako sends a larger video
+    response = _send(hanako, friend, mp4_bytes(), "big.mp4", "video/mp4")
+    # then she is told and nothing is stored or sent
+    assert response.status_code == 400
+    assert response.json() == {"error": "A video or audio file can be at most 200 MB."}
+    assert not Message.objects.filter(direction="in").exists()
+    assert not WebhookDelivery.objects.exists()
+    assert media_files(settings) == files_before
+
+
+def test_a_file_that_is_neither_photo_nor_media_is_refused(hanako, friend):
+    response = _send(hanako, friend, b"%PDF-1.4 hello", "doc.pdf", "video/mp4")
+    assert response.status_code == 400
+    assert not Message.objects.filter(direction="in").exists()
