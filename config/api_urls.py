@@ -8,6 +8,7 @@ Mounted at the site root by config/urls.py, so the SDK's
 from django.urls import path, re_path
 
 from accounts.api import urls as accounts_api
+from analytics.api import urls as analytics_api
 from core.api.views import NotFoundApi, OpenApiSchemaApi
 from messaging.api import urls as messaging_api
 
@@ -16,6 +17,7 @@ app_name = "line-api"
 urlpatterns = [
     *messaging_api.urlpatterns,
     *accounts_api.urlpatterns,
+    *analytics_api.urlpatterns,
     path("v2/openapi.json", OpenApiSchemaApi.as_view(), name="openapi"),
     re_path(r"^v2/", NotFoundApi.as_view(), name="not-found"),
 ]

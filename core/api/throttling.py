@@ -24,6 +24,7 @@ RATE_LIMITS: dict[str, tuple[int, int]] = {
     "narrowcast": (60, HOUR),
     "broadcast": (60, HOUR),
     "webhook_test": (60, HOUR),
+    "insight": (60, HOUR),
     "webhook_endpoint": (1000, 60),
     "loading": (100, 1),
 }

@@ -1,6 +1,7 @@
 """The API's OpenAPI document (drf-spectacular) at /v2/openapi.json."""
 
 import pytest
+from linebot.v3.insight import Insight
 from linebot.v3.messaging import MessagingApi
 
 from config.api_urls import urlpatterns
@@ -41,6 +42,10 @@ EXPECTED = {
     ("/v2/bot/channel/webhook/test", "post"): "testWebhookEndpoint",
     ("/v2/bot/chat/loading/start", "post"): "showLoadingAnimation",
     ("/v2/bot/chat/markAsRead", "post"): "markMessagesAsReadByToken",
+    ("/v2/bot/insight/followers", "get"): "getNumberOfFollowers",
+    ("/v2/bot/insight/message/delivery", "get"): "getNumberOfMessageDeliveries",
+    ("/v2/bot/insight/demographic", "get"): "getFriendsDemographics",
+    ("/v2/bot/insight/message/event", "get"): "getMessageEvent",
     ("/v2/oauth/accessToken", "post"): "issueChannelToken",
     ("/v2/oauth/verify", "post"): "verifyChannelToken",
     ("/v2/oauth/revoke", "post"): "revokeChannelToken",
@@ -71,10 +76,15 @@ def test_schema_lists_every_implemented_operation(schema):
 def test_bot_operation_ids_are_the_sdk_methods(schema):
     for (path, _method), operation_id in EXPECTED.items():
         if path.startswith("/v2/bot/"):
-            assert hasattr(MessagingApi, _snake(operation_id)) or operation_id in (
-                "getMessageContent",
-                "getMessageContentPreview",
-                "getMessageContentTranscodingByMessageId",
+            assert (
+                hasattr(MessagingApi, _snake(operation_id))
+                or hasattr(Insight, _snake(operation_id))
+                or operation_id
+                in (
+                    "getMessageContent",
+                    "getMessageContentPreview",
+                    "getMessageContentTranscodingByMessageId",
+                )
             )
 
 
