@@ -10,7 +10,7 @@ rolled up yet: today, the future, or the nightly task has not run), and
 import datetime as dt
 
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import OfficialAccount
 from analytics.models import DailyFriends, DailyMessages, RollupCursor
@@ -147,7 +147,9 @@ def demographics(*, account: OfficialAccount, now: dt.datetime | None = None) ->
             for name, lo, hi in AGE_TILES
         },
     )
-    regions = dict(PREFECTURES)
+    # LINE names areas in Japanese, whatever the caller's language.
+    with translation.override("ja"):
+        regions = {code: str(name) for code, name in PREFECTURES}
     areas = following.values_list("line_user__region").annotate(n=Count("id"))
     oses = following.values_list("line_user__os").annotate(n=Count("id"))
     periods = following.aggregate(
@@ -180,7 +182,7 @@ def demographics(*, account: OfficialAccount, now: dt.datetime | None = None) ->
         ),
         "areas": _tiles(
             sorted(
-                ((str(regions.get(code, "unknown")), n) for code, n in areas),
+                ((regions.get(code, "unknown"), n) for code, n in areas),
                 key=lambda pair: -pair[1],
             ),
             total,
@@ -263,3 +265,16 @@ def message_event(*, account: OfficialAccount, request_id: str) -> dict | None:
 def local_yesterday(account: OfficialAccount) -> dt.date:
     """The account's local yesterday: the latest day with final figures."""
     return timezone.localtime(timezone.now(), account.tz).date() - dt.timedelta(days=1)
+
+
+def demographics_snapshot(*, account: OfficialAccount) -> dict:
+    """What ``GET /v2/bot/insight/demographic`` answers: the latest snapshot
+    (refreshed by the rollup task), ``{"available": false}`` before one."""
+    from analytics.models import DemographicSnapshot
+
+    found = (
+        DemographicSnapshot.objects.filter(account=account)
+        .values_list("insight", flat=True)
+        .first()
+    )
+    return found or {"available": False}

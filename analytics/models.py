@@ -128,3 +128,24 @@ class RollupCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} rolled through {self.through}"
+
+
+class DemographicSnapshot(models.Model):
+    """Friends' attribute shares of one account, as of ``computed_at``.
+
+    Refreshed by the rollup task (at most every ``SNAPSHOT_MAX_AGE``), read
+    by the dashboard and ``GET /v2/bot/insight/demographic``: at a million
+    friends the breakdown costs seconds, which a page view must not pay
+    (LINE's own demographics are a daily figure too). ``dashboard`` is the
+    dashboard's shape (``analytics.selectors.demographics``), ``insight``
+    LINE's (``analytics.insight.demographics``); either is None below the
+    privacy threshold.
+    """
+
+    account = models.OneToOneField(OfficialAccount, on_delete=models.CASCADE)
+    computed_at = models.DateTimeField()
+    dashboard = models.JSONField(null=True)
+    insight = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"{self.account_id} demographics at {self.computed_at:%Y-%m-%d %H:%M}"

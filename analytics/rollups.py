@@ -21,6 +21,7 @@ from analytics.models import (
     DailyFriends,
     DailyFriendSource,
     DailyMessages,
+    DemographicSnapshot,
     RollupCursor,
 )
 from chat.models import Conversation, ResponseTime
@@ -43,6 +44,8 @@ COUNTED_SOURCES = frozenset(
 )
 # A first run looks back at most this far (LINE keeps 14 months of Insight).
 FIRST_RUN_DAYS = 430
+# Friends' attribute shares are recomputed when older than this.
+SNAPSHOT_MAX_AGE = dt.timedelta(hours=6)
 
 
 def day_bounds(
@@ -247,32 +250,70 @@ def rollup_due(*, now: dt.datetime | None = None) -> dict[str, int]:
     """
     totals = {"accounts": 0, "days": 0}
     for account in OfficialAccount.objects.order_by("id"):
-        yesterday = local_today(account, now) - dt.timedelta(days=1)
-        with transaction.atomic():
-            cursor = (
-                RollupCursor.objects.select_for_update(skip_locked=True)
-                .filter(account=account)
-                .first()
-            )
-            if cursor is None:
-                earliest = Friend.objects.filter(account=account).aggregate(
-                    at=Min("friend_since")
-                )["at"]
-                began = (
-                    timezone.localtime(earliest, account.tz).date()
-                    if earliest
-                    else yesterday
-                )
-                first = max(began, yesterday - dt.timedelta(days=FIRST_RUN_DAYS))
-                cursor, _new = RollupCursor.objects.get_or_create(
-                    account=account, defaults={"through": first - dt.timedelta(days=1)}
-                )
-            else:
-                first = cursor.through
-            if first > yesterday:
-                continue
-            days = rollup_days(account=account, first=first, last=yesterday)
-            RollupCursor.objects.filter(pk=cursor.pk).update(through=yesterday)
-        totals["accounts"] += 1
-        totals["days"] += days
+        days = _roll_account(account, now)
+        demographics_refresh(account=account, now=now, max_age=SNAPSHOT_MAX_AGE)
+        if days:
+            totals["accounts"] += 1
+            totals["days"] += days
     return totals
+
+
+def _roll_account(account: OfficialAccount, now: dt.datetime | None) -> int:
+    """Roll one account from its cursor to yesterday; the days rolled."""
+    yesterday = local_today(account, now) - dt.timedelta(days=1)
+    with transaction.atomic():
+        cursor = (
+            RollupCursor.objects.select_for_update(skip_locked=True)
+            .filter(account=account)
+            .first()
+        )
+        if cursor is None:
+            earliest = Friend.objects.filter(account=account).aggregate(
+                at=Min("friend_since")
+            )["at"]
+            began = (
+                timezone.localtime(earliest, account.tz).date()
+                if earliest
+                else yesterday
+            )
+            first = max(began, yesterday - dt.timedelta(days=FIRST_RUN_DAYS))
+            cursor, _new = RollupCursor.objects.get_or_create(
+                account=account, defaults={"through": first - dt.timedelta(days=1)}
+            )
+        else:
+            first = cursor.through
+        if first > yesterday:
+            return 0
+        days = rollup_days(account=account, first=first, last=yesterday)
+        RollupCursor.objects.filter(pk=cursor.pk).update(through=yesterday)
+    return days
+
+
+def demographics_refresh(
+    *,
+    account: OfficialAccount,
+    now: dt.datetime | None = None,
+    max_age: dt.timedelta | None = None,
+) -> bool:
+    """Recompute the account's ``DemographicSnapshot`` (unless younger than
+    ``max_age``); returns whether it was recomputed."""
+    from analytics.insight import demographics as insight_demographics
+    from analytics.selectors import demographics as dashboard_demographics
+
+    now = now or timezone.now()
+    if (
+        max_age is not None
+        and DemographicSnapshot.objects.filter(
+            account=account, computed_at__gt=now - max_age
+        ).exists()
+    ):
+        return False
+    DemographicSnapshot.objects.update_or_create(
+        account=account,
+        defaults={
+            "computed_at": now,
+            "dashboard": dashboard_demographics(account=account),
+            "insight": insight_demographics(account=account, now=now),
+        },
+    )
+    return True

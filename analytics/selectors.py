@@ -8,7 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OfficialAccount
-from analytics.models import DailyChat, DailyFriends, DailyMessages, RollupCursor
+from analytics.models import (
+    DailyChat,
+    DailyFriends,
+    DailyMessages,
+    DemographicSnapshot,
+    RollupCursor,
+)
 from chat.selectors import chat_enabled, unread_conversation_count
 from messaging.broadcasts.models import Broadcast
 from messaging.friends.filters import AGE_BANDS, q_age_bands
@@ -144,23 +150,23 @@ def chat_table(*, account, first: dt.date, last: dt.date) -> list[dict]:
 def demographics(*, account: OfficialAccount) -> dict | None:
     """Shares of following friends by gender, age band, region and OS, from
     their profile attributes; ``None`` below ``DEMOGRAPHIC_THRESHOLD``
-    friends, as LINE hides them. ``{"total": n, "gender": [(label, n, %)…]
-    …}``. 4 queries."""
+    friends, as LINE hides them. ``{"total": n, "gender": [[code, n, %]…]
+    …}`` with codes (JSON-safe, language-free: stored in the snapshot and
+    labelled at display by ``demographics_labelled``). 4 queries."""
     following = Friend.objects.filter(account=account, status=Friend.Status.FOLLOWING)
     total = following.count()
     if total < DEMOGRAPHIC_THRESHOLD:
         return None
 
-    def shares(pairs) -> list[tuple]:
-        return [(label, n, round(100 * n / total, 1)) for label, n in pairs if n]
+    def shares(pairs) -> list[list]:
+        return [[code, n, round(100 * n / total, 1)] for code, n in pairs if n]
 
-    genders = dict(LineUser.Gender.choices)
-    by_gender = following.values("line_user__gender").annotate(n=Count("id"))
-    oses = dict(LineUser.OS.choices)
-    by_os = following.values("line_user__os").annotate(n=Count("id"))
-    regions = dict(PREFECTURES)
+    by_gender = following.values_list("line_user__gender").annotate(n=Count("id"))
+    by_os = following.values_list("line_user__os").annotate(n=Count("id"))
     by_region = (
-        following.values("line_user__region").annotate(n=Count("id")).order_by("-n")
+        following.values_list("line_user__region")
+        .annotate(n=Count("id"))
+        .order_by("-n", "line_user__region")
     )
     bands = following.aggregate(
         **{
@@ -170,17 +176,41 @@ def demographics(*, account: OfficialAccount) -> dict | None:
     )
     return {
         "total": total,
-        "gender": shares(
-            (genders.get(r["line_user__gender"], "?"), r["n"])
-            for r in by_gender.order_by("line_user__gender")
-        ),
-        "age": shares((band.label, bands[band.code]) for band in AGE_BANDS),
-        "region": shares(
-            (regions.get(r["line_user__region"], _("Unknown")), r["n"])
-            for r in by_region
-        ),
-        "os": shares(
-            (oses.get(r["line_user__os"], "?"), r["n"])
-            for r in by_os.order_by("line_user__os")
-        ),
+        "gender": shares(sorted(by_gender)),
+        "age": shares((band.code, bands[band.code]) for band in AGE_BANDS),
+        "region": shares(by_region),
+        "os": shares(sorted(by_os)),
     }
+
+
+def demographics_labelled(data: dict | None) -> dict | None:
+    """``demographics`` with each code replaced by its label in the active
+    language (``[[label, n, %]…]``)."""
+    if data is None:
+        return None
+    names = {
+        "gender": dict(LineUser.Gender.choices),
+        "age": {band.code: band.label for band in AGE_BANDS},
+        "region": dict(PREFECTURES),
+        "os": dict(LineUser.OS.choices),
+    }
+    out = {"total": data["total"]}
+    for key, labels in names.items():
+        out[key] = [
+            [str(labels.get(code, _("Unknown"))), n, pct]
+            for code, n, pct in data.get(key, [])
+        ]
+    return out
+
+
+def demographics_snapshot(*, account: OfficialAccount) -> tuple[dict | None, object]:
+    """The latest snapshot's labelled shares and when they were computed
+    (``(None, None)`` before the first rollup run). 1 query."""
+    snapshot = (
+        DemographicSnapshot.objects.filter(account=account)
+        .only("dashboard", "computed_at")
+        .first()
+    )
+    if snapshot is None:
+        return None, None
+    return demographics_labelled(snapshot.dashboard), snapshot.computed_at

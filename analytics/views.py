@@ -149,5 +149,6 @@ def _tab(account, tab: str, first: dt.date, last: dt.date, context: dict):
             {"label": header[5], "data": [r["target_reach"] for r in table]},
         ],
     }
-    context["demographics"] = selectors.demographics(account=account)
+    shares, computed_at = selectors.demographics_snapshot(account=account)
+    context["demographics"], context["demographics_at"] = shares, computed_at
     return header, rows

@@ -73,7 +73,7 @@ class DemographicApi(InsightApiView):
         responses={200: s.GetFriendsDemographicsResponseSerializer, **ERRORS},
     )
     def get(self, request):
-        return Response(insight.demographics(account=request.account))
+        return Response(insight.demographics_snapshot(account=request.account))
 
 
 class MessageEventApi(InsightApiView):

@@ -7,7 +7,7 @@ from django.urls import reverse
 from freezegun import freeze_time
 
 from accounts.models import Membership
-from analytics.rollups import rollup_days
+from analytics.rollups import demographics_refresh, rollup_days
 from tests.analytics.test_rollups import DAY, at, day_of_activity  # noqa: F401
 from tests.factories import PASSWORD, UserFactory, add_member
 from tests.messaging.factories import make_friend
@@ -40,7 +40,7 @@ def test_friends_tab_shows_the_days_and_the_chart_data(alice_client, account, ro
         html
     )
     assert 'id="chart-data"' in html
-    assert 'data-testid="below-threshold"' in html  # 6 friends < 20
+    assert 'data-testid="not-computed"' in html  # no analytics run yet
 
 
 def test_messages_tab_and_its_csv(alice_client, account, rolled):
@@ -119,10 +119,17 @@ def test_attributes_show_from_20_friends(alice_client, account):
             age=25,
             region="jp_13",
         )
+    # before the first analytics run: nothing computed yet
+    html = alice_client.get(_url(account)).content.decode()
+    assert 'data-testid="not-computed"' in html
+    demographics_refresh(account=account)
     html = alice_client.get(_url(account)).content.decode()
     assert 'id="shares-data"' in html
     assert '["Female", 15, 75.0]' in html
     assert "<td>Tokyo</td><td>100.0</td>" in html
+    # labels follow the viewer's language; the snapshot stores codes
+    html = alice_client.get(_url(account), headers={"accept-language": "ja"})
+    assert "<td>東京都</td><td>100.0</td>" in html.content.decode()
 
 
 @pytest.mark.parametrize(

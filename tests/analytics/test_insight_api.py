@@ -10,7 +10,7 @@ from linebot.v3.insight import ApiClient, Configuration, Insight
 from linebot.v3.insight.exceptions import ApiException
 from linebot.v3.messaging import BroadcastRequest, MessagingApi, TextMessage
 
-from analytics.rollups import rollup_days
+from analytics.rollups import demographics_refresh, rollup_days
 from messaging.friends.models import Friend
 from messaging.store.services import messages_mark_opened
 from tests.messaging.api.factories import customer, token_for
@@ -87,10 +87,14 @@ def test_dates_the_sdk_would_refuse_are_400_on_the_wire(live_server, account, qu
 
 
 def test_demographics_are_hidden_below_20_friends(insight, account):
+    # before the first analytics run
+    assert insight.get_friends_demographics().to_dict() == {"available": False}
     for _ in range(19):
         customer(account, gender="female", age=23, region="jp_13", os="ios")
+    demographics_refresh(account=account)
     assert insight.get_friends_demographics().to_dict() == {"available": False}
     customer(account, gender="male", age=41, region="jp_27", os="android")
+    demographics_refresh(account=account)
     got = insight.get_friends_demographics().to_dict()
     assert got["available"] is True
     assert got["genders"] == [
@@ -99,7 +103,11 @@ def test_demographics_are_hidden_below_20_friends(insight, account):
     ]
     assert {"age": "from20to24", "percentage": 95.0} in got["ages"]
     assert {"age": "from40to44", "percentage": 5.0} in got["ages"]
-    assert got["areas"][0] == {"area": "Tokyo", "percentage": 95.0}
+    # LINE names areas in Japanese
+    assert got["areas"] == [
+        {"area": "東京都", "percentage": 95.0},
+        {"area": "大阪府", "percentage": 5.0},
+    ]
     assert got["appTypes"] == [
         {"appType": "android", "percentage": 5.0},
         {"appType": "ios", "percentage": 95.0},

@@ -173,3 +173,22 @@ def test_rebuild_command_backfills_a_range_and_refuses_bad_input(
         with pytest.raises(CommandError):
             call_command("analytics_rebuild", *args, stdout=StringIO())
     assert DailyFriends.objects.filter(account=account).count() == 3
+
+
+def test_the_beat_task_refreshes_attribute_shares_at_most_every_6_hours(account):
+    from analytics.models import DemographicSnapshot
+
+    for _ in range(20):
+        make_friend(account, gender="female", since=at(-10))
+    now = at(24 * 3)
+    rollup_due(now=now)
+    first = DemographicSnapshot.objects.get(account=account)
+    assert first.computed_at == now
+    assert first.dashboard["gender"] == [["female", 20, 100.0]]
+    assert first.insight["available"] is True
+    rollup_due(now=now + dt.timedelta(hours=5))
+    assert DemographicSnapshot.objects.get(account=account).computed_at == now
+    rollup_due(now=now + dt.timedelta(hours=7))
+    assert DemographicSnapshot.objects.get(account=account).computed_at == (
+        now + dt.timedelta(hours=7)
+    )
