@@ -3,7 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -214,3 +214,43 @@ def demographics_snapshot(*, account: OfficialAccount) -> tuple[dict | None, obj
     if snapshot is None:
         return None, None
     return demographics_labelled(snapshot.dashboard), snapshot.computed_at
+
+
+def home_trends(*, account: OfficialAccount, today: dt.date) -> dict:
+    """Yesterday's key figures beside the day before, and 30 days of friends,
+    for the home page. 2 queries.
+
+    ``{"figures": [(key, yesterday, day_before)…], "chart": {labels, series}}``
+    with ``None`` for days not rolled up yet.
+    """
+    yesterday = today - dt.timedelta(days=1)
+    first = yesterday - dt.timedelta(days=29)
+    friends = friends_table(account=account, first=first, last=yesterday)
+    sent = dict(
+        DailyMessages.objects.filter(
+            account=account,
+            day__gte=yesterday - dt.timedelta(days=1),
+            day__lte=yesterday,
+        )
+        .values("day")
+        .annotate(n=Sum("deliveries"))
+        .values_list("day", "n")
+    )
+    last, before = friends[-1], friends[-2]
+    return {
+        "figures": [
+            ("added", last["added"], before["added"]),
+            ("blocked", last["blocked"], before["blocked"]),
+            ("following", last["following"], before["following"]),
+            (
+                "deliveries",
+                sent.get(yesterday),
+                sent.get(yesterday - dt.timedelta(days=1)),
+            ),
+        ],
+        "chart": {
+            "type": "line",
+            "labels": [r["day"].isoformat() for r in friends],
+            "series": [{"label": "", "data": [r["following"] for r in friends]}],
+        },
+    }

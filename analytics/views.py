@@ -24,15 +24,32 @@ from messaging.store.models import Message
 @account_view()
 def home(request):
     """``/manager/<slug>/``: today's friends gained and lost, messages left,
-    unread chats and the next scheduled broadcast, each a link; every role."""
+    unread chats and the next scheduled broadcast, each a link; every role.
+    Roles with insights also see yesterday beside the day before (trend
+    arrows) and 30 days of friends as a chart."""
+    account = request.account
+    figures = home_figures(account=account, with_chat=request_can(request, Perm.CHAT))
+    trends = None
+    if request_can(request, Perm.VIEW_INSIGHTS):
+        trends = selectors.home_trends(account=account, today=figures.today)
+        trends["chart"]["series"][0]["label"] = _("Friends")
+        labels = {
+            "added": _("Friends added"),
+            "blocked": _("Blocks"),
+            "following": _("Friends"),
+            "deliveries": _("Messages sent"),
+        }
+        trends["figures"] = [
+            {"key": key, "label": labels[key], "value": value, "before": before}
+            for key, value, before in trends["figures"]
+        ]
     return render(
         request,
         "analytics/home.html",
         {
-            "summary": quota.usage_summary(account=request.account),
-            "figures": home_figures(
-                account=request.account, with_chat=request_can(request, Perm.CHAT)
-            ),
+            "summary": quota.usage_summary(account=account),
+            "figures": figures,
+            "trends": trends,
         },
     )
 

@@ -130,6 +130,37 @@ def test_the_home_page_query_count_is_pinned(
     url = reverse("analytics:home", args=[account.slug])
     alice_client.get(url)  # the month's usage row is created on first view
     # session, user, membership, switcher, quota banner, usage, plan,
-    # friends, chat on?, unread, next broadcast
-    with django_assert_num_queries(11):
+    # friends, chat on?, unread, next broadcast; 30 days of friends and two
+    # days of messages (insights)
+    with django_assert_num_queries(13):
         assert alice_client.get(url).status_code == 200
+
+
+def test_roles_with_insights_see_yesterday_with_trends_and_a_friends_chart(
+    alice_client, account, client
+):
+    from analytics.rollups import rollup_days
+
+    # in Tokyo: one friend added on 03-01, three on 03-02 (yesterday)
+    _friend(account, since=dt.datetime(2026, 3, 1, 1, tzinfo=dt.UTC))
+    for _ in range(3):
+        _friend(account, since=dt.datetime(2026, 3, 2, 3, tzinfo=dt.UTC))
+    rollup_days(account=account, first=dt.date(2026, 3, 1), last=dt.date(2026, 3, 2))
+    with freeze_time(dt.datetime(2026, 3, 3, 1, tzinfo=dt.UTC)):
+        html = alice_client.get(
+            reverse("analytics:home", args=[account.slug])
+        ).content.decode()
+    added = html[html.index('data-testid="trend-added"') :]
+    added = added[: added.index("</a>")]
+    assert "<strong>3</strong>" in added
+    assert '<span class="trend up" aria-label="up">▲</span>' in added
+    following = html[html.index('data-testid="trend-following"') :]
+    assert "<strong>4</strong>" in following[: following.index("</a>")]
+    assert 'id="chart-data"' in html
+    # operators without insights see today's tiles only
+    user = UserFactory(username="noinsights")
+    add_member(account, user, Membership.Role.OPERATOR_NO_INSIGHTS)
+    assert client.login(username=user.username, password=PASSWORD)
+    html = client.get(reverse("analytics:home", args=[account.slug])).content.decode()
+    assert 'data-testid="trends"' not in html
+    assert 'data-testid="tile-added"' in html
