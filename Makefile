@@ -8,6 +8,9 @@ WEB_PORT ?= 8000
 # Links the product prints (add-friend URLs, QR codes, tracking links) follow
 # the port `make run` serves on unless SITE_URL is set.
 SITE_URL ?= http://127.0.0.1:$(WEB_PORT)
+# The demo's bots run on this machine (http://127.0.0.1:...); production
+# leaves webhooks to public https:// addresses (docs/security.md).
+WEBHOOK_ALLOW_PRIVATE_NETWORKS ?= 1
 
 TEST_ENV := DATABASE_URL=postgres://lineoa:lineoa@127.0.0.1:5432/lineoa \
 	REDIS_URL=redis://127.0.0.1:6379/0 \
@@ -42,7 +45,9 @@ run: $(STAMP) messages
 	@echo "  Demo (also in var/demo.json):"
 	@cat var/demo.json; echo
 	@echo
-	WEB_PORT=$(WEB_PORT) SITE_URL=$(SITE_URL) exec $(BIN)/honcho start -f Procfile
+	WEB_PORT=$(WEB_PORT) SITE_URL=$(SITE_URL) \
+		WEBHOOK_ALLOW_PRIVATE_NETWORKS=$(WEBHOOK_ALLOW_PRIVATE_NETWORKS) \
+		exec $(BIN)/honcho start -f Procfile
 
 test: $(STAMP) messages
 	.ci/ensure-services.sh

@@ -252,6 +252,12 @@ SPECTACULAR_SETTINGS = {
 
 # Product switches.
 TALK_APP_ENABLED = env_bool("TALK_APP_ENABLED", True)
+# Webhooks go to https:// URLs on public addresses only, checked after DNS
+# at every connection (docs/security.md). On, http:// and loopback/private
+# addresses are allowed too: for a bot running on this machine or network
+# (``make run`` turns it on). Never in production: bots could then make
+# this server POST to anything inside its network.
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
 INVITATION_TTL_DAYS = 7
 MAX_MEMBERS_PER_ACCOUNT = 100
 

@@ -16,7 +16,6 @@ import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -35,7 +34,14 @@ from messaging.webhooks.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from messaging.webhooks.transport import PostResult, webhook_post
+from messaging.webhooks.transport import (
+    ADDRESS_NOT_ALLOWED,
+    REQUEST_TIMED_OUT,
+    PostResult,
+    private_networks_allowed,
+    url_problem,
+    webhook_post,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +57,7 @@ URL_MAX_LENGTH = 500
 
 
 class WebhookUrlInvalid(ApplicationError):
-    """The webhook URL is not an http(s) URL of at most 500 characters."""
+    """The webhook URL is not one webhooks may use (``url_problem``)."""
 
 
 def _endpoint_in_use(account: OfficialAccount) -> WebhookEndpoint | None:
@@ -204,7 +210,6 @@ def _record(
         status_code=result.status_code,
         latency_ms=result.latency_ms,
         error=result.error[:200],
-        response_body=result.response_body[:500],
     )
     if result.ok:
         status = WebhookDelivery.Status.SUCCEEDED
@@ -259,15 +264,29 @@ def webhook_delivery_redeliver(
 
 
 def webhook_url_check(url: str) -> str:
-    """Return ``url`` stripped, or raise ``WebhookUrlInvalid``."""
+    """Return ``url`` stripped, or raise ``WebhookUrlInvalid``.
+
+    ``https://`` only, and no IP address inside the network, unless
+    ``WEBHOOK_ALLOW_PRIVATE_NETWORKS`` is on (docs/security.md); names are
+    checked again, after DNS, whenever a POST connects.
+    """
     url = (url or "").strip()
     if len(url) > URL_MAX_LENGTH:
         raise WebhookUrlInvalid(
             _("The URL may have at most %(n)d characters.") % {"n": URL_MAX_LENGTH}
         )
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise WebhookUrlInvalid(_("Enter an http:// or https:// URL."))
+    problem = url_problem(url)
+    if problem == ADDRESS_NOT_ALLOWED:
+        raise WebhookUrlInvalid(
+            _(
+                "Webhooks cannot go to loopback, private, link-local, reserved "
+                "or multicast addresses."
+            )
+        )
+    if problem:
+        if private_networks_allowed():
+            raise WebhookUrlInvalid(_("Enter an http:// or https:// URL."))
+        raise WebhookUrlInvalid(_("Enter an https:// URL."))
     return url
 
 
@@ -358,6 +377,8 @@ def webhook_endpoint_test(
     _record(delivery, result, redelivery=False, final=True)
     if result.ok:
         reason, detail = "OK", str(result.status_code)
+    elif result.error == REQUEST_TIMED_OUT:
+        reason, detail = "REQUEST_TIMEOUT", result.error
     elif result.status_code is None:
         reason, detail = "COULD_NOT_CONNECT", result.error
     else:
