@@ -37,6 +37,7 @@ from messaging.webhooks.models import (
 from messaging.webhooks.transport import (
     ADDRESS_NOT_ALLOWED,
     REQUEST_TIMED_OUT,
+    UNCLASSIFIED,
     PostResult,
     private_networks_allowed,
     url_problem,
@@ -175,11 +176,7 @@ def webhook_delivery_attempt(*, delivery_id: int) -> AttemptOutcome:
     redelivery = delivery.attempt_count > 1
     if redelivery:
         _reply_tokens_extend(delivery)
-    result = webhook_post(
-        url=delivery.url,
-        body=webhook_body(delivery, redelivery=redelivery),
-        secret=delivery.account.channel_secret,
-    )
+    result = _post(delivery, redelivery=redelivery)
     retry_in = None
     if not result.ok and result.transient and not delivery.is_test:
         endpoint = WebhookEndpoint.objects.filter(
@@ -190,6 +187,23 @@ def webhook_delivery_attempt(*, delivery_id: int) -> AttemptOutcome:
             retry_in = RETRY_BACKOFF * 3 ** (delivery.attempt_count - 1)
     _record(delivery, result, redelivery=redelivery, final=retry_in is None)
     return AttemptOutcome(delivery_id=delivery_id, result=result, retry_in=retry_in)
+
+
+def _post(delivery: WebhookDelivery, *, redelivery: bool) -> PostResult:
+    """``webhook_post`` of a claimed delivery; an unexpected error is a result.
+
+    A claimed delivery must end recorded, never stay SENDING: nothing would
+    ever claim it again.
+    """
+    try:
+        return webhook_post(
+            url=delivery.url,
+            body=webhook_body(delivery, redelivery=redelivery),
+            secret=delivery.account.channel_secret,
+        )
+    except Exception:
+        logger.exception("webhook delivery %s could not be attempted", delivery.pk)
+        return PostResult(None, 0, UNCLASSIFIED, UNCLASSIFIED, permanent=True)
 
 
 def _reply_tokens_extend(delivery: WebhookDelivery) -> None:
@@ -369,16 +383,14 @@ def webhook_endpoint_test(
             attempt_count=1,
         )
     timestamp = timezone.now()
-    result = webhook_post(
-        url=url,
-        body=webhook_body(delivery, redelivery=False),
-        secret=account.channel_secret,
-    )
+    result = _post(delivery, redelivery=False)
     _record(delivery, result, redelivery=False, final=True)
     if result.ok:
         reason, detail = "OK", str(result.status_code)
     elif result.error == REQUEST_TIMED_OUT:
         reason, detail = "REQUEST_TIMEOUT", result.error
+    elif result.error == UNCLASSIFIED:
+        reason, detail = "UNCLASSIFIED", result.error
     elif result.status_code is None:
         reason, detail = "COULD_NOT_CONNECT", result.error
     else:

@@ -40,6 +40,7 @@ COULD_NOT_CONNECT = "Could not connect"
 REQUEST_TIMED_OUT = "Request timed out"
 ADDRESS_NOT_ALLOWED = "Address not allowed"
 INVALID_URL = "Invalid URL"
+UNCLASSIFIED = "Unclassified error"
 
 
 def private_networks_allowed() -> bool:

@@ -28,7 +28,6 @@ BROKEN = [
     "https://bot.example.com/call\x00back",
     "https://bot.example.com/call back",
     "https://bot.example.com/callback\r\nX-Injected: 1",
-    "https://bot.example.com/callback\n",
     "https://bot.example.com:99999/callback",
     "https://bot.example.com:port/callback",
     "https:///callback",
@@ -70,3 +69,29 @@ def test_set_endpoint_accepts_a_public_https_url(api, account):
     assert list(WebhookEndpoint.objects.values_list("url", "active")) == [
         ("https://bot.example.com/callback", True)
     ]
+
+
+@pytest.mark.parametrize("url", BROKEN)
+def test_set_endpoint_refuses_urls_that_do_not_parse(api, url):
+    before = _state()
+    response = api.call("PUT", ENDPOINT, {"endpoint": url})
+    assert (response.status_code, response.json()) == (400, INVALID)
+    assert _state() == before
+
+
+@pytest.mark.parametrize("url", BROKEN)
+def test_test_endpoint_refuses_urls_that_do_not_parse(api, url):
+    before = _state()
+    response = api.call("POST", TEST, {"endpoint": url})
+    assert (response.status_code, response.json()) == (400, INVALID)
+    assert _state() == before
+
+
+@pytest.mark.parametrize("url", BROKEN)
+def test_local_development_refuses_them_too(api, settings, url):
+    """Allowing private networks does not let broken URLs in."""
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    before = _state()
+    response = api.call("PUT", ENDPOINT, {"endpoint": url.replace("https", "http")})
+    assert (response.status_code, response.json()) == (400, INVALID)
+    assert _state() == before

@@ -280,3 +280,51 @@ def test_allowing_private_networks_lets_local_bots_work(account, bot, settings):
     customer(account)
     assert bot.get().path == "/callback"
     assert WebhookDelivery.objects.get().status == "succeeded"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::1",
+        "https://bot.example.com/call\x00back",
+        "https://bot.example.com/call back",
+        "https://bot.example.com/callback\r\nX-Injected: 1",
+        "https://bot.example.com:99999/callback",
+    ],
+)
+def test_the_manager_refuses_urls_that_do_not_parse(alice_client, account, url):
+    before = _state(account)
+    response = alice_client.post(
+        reverse("webhooks:webhook-settings", args=[account.slug]),
+        {"url": url, "active": "on"},
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["url"]
+    assert _state(account) == before
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::1",
+        "https://bot.example.com/call back",
+        "https://bot.example.com/callback\r\nX-Injected: 1",
+        "https://bot.example.com:99999/callback",
+    ],
+)
+def test_a_stored_url_that_cannot_be_sent_to_fails_the_delivery(account, url):
+    """A URL stored before validation existed: failed at once, not stuck."""
+    # given an endpoint row holding the URL (written around the service, as
+    # an older version of the product stored it), redelivery on
+    WebhookEndpoint.objects.create(
+        account=account, url=url, active=True, redelivery=True
+    )
+    # when a customer adds the account
+    customer(account)
+    # then the delivery failed after one attempt that records why
+    assert list(
+        WebhookDelivery.objects.values_list("status", "attempt_count", "last_error")
+    ) == [("failed", 1, "Invalid URL")]
+    assert list(
+        WebhookAttempt.objects.values_list("status_code", "latency_ms", "error")
+    ) == [(None, 0, "Invalid URL")]
