@@ -1,5 +1,6 @@
 """Manager pages for accounts, members, plan and usage, API credentials."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -341,3 +342,18 @@ def channel_token_revoke(request, token_id: int):
     )
     messages.success(request, _("Token revoked."))
     return _to("accounts:messaging-api", request)
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a locked-out login: a 429 page saying why.
+
+    Axes calls this (``AXES_LOCKOUT_CALLABLE``) for the Manager's and the
+    admin's login forms alike.
+    """
+    minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+    return render(
+        request,
+        "accounts/locked_out.html",
+        {"cooloff_minutes": minutes},
+        status=429,
+    )

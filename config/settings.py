@@ -5,6 +5,7 @@ in-process caches and channel layers and a filesystem Celery broker: enough
 for ``make run`` on a bare machine. Production sets both (see README).
 """
 
+import datetime as dt
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "channels",
+    "axes",
     "core",
     "accounts",
     "messaging",
@@ -62,6 +64,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # A domain NotFound from any view is a 404 page (core.exceptions).
     "core.middleware.NotFoundMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -122,6 +126,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out login before the password is
+# checked (docs/security.md).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed logins (Manager and admin) are counted per username and, separately,
+# per client address (REMOTE_ADDR; uvicorn sets it from X-Forwarded-For of
+# trusted proxies). At the limit, every login of that username or from that
+# address is refused for the cool-off, extended by each attempt meanwhile;
+# operators unlock in Django admin ("Access attempts") or with
+# ``manage.py axes_reset_username <name>``.
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
+# Failures only: no row per successful login.
+AXES_DISABLE_ACCESS_LOG = True
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:account-list"
 LOGOUT_REDIRECT_URL = "accounts:login"

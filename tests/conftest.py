@@ -92,7 +92,7 @@ def other_account(charlie):
 
 def _client_for(user) -> Client:
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 
