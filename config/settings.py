@@ -52,6 +52,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a declared body over MAX_REQUEST_BODY_BYTES is a 413, unread.
+    "core.bodylimit.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -173,6 +175,11 @@ STORAGES = {
 # Uploads above this size are streamed to a temporary file, never held in RAM.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# Whole request bodies above this are refused with 413 before they are read
+# (core/bodylimit.py, in front of Django under ASGI): the largest upload
+# (a 10 MB photo, core.images.IMAGE_MAX_BYTES) plus 1 MB for the rest of
+# its form. The Messaging API keeps LINE's own 2 MB limit.
+MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 11 * 1024 * 1024)
 
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
