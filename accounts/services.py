@@ -29,7 +29,7 @@ from accounts.models import (
     User,
 )
 from core.exceptions import ApplicationError, NotFound
-from core.images import PICTURE_MAX_BYTES, image_check, image_square
+from core.images import PICTURE, image_check, image_square
 from core.selectors import get_or_not_found
 from core.services import model_update
 
@@ -142,7 +142,7 @@ def account_picture_set(*, account: OfficialAccount, actor: User, upload) -> Non
     The upload is decoded completely before anything is written; a bad file
     raises ``ApplicationError`` and leaves storage and database untouched.
     """
-    checked = image_check(upload, max_bytes=PICTURE_MAX_BYTES)
+    checked = image_check(upload, use=PICTURE)
     stem = f"{account.slug}-{secrets.token_hex(4)}"
     large = image_square(checked, side=PICTURE_LARGE, name=f"{stem}-640")
     small = image_square(checked, side=PICTURE_SMALL, name=f"{stem}-160")

@@ -33,7 +33,7 @@ from chat.models import (
     ResponseTime,
 )
 from core.exceptions import ApplicationError, NotFound
-from core.images import IMAGE_MAX_BYTES, PREVIEW_SIDE, image_check, image_preview
+from core.images import PHOTO, PREVIEW_SIDE, image_check, image_preview
 from core.selectors import get_or_not_found
 from core.services import model_update
 from messaging.friends.models import Friend, FriendNote, Tag
@@ -275,7 +275,7 @@ def chat_image_send(
     )
     if not window.open:
         raise ReplyWindowClosed(window.reason)
-    checked = image_check(upload, max_bytes=IMAGE_MAX_BYTES)
+    checked = image_check(upload, use=PHOTO)
     stem = secrets.token_hex(8)
     ext = "png" if checked.format == "PNG" else "jpg"
     folder = timezone.now().strftime("chat/%Y/%m/")

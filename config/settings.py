@@ -180,6 +180,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 # (a 10 MB photo, core.images.IMAGE_MAX_BYTES) plus 1 MB for the rest of
 # its form. The Messaging API keeps LINE's own 2 MB limit.
 MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 11 * 1024 * 1024)
+# Images one process decodes at once (core.images): each may take up to
+# ~67 MB (4096×4096 RGBA); an upload waits this long for a turn, then is
+# refused with "try again".
+IMAGE_DECODE_CONCURRENCY = env_int("IMAGE_DECODE_CONCURRENCY", 2)
+IMAGE_DECODE_WAIT_SECONDS = env_int("IMAGE_DECODE_WAIT_SECONDS", 20)
 
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:

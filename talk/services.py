@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from chat.inbound import customer_message_send
 from core.exceptions import ApplicationError
 from core.images import (
-    IMAGE_MAX_BYTES,
-    PICTURE_MAX_BYTES,
+    PHOTO,
+    PICTURE,
     PREVIEW_SIDE,
     image_check,
     image_preview,
@@ -44,7 +44,7 @@ def persona_create(*, display_name: str, picture_upload=None, **profile) -> Line
         raise ApplicationError(msg, {"display_name": msg})
     stem = secrets.token_hex(8)
     if picture_upload is not None:
-        checked = image_check(picture_upload, max_bytes=PICTURE_MAX_BYTES)
+        checked = image_check(picture_upload, use=PICTURE)
         picture = image_square(checked, side=AVATAR_SIDE, name=stem)
     else:
         picture = avatar_generate(name=display_name, seed=stem)
@@ -89,7 +89,7 @@ def image_send(*, friend: Friend, upload) -> Message:
     ``/content``) and a preview of at most 240 px as ``/content/preview``.
     The file is checked completely before anything is written.
     """
-    checked = image_check(upload, max_bytes=IMAGE_MAX_BYTES)
+    checked = image_check(upload, use=PHOTO)
     stem = secrets.token_hex(8)
     ext = "png" if checked.format == "PNG" else "jpg"
     preview = image_preview(checked, side=PREVIEW_SIDE, name=stem)

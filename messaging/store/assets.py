@@ -13,7 +13,7 @@ from PIL import Image, ImageOps
 from accounts.models import OfficialAccount, User
 from accounts.services import audit_record
 from core.exceptions import ApplicationError
-from core.images import IMAGE_MAX_BYTES, PREVIEW_SIDE, image_check
+from core.images import PHOTO, PREVIEW_SIDE, image_check
 from messaging.store.checks import IMAGEMAP_BASE_WIDTH
 from messaging.store.models import BroadcastAsset
 
@@ -48,7 +48,7 @@ def asset_upload(
     """
     if kind not in BroadcastAsset.Kind.values:
         raise ApplicationError(_("Choose what the image is for."))
-    checked = image_check(upload, max_bytes=IMAGE_MAX_BYTES)
+    checked = image_check(upload, use=PHOTO)
     image = ImageOps.exif_transpose(checked.image)
     fmt = checked.format
     ext = "png" if fmt == "PNG" else "jpg"
