@@ -107,6 +107,9 @@ class Condition:
     # Offered by the Manager's audience builder; False for conditions only
     # built by code (the Messaging API's LINE filters).
     builder = True
+    # Selects friends by what they did with messages (opened, clicked):
+    # insights, which "operator without insights" may not count.
+    insight = False
 
     def options(self, account: OfficialAccount) -> list[tuple]:
         return []
@@ -505,6 +508,19 @@ def _group_q(account, group: dict, now) -> Q:
     for q in parts[1:]:
         combined = combined & q if group["match"] == "all" else combined | q
     return combined
+
+
+def segment_uses_insights(definition: dict | None) -> bool:
+    """Whether a cleaned ``definition`` has a condition marked ``insight``."""
+    if definition is None:
+        return False
+    for cond in definition["conditions"]:
+        if cond["type"] == "group":
+            if segment_uses_insights(cond):
+                return True
+        elif CONDITIONS[cond["type"]].insight:
+            return True
+    return False
 
 
 def segment_q(*, account: OfficialAccount, definition: dict | None, now) -> Q:

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -26,6 +27,7 @@ from messaging.audience.conditions import (
     condition_catalogue,
     segment_clean,
     segment_describe,
+    segment_uses_insights,
 )
 from messaging.audience.selectors import segment_get
 from messaging.broadcasts import compose, segments, selectors
@@ -333,6 +335,10 @@ def audience_estimate(request):
             )
         elif body.get("mode") == "segment":
             audience = segment_clean(account=account, definition=body.get("audience"))
+        definition = segment.definition if segment else audience
+        if segment_uses_insights(definition):
+            # Counting who opened or clicked is reading insights.
+            request_require(request, Perm.VIEW_INSIGHTS)
         cap = compose.max_recipients_clean(body.get("max_recipients"))
         when = None
         if body.get("scheduled_at"):
@@ -402,6 +408,16 @@ def click_redirect(request, token: str):
     return HttpResponseRedirect(url)
 
 
+def _next_or(request, default: str) -> str:
+    """``next`` when it is a page of this site, else ``default``."""
+    url = request.POST.get("next", "")
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return default
+
+
 @account_view()
 def segment_list(request):
     account = request.account
@@ -427,7 +443,7 @@ def segment_list(request):
             error, status = exc.message, 400
         else:
             messages.success(request, _("Segment saved."))
-            return redirect(request.POST.get("next") or _url("segment-list", request))
+            return redirect(_next_or(request, _url("segment-list", request)))
     rows = [
         (s, segment_describe(account=account, definition=s.definition))
         for s in segment_selectors.segment_list(account=account)
