@@ -151,27 +151,151 @@ def image_check(
     return CheckedImage(image=image, format=image.format)
 
 
+def image_encode(image: Image.Image, fmt: str, *, quality: int = 85) -> bytes:
+    """``image`` as PNG (optimised) or JPEG bytes, without any metadata.
+
+    Pillow carries some of the source's metadata into a re-encoded file
+    (a JPEG's comment); the bytes go through ``image_strip_metadata`` too.
+    """
+    out = io.BytesIO()
+    if fmt == "PNG":
+        image.save(out, format="PNG", optimize=True)
+    else:
+        image.convert("RGB").save(out, format="JPEG", quality=quality)
+        fmt = "JPEG"
+    return image_strip_metadata(out.getvalue(), fmt)
+
+
 def image_square(checked: CheckedImage, *, side: int, name: str) -> ContentFile:
     """Crop to a centred square, resize to ``side`` and encode as JPEG/PNG."""
     image = ImageOps.exif_transpose(checked.image)
     image = ImageOps.fit(image, (side, side), Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    if checked.format == "PNG":
-        image.save(out, format="PNG", optimize=True)
-        ext = "png"
-    else:
-        image.convert("RGB").save(out, format="JPEG", quality=88)
-        ext = "jpg"
-    return ContentFile(out.getvalue(), name=f"{name}.{ext}")
+    ext = "png" if checked.format == "PNG" else "jpg"
+    data = image_encode(image, checked.format, quality=88)
+    return ContentFile(data, name=f"{name}.{ext}")
 
 
 def image_preview(checked: CheckedImage, *, side: int, name: str) -> ContentFile:
     """A copy that fits in ``side``×``side``, for talk-room bubbles."""
     image = ImageOps.exif_transpose(checked.image)
     image.thumbnail((side, side), Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    if checked.format == "PNG":
-        image.save(out, format="PNG", optimize=True)
-        return ContentFile(out.getvalue(), name=f"{name}-preview.png")
-    image.convert("RGB").save(out, format="JPEG", quality=85)
-    return ContentFile(out.getvalue(), name=f"{name}-preview.jpg")
+    ext = "png" if checked.format == "PNG" else "jpg"
+    data = image_encode(image, checked.format, quality=85)
+    return ContentFile(data, name=f"{name}-preview.{ext}")
+
+
+def image_original(upload, checked: CheckedImage, *, name: str) -> ContentFile:
+    """The checked upload, whole, as a file to store: metadata stripped.
+
+    Not re-encoded (no quality lost); a JPEG keeps its EXIF orientation.
+    """
+    upload.seek(0)
+    data = image_strip_metadata(upload.read(), checked.format)
+    upload.seek(0)
+    ext = "png" if checked.format == "PNG" else "jpg"
+    return ContentFile(data, name=f"{name}.{ext}")
+
+
+# JPEG segments kept when metadata is stripped: JFIF (APP0), the colour
+# profile (APP2 "ICC_PROFILE") and Adobe's colour transform (APP14). Every
+# other APPn (EXIF, XMP, maker notes…) and comments (COM) go.
+_JPEG_STANDALONE = {0x01, *range(0xD0, 0xD9)}
+# PNG chunks kept: the image and how to render it. Text (tEXt, zTXt, iTXt),
+# eXIf, tIME and unknown ancillary chunks go.
+_PNG_KEPT = {
+    b"IHDR",
+    b"PLTE",
+    b"IDAT",
+    b"IEND",
+    b"tRNS",
+    b"gAMA",
+    b"cHRM",
+    b"sRGB",
+    b"iCCP",
+    b"sBIT",
+    b"bKGD",
+    b"pHYs",
+    b"acTL",
+    b"fcTL",
+    b"fdAT",
+}
+
+
+def image_strip_metadata(data: bytes, fmt: str) -> bytes:
+    """``data`` (a checked JPEG or PNG) without metadata, not re-encoded.
+
+    A JPEG keeps only its EXIF orientation (written as the sole EXIF tag)
+    so that it still shows upright. Raises ``ApplicationError`` if the
+    file's structure cannot be walked.
+    """
+    try:
+        if fmt == "JPEG":
+            return _jpeg_strip(data)
+        if fmt == "PNG":
+            return _png_strip(data)
+    except (IndexError, ValueError):
+        pass
+    raise ApplicationError(
+        _("The file is not a valid JPEG/PNG image or it is damaged.")
+    )
+
+
+def _jpeg_strip(data: bytes) -> bytes:
+    if data[:2] != b"\xff\xd8":
+        raise ValueError("not a JPEG")
+    with Image.open(io.BytesIO(data)) as image:
+        orientation = image.getexif().get(0x0112, 1)
+    kept: list[bytes] = []
+    i = 2
+    while True:
+        if data[i] != 0xFF:
+            raise ValueError("marker expected")
+        while data[i + 1] == 0xFF:  # fill bytes
+            i += 1
+        marker = data[i + 1]
+        if marker == 0xDA:  # start of scan: the rest is image data
+            rest = data[i:]
+            break
+        if marker in _JPEG_STANDALONE:
+            kept.append(data[i : i + 2])
+            i += 2
+            continue
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        segment = data[i : i + 2 + length]
+        payload = segment[4:]
+        if (
+            not (0xE0 <= marker <= 0xEF or marker == 0xFE)
+            or (marker == 0xE0 and payload.startswith(b"JFIF\x00"))
+            or (marker == 0xE2 and payload.startswith(b"ICC_PROFILE\x00"))
+            or (marker == 0xEE and payload.startswith(b"Adobe"))
+        ):
+            kept.append(segment)
+        i += 2 + length
+    if orientation in range(2, 9):
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        body = exif.tobytes()
+        app1 = b"\xff\xe1" + (len(body) + 2).to_bytes(2, "big") + body
+        at = 1 if kept and kept[0][:2] == b"\xff\xe0" else 0
+        kept.insert(at, app1)
+    return b"\xff\xd8" + b"".join(kept) + rest
+
+
+def _png_strip(data: bytes) -> bytes:
+    signature = b"\x89PNG\r\n\x1a\n"
+    if not data.startswith(signature):
+        raise ValueError("not a PNG")
+    out = [signature]
+    i = len(signature)
+    while i < len(data):
+        length = int.from_bytes(data[i : i + 4], "big")
+        kind = data[i + 4 : i + 8]
+        end = i + 12 + length
+        if end > len(data):
+            raise ValueError("truncated chunk")
+        if kind in _PNG_KEPT:
+            out.append(data[i:end])
+        i = end
+        if kind == b"IEND":
+            break
+    return b"".join(out)

@@ -10,7 +10,6 @@ webhook).
 
 import secrets
 
-from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
@@ -21,6 +20,7 @@ from core.images import (
     PICTURE,
     PREVIEW_SIDE,
     image_check,
+    image_original,
     image_preview,
     image_square,
 )
@@ -91,10 +91,8 @@ def image_send(*, friend: Friend, upload) -> Message:
     """
     checked = image_check(upload, use=PHOTO)
     stem = secrets.token_hex(8)
-    ext = "png" if checked.format == "PNG" else "jpg"
     preview = image_preview(checked, side=PREVIEW_SIDE, name=stem)
-    upload.seek(0)
-    original = File(upload, name=f"{stem}.{ext}")
+    original = image_original(upload, checked, name=stem)
     message = {"type": "image", "contentProvider": {"type": "line"}}
     return customer_message_send(
         friend=friend, message=message, content=original, preview=preview

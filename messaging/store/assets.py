@@ -1,7 +1,6 @@
 """Images uploaded in the Manager's composer: checked by Pillow, resized
 for LINE (image, rich message and card sizes)."""
 
-import io
 import secrets
 
 from django.conf import settings
@@ -13,7 +12,7 @@ from PIL import Image, ImageOps
 from accounts.models import OfficialAccount, User
 from accounts.services import audit_record
 from core.exceptions import ApplicationError
-from core.images import PHOTO, PREVIEW_SIDE, image_check
+from core.images import PHOTO, PREVIEW_SIDE, image_check, image_encode
 from messaging.store.checks import IMAGEMAP_BASE_WIDTH
 from messaging.store.models import BroadcastAsset
 
@@ -23,12 +22,7 @@ CARD_WIDTH = 1024
 
 
 def _encode(image: Image.Image, fmt: str) -> bytes:
-    out = io.BytesIO()
-    if fmt == "PNG":
-        image.save(out, format="PNG", optimize=True)
-    else:
-        image.convert("RGB").save(out, format="JPEG", quality=85)
-    return out.getvalue()
+    return image_encode(image, fmt, quality=85)
 
 
 def _resized(image: Image.Image, width: int) -> Image.Image:
