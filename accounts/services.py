@@ -363,6 +363,27 @@ class InvitationInvalid(ApplicationError):
     pass
 
 
+class InvitationNotYours(ApplicationError):
+    """The invitation was sent to another e-mail address than the user's."""
+
+
+def invitation_check_user(*, invitation: Invitation, user: User) -> None:
+    """Raise ``InvitationNotYours`` unless ``user`` may use ``invitation``.
+
+    An invitation sent to an address is for a user with that address
+    (compared case-insensitively); one without an address is for whoever
+    staff gave the link to.
+    """
+    if invitation.email and invitation.email.lower() != (user.email or "").lower():
+        raise InvitationNotYours(
+            _(
+                "This invitation was sent to %(email)s. Log in with the account "
+                "of that address to accept it."
+            )
+            % {"email": invitation.email}
+        )
+
+
 def invitation_get(*, token: str) -> Invitation:
     """The invitation for ``token`` if it can still be accepted."""
     invitation = (
@@ -389,7 +410,11 @@ def _check_invitation(invitation: Invitation | None) -> None:
 
 @transaction.atomic
 def invitation_accept(*, token: str, user: User) -> Membership:
-    """Join the invitation's account; the link cannot be used again."""
+    """Join the invitation's account; the link cannot be used again.
+
+    Raises ``InvitationInvalid`` for a used, withdrawn or expired link and
+    ``InvitationNotYours`` when it was sent to another address.
+    """
     invitation = (
         Invitation.objects.select_for_update()
         .select_related("account")
@@ -397,6 +422,7 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         .first()
     )
     _check_invitation(invitation)
+    invitation_check_user(invitation=invitation, user=user)
     account = OfficialAccount.objects.select_for_update().get(pk=invitation.account_id)
     if account.memberships.filter(user=user).exists():
         raise InvitationInvalid(_("You are already a member of this account."))

@@ -211,9 +211,21 @@ def invite_accept(request, token: str):
             request, "accounts/invite_invalid.html", {"error": exc.message}, status=410
         )
     signup_form = None
-    if not request.user.is_authenticated:
+    if request.user.is_authenticated:
+        try:
+            services.invitation_check_user(invitation=invitation, user=request.user)
+        except services.InvitationNotYours as exc:
+            return render(
+                request,
+                "accounts/invite_invalid.html",
+                {"error": exc.message},
+                status=403,
+            )
+    else:
         signup_form = SignupForm(
-            request.POST or None, initial={"email": invitation.email}
+            request.POST or None,
+            initial={"email": invitation.email},
+            invited_email=invitation.email,
         )
         if request.method == "POST" and signup_form.is_valid():
             user = signup_form.save()
