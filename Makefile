@@ -35,6 +35,9 @@ makemessages: $(STAMP)
 
 run: $(STAMP) messages
 	mkdir -p var
+	# A random key kept in var/: the web process refuses the development
+	# default with DEBUG=0 (docs/security.md).
+	test -s var/secret_key || $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	SITE_URL=$(SITE_URL) $(BIN)/python manage.py seed_demo > var/demo.json
@@ -45,7 +48,7 @@ run: $(STAMP) messages
 	@echo "  Demo (also in var/demo.json):"
 	@cat var/demo.json; echo
 	@echo
-	WEB_PORT=$(WEB_PORT) SITE_URL=$(SITE_URL) \
+	WEB_PORT=$(WEB_PORT) SITE_URL=$(SITE_URL) SECRET_KEY_FILE=var/secret_key \
 		WEBHOOK_ALLOW_PRIVATE_NETWORKS=$(WEBHOOK_ALLOW_PRIVATE_NETWORKS) \
 		exec $(BIN)/honcho start -f Procfile
 
