@@ -536,6 +536,10 @@ def member_remove(*, account: OfficialAccount, actor: User, membership_id: int) 
 
 # Channel access tokens ---------------------------------------------------
 
+# LINE: "up to 30 short-lived channel access tokens per channel; when more
+# are issued, the oldest are revoked".
+SHORT_LIVED_TOKENS_MAX = 30
+
 
 @transaction.atomic
 def channel_token_issue(
@@ -546,7 +550,14 @@ def channel_token_issue(
     kind: str = ChannelAccessToken.Kind.LONG_LIVED,
     ttl: dt.timedelta | None = None,
 ) -> tuple[ChannelAccessToken, str]:
-    """Issue a bearer token; the plain token is returned once, never stored."""
+    """Issue a bearer token; the plain token is returned once, never stored.
+
+    A channel keeps at most ``SHORT_LIVED_TOKENS_MAX`` active short-lived
+    tokens, as LINE does: issuing another revokes the oldest.
+    """
+    if kind == ChannelAccessToken.Kind.SHORT_LIVED:
+        # Serialises concurrent issues of one channel, so the cap holds.
+        OfficialAccount.objects.select_for_update().filter(pk=account.pk).first()
     token = secrets.token_urlsafe(48)
     record = ChannelAccessToken.objects.create(
         account=account,
@@ -557,6 +568,13 @@ def channel_token_issue(
         created_by=actor,
         expires_at=timezone.now() + ttl if ttl else None,
     )
+    if kind == ChannelAccessToken.Kind.SHORT_LIVED:
+        now = timezone.now()
+        active = ChannelAccessToken.objects.filter(
+            account=account, kind=kind, revoked_at=None, expires_at__gt=now
+        )
+        keep = active.order_by("-created_at", "-pk")[:SHORT_LIVED_TOKENS_MAX]
+        active.exclude(pk__in=keep.values("pk")).update(revoked_at=now)
     if actor is not None:
         audit_record(
             account=account,
