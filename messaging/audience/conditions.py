@@ -510,15 +510,22 @@ def _group_q(account, group: dict, now) -> Q:
     return combined
 
 
-def segment_uses_insights(definition: dict | None) -> bool:
-    """Whether a cleaned ``definition`` has a condition marked ``insight``."""
-    if definition is None:
+def segment_uses_insights(definition) -> bool:
+    """Whether ``definition`` has a condition marked ``insight``.
+
+    Reads cleaned and raw definitions alike (unknown shapes are False;
+    ``segment_clean`` refuses them on its own).
+    """
+    if not isinstance(definition, dict):
         return False
-    for cond in definition["conditions"]:
-        if cond["type"] == "group":
+    for cond in definition.get("conditions") or []:
+        if not isinstance(cond, dict):
+            continue
+        kind = cond.get("type")
+        if kind == "group":
             if segment_uses_insights(cond):
                 return True
-        elif CONDITIONS[cond["type"]].insight:
+        elif kind in CONDITIONS and CONDITIONS[kind].insight:
             return True
     return False
 

@@ -86,7 +86,26 @@ def _broadcast_form(request, broadcast: Broadcast | None, data=None):
     return BroadcastForm(data, initial=initial, test_choices=choices, tz=account.tz)
 
 
+def _insights_check(request, definition) -> None:
+    """Opened/clicked conditions are insights: refused to members without.
+
+    A broadcast's page shows its recipient count, so targeting "opened X"
+    would read the insight as surely as the estimate would.
+    """
+    if segment_uses_insights(definition) and not request_can(
+        request, Perm.VIEW_INSIGHTS
+    ):
+        msg = _("Opened and clicked conditions need the insights permission.")
+        raise ApplicationError(msg, {"audience": msg})
+
+
 def _form_audience(request, form) -> tuple:
+    audience, segment = _form_audience_read(request, form)
+    _insights_check(request, segment.definition if segment else audience)
+    return audience, segment
+
+
+def _form_audience_read(request, form) -> tuple:
     mode = form.cleaned_data["audience_mode"]
     if mode == "saved":
         segment_id = form.cleaned_data.get("segment")
@@ -430,11 +449,13 @@ def segment_list(request):
                 segment = segment_get(
                     account=account, segment_id=int(request.POST["segment_id"])
                 )
+            definition = json_field(request.POST.get("definition", ""))
+            _insights_check(request, definition)
             segment_save(
                 account=account,
                 actor=request.user,
                 name=request.POST.get("name", ""),
-                definition=json_field(request.POST.get("definition", "")),
+                definition=definition,
                 segment=segment,
             )
         except NotFound:

@@ -630,3 +630,51 @@ def test_saving_a_segment_returns_to_a_page_of_this_site(alice_client, account, 
         {"name": "Regulars", "definition": json.dumps(definition), "next": back},
     )
     assert (response.status_code, response["Location"]) == (302, back)
+
+
+def _erin(account):
+    erin = UserFactory(username="erin")
+    add_member(account, erin, Membership.Role.OPERATOR_NO_INSIGHTS)
+    return _client_for(erin)
+
+
+def test_operators_without_insights_cannot_target_openers(
+    alice, account, crowd, django_capture_on_commit_callbacks
+):
+    """Sending to "opened X" would show the count on the broadcast page."""
+    erin = _erin(account)
+    broadcast = sent(account, alice, django_capture_on_commit_callbacks)
+    before = (Broadcast.objects.count(), Segment.objects.count())
+    audience = _on("broadcast_opened", broadcast)["audience"]
+    # a draft with the audience
+    response = compose(
+        erin, account, audience_mode="segment", audience=json.dumps(audience)
+    )
+    assert response.status_code == 400
+    assert "Opened and clicked conditions need the insights permission." in (
+        response.content.decode()
+    )
+    # a saved segment
+    response = erin.post(
+        url(account, "segment-list"),
+        {"name": "Openers", "definition": json.dumps(audience)},
+    )
+    assert response.status_code == 400
+    assert (Broadcast.objects.count(), Segment.objects.count()) == before
+
+
+def test_operators_without_insights_cannot_use_a_saved_opened_segment(
+    alice, account, crowd, django_capture_on_commit_callbacks
+):
+    erin = _erin(account)
+    broadcast = sent(account, alice, django_capture_on_commit_callbacks)
+    segment = segment_save(
+        account=account,
+        actor=alice,
+        name="Openers",
+        definition=_on("broadcast_opened", broadcast)["audience"],
+    )
+    before = Broadcast.objects.count()
+    response = compose(erin, account, audience_mode="saved", segment=segment.pk)
+    assert response.status_code == 400
+    assert Broadcast.objects.count() == before
