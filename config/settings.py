@@ -346,5 +346,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # httpx logs every request at INFO; webhook attempts are in their own
     # ledger (WebhookAttempt), so only its warnings reach the log.
-    "loggers": {"httpx": {"level": "WARNING"}},
+    # django-axes logs every login at INFO; lockouts come at WARNING.
+    "loggers": {"httpx": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
