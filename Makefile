@@ -8,6 +8,9 @@ WEB_PORT ?= 8000
 # Links the product prints (add-friend URLs, QR codes, tracking links) follow
 # the port `make run` serves on unless SITE_URL is set.
 SITE_URL ?= http://127.0.0.1:$(WEB_PORT)
+# The demo's bots run on this machine (http://127.0.0.1:...); production
+# leaves webhooks to public https:// addresses (docs/security.md).
+WEBHOOK_ALLOW_PRIVATE_NETWORKS ?= 1
 
 TEST_ENV := DATABASE_URL=postgres://lineoa:lineoa@127.0.0.1:5432/lineoa \
 	REDIS_URL=redis://127.0.0.1:6379/0 \
@@ -32,6 +35,9 @@ makemessages: $(STAMP)
 
 run: $(STAMP) messages
 	mkdir -p var
+	# A random key kept in var/: the web process refuses the development
+	# default with DEBUG=0 (docs/security.md).
+	test -s var/secret_key || $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))' > var/secret_key
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	SITE_URL=$(SITE_URL) $(BIN)/python manage.py seed_demo > var/demo.json
@@ -42,7 +48,9 @@ run: $(STAMP) messages
 	@echo "  Demo (also in var/demo.json):"
 	@cat var/demo.json; echo
 	@echo
-	WEB_PORT=$(WEB_PORT) SITE_URL=$(SITE_URL) exec $(BIN)/honcho start -f Procfile
+	WEB_PORT=$(WEB_PORT) SITE_URL=$(SITE_URL) SECRET_KEY_FILE=var/secret_key \
+		WEBHOOK_ALLOW_PRIVATE_NETWORKS=$(WEBHOOK_ALLOW_PRIVATE_NETWORKS) \
+		exec $(BIN)/honcho start -f Procfile
 
 test: $(STAMP) messages
 	.ci/ensure-services.sh

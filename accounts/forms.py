@@ -66,6 +66,15 @@ class TokenIssueForm(forms.Form):
 
 
 class SignupForm(UserCreationForm):
+    """Sign up from an invite link; the invited address cannot be changed."""
+
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ["username", "email"]
+
+    def __init__(self, *args, invited_email: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if invited_email:
+            # A disabled field takes its initial value whatever is posted.
+            self.fields["email"].disabled = True
+            self.fields["email"].initial = invited_email

@@ -29,7 +29,7 @@ from accounts.models import (
     User,
 )
 from core.exceptions import ApplicationError, NotFound
-from core.images import PICTURE_MAX_BYTES, image_check, image_square
+from core.images import PICTURE, image_check, image_square
 from core.selectors import get_or_not_found
 from core.services import model_update
 
@@ -149,7 +149,7 @@ def account_picture_set(*, account: OfficialAccount, actor: User, upload) -> Non
     The upload is decoded completely before anything is written; a bad file
     raises ``ApplicationError`` and leaves storage and database untouched.
     """
-    checked = image_check(upload, max_bytes=PICTURE_MAX_BYTES)
+    checked = image_check(upload, use=PICTURE)
     stem = f"{account.slug}-{secrets.token_hex(4)}"
     large = image_square(checked, side=PICTURE_LARGE, name=f"{stem}-640")
     small = image_square(checked, side=PICTURE_SMALL, name=f"{stem}-160")
@@ -418,6 +418,27 @@ class InvitationInvalid(ApplicationError):
     pass
 
 
+class InvitationNotYours(ApplicationError):
+    """The invitation was sent to another e-mail address than the user's."""
+
+
+def invitation_check_user(*, invitation: Invitation, user: User) -> None:
+    """Raise ``InvitationNotYours`` unless ``user`` may use ``invitation``.
+
+    An invitation sent to an address is for a user with that address
+    (compared case-insensitively); one without an address is for whoever
+    staff gave the link to.
+    """
+    if invitation.email and invitation.email.lower() != (user.email or "").lower():
+        raise InvitationNotYours(
+            _(
+                "This invitation was sent to %(email)s. Log in with the account "
+                "of that address to accept it."
+            )
+            % {"email": invitation.email}
+        )
+
+
 def invitation_get(*, token: str) -> Invitation:
     """The invitation for ``token`` if it can still be accepted."""
     invitation = (
@@ -444,7 +465,11 @@ def _check_invitation(invitation: Invitation | None) -> None:
 
 @transaction.atomic
 def invitation_accept(*, token: str, user: User) -> Membership:
-    """Join the invitation's account; the link cannot be used again."""
+    """Join the invitation's account; the link cannot be used again.
+
+    Raises ``InvitationInvalid`` for a used, withdrawn or expired link and
+    ``InvitationNotYours`` when it was sent to another address.
+    """
     invitation = (
         Invitation.objects.select_for_update()
         .select_related("account")
@@ -452,6 +477,7 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         .first()
     )
     _check_invitation(invitation)
+    invitation_check_user(invitation=invitation, user=user)
     account = OfficialAccount.objects.select_for_update().get(pk=invitation.account_id)
     if account.memberships.filter(user=user).exists():
         raise InvitationInvalid(_("You are already a member of this account."))
@@ -565,6 +591,10 @@ def member_remove(*, account: OfficialAccount, actor: User, membership_id: int) 
 
 # Channel access tokens ---------------------------------------------------
 
+# LINE: "up to 30 short-lived channel access tokens per channel; when more
+# are issued, the oldest are revoked".
+SHORT_LIVED_TOKENS_MAX = 30
+
 
 @transaction.atomic
 def channel_token_issue(
@@ -575,7 +605,14 @@ def channel_token_issue(
     kind: str = ChannelAccessToken.Kind.LONG_LIVED,
     ttl: dt.timedelta | None = None,
 ) -> tuple[ChannelAccessToken, str]:
-    """Issue a bearer token; the plain token is returned once, never stored."""
+    """Issue a bearer token; the plain token is returned once, never stored.
+
+    A channel keeps at most ``SHORT_LIVED_TOKENS_MAX`` active short-lived
+    tokens, as LINE does: issuing another revokes the oldest.
+    """
+    if kind == ChannelAccessToken.Kind.SHORT_LIVED:
+        # Serialises concurrent issues of one channel, so the cap holds.
+        OfficialAccount.objects.select_for_update().filter(pk=account.pk).first()
     token = secrets.token_urlsafe(48)
     record = ChannelAccessToken.objects.create(
         account=account,
@@ -586,6 +623,13 @@ def channel_token_issue(
         created_by=actor,
         expires_at=timezone.now() + ttl if ttl else None,
     )
+    if kind == ChannelAccessToken.Kind.SHORT_LIVED:
+        now = timezone.now()
+        active = ChannelAccessToken.objects.filter(
+            account=account, kind=kind, revoked_at=None, expires_at__gt=now
+        )
+        keep = active.order_by("-created_at", "-pk")[:SHORT_LIVED_TOKENS_MAX]
+        active.exclude(pk__in=keep.values("pk")).update(revoked_at=now)
     if actor is not None:
         audit_record(
             account=account,

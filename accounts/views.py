@@ -1,5 +1,6 @@
 """Manager pages for accounts, members, plan and usage, API credentials."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -210,9 +211,21 @@ def invite_accept(request, token: str):
             request, "accounts/invite_invalid.html", {"error": exc.message}, status=410
         )
     signup_form = None
-    if not request.user.is_authenticated:
+    if request.user.is_authenticated:
+        try:
+            services.invitation_check_user(invitation=invitation, user=request.user)
+        except services.InvitationNotYours as exc:
+            return render(
+                request,
+                "accounts/invite_invalid.html",
+                {"error": exc.message},
+                status=403,
+            )
+    else:
         signup_form = SignupForm(
-            request.POST or None, initial={"email": invitation.email}
+            request.POST or None,
+            initial={"email": invitation.email},
+            invited_email=invitation.email,
         )
         if request.method == "POST" and signup_form.is_valid():
             user = signup_form.save()
@@ -341,3 +354,18 @@ def channel_token_revoke(request, token_id: int):
     )
     messages.success(request, _("Token revoked."))
     return _to("accounts:messaging-api", request)
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a locked-out login: a 429 page saying why.
+
+    Axes calls this (``AXES_LOCKOUT_CALLABLE``) for the Manager's and the
+    admin's login forms alike.
+    """
+    minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+    return render(
+        request,
+        "accounts/locked_out.html",
+        {"cooloff_minutes": minutes},
+        status=429,
+    )

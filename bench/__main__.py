@@ -6,12 +6,16 @@ them. They create and drop their own database, never the one configured.
 """
 
 import importlib
+import os
 import pkgutil
+import secrets
 import sys
 from pathlib import Path
 
 
 def main(argv: list[str]) -> None:
+    # The servers a bench starts refuse the development key (DEBUG=0).
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     names = argv or sorted(
         m.name
         for m in pkgutil.iter_modules([str(Path(__file__).parent)])

@@ -61,6 +61,8 @@ def _env(db_name: str) -> dict:
     # Under ASGI every request runs in a new thread; persistent connections
     # would pile up (Django's docs: disable them in async deployments).
     env["DB_POOL_MAX"] = "10"  # as the Procfile runs web processes
+    # The bench's bot listens on 127.0.0.1 over plain http.
+    env["WEBHOOK_ALLOW_PRIVATE_NETWORKS"] = "1"
     return env
 
 
@@ -251,6 +253,8 @@ class Bot:
 
 
 def _webhook_bench(account, friend, env: dict) -> None:
+    from django.conf import settings
+
     from chat.inbound import customer_message_send
     from messaging.webhooks.services import webhook_endpoint_set
 
@@ -271,6 +275,9 @@ def _webhook_bench(account, friend, env: dict) -> None:
         env,
     )
     try:
+        # A local bot (http://127.0.0.1): allowed in this process as in
+        # the worker's environment (``_env``).
+        settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
         webhook_endpoint_set(account=account, actor=None, url=bot.url, active=True)
         # The first delivery also waits for the worker to start.
         first = customer_message_send(

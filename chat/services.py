@@ -14,7 +14,6 @@ import datetime as dt
 import re
 import secrets
 
-from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -33,7 +32,13 @@ from chat.models import (
     ResponseTime,
 )
 from core.exceptions import ApplicationError, NotFound
-from core.images import IMAGE_MAX_BYTES, PREVIEW_SIDE, image_check, image_preview
+from core.images import (
+    PHOTO,
+    PREVIEW_SIDE,
+    image_check,
+    image_original,
+    image_preview,
+)
 from core.selectors import get_or_not_found
 from core.services import model_update
 from messaging.automation.services import greeting_enabled_set
@@ -284,12 +289,12 @@ def chat_image_send(
     )
     if not window.open:
         raise ReplyWindowClosed(window.reason)
-    checked = image_check(upload, max_bytes=IMAGE_MAX_BYTES)
+    checked = image_check(upload, use=PHOTO)
     stem = secrets.token_hex(8)
     ext = "png" if checked.format == "PNG" else "jpg"
     folder = timezone.now().strftime("chat/%Y/%m/")
-    upload.seek(0)
-    names = [default_storage.save(f"{folder}{stem}.{ext}", File(upload))]
+    original = image_original(upload, checked, name=stem)
+    names = [default_storage.save(f"{folder}{stem}.{ext}", original)]
     try:
         preview = image_preview(checked, side=PREVIEW_SIDE, name=stem)
         names.append(default_storage.save(f"{folder}{preview.name}", preview))

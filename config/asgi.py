@@ -12,10 +12,15 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from config.startup import lifespan_app  # noqa: E402
+from core.bodylimit import BodyLimitASGIMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Oversized bodies are refused before Django reads (spools) them.
+        "http": BodyLimitASGIMiddleware(django_asgi_app),
+        # Startup refuses an insecure SECRET_KEY with DEBUG=0 (uvicorn exits).
+        "lifespan": lifespan_app,
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

@@ -5,8 +5,10 @@ in-process caches and channel layers and a filesystem Celery broker: enough
 for ``make run`` on a bare machine. Production sets both (see README).
 """
 
+import datetime as dt
 from pathlib import Path
 
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from config.env import (
@@ -21,6 +23,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
+# The development default is refused by serving processes with DEBUG=0
+# (config/startup.py); management commands still run with it.
 SECRET_KEY = env_str("SECRET_KEY", "dev-insecure-secret-key-change-me")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -39,6 +43,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "channels",
+    "axes",
+    "csp",
     "core",
     "accounts",
     "messaging",
@@ -50,7 +56,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a declared body over MAX_REQUEST_BODY_BYTES is a 413, unread.
+    "core.bodylimit.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -62,6 +71,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # A domain NotFound from any view is a 404 page (core.exceptions).
     "core.middleware.NotFoundMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -122,6 +133,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out login before the password is
+# checked (docs/security.md).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed logins (Manager and admin) are counted per username and, separately,
+# per client address (REMOTE_ADDR; uvicorn sets it from X-Forwarded-For of
+# trusted proxies). At the limit, every login of that username or from that
+# address is refused for the cool-off, extended by each attempt meanwhile;
+# operators unlock in Django admin ("Access attempts") or with
+# ``manage.py axes_reset_username <name>``.
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
+# Failures only: no row per successful login.
+AXES_DISABLE_ACCESS_LOG = True
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:account-list"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -150,6 +180,23 @@ STORAGES = {
 # Uploads above this size are streamed to a temporary file, never held in RAM.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# Whole request bodies above this are refused with 413 before they are read
+# (core/bodylimit.py, in front of Django under ASGI): the largest upload
+# (a 10 MB photo, core.images.IMAGE_MAX_BYTES) plus 1 MB for the rest of
+# its form. The Messaging API keeps LINE's own 2 MB limit.
+MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 11 * 1024 * 1024)
+# The paths that take video and audio (LINE: up to 200 MB) get this limit:
+# the composer's upload and the talk app's send (core/bodylimit.py).
+MAX_MEDIA_BODY_BYTES = env_int("MAX_MEDIA_BODY_BYTES", 201 * 1024 * 1024)
+MEDIA_UPLOAD_PATHS = [
+    r"/manager/[^/]+/broadcasts/images/$",
+    r"/talk/rooms/\d+/send$",
+]
+# Images one process decodes at once (core.images): each may take up to
+# ~67 MB (4096×4096 RGBA); an upload waits this long for a turn, then is
+# refused with "try again".
+IMAGE_DECODE_CONCURRENCY = env_int("IMAGE_DECODE_CONCURRENCY", 2)
+IMAGE_DECODE_WAIT_SECONDS = env_int("IMAGE_DECODE_WAIT_SECONDS", 20)
 
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
@@ -239,8 +286,18 @@ EMAIL_BACKEND = env_str(
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "noreply@lineoa.localhost")
 
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+# Behind TLS (production, the compose stack): HTTPS_ONLY=1 turns on what
+# ``manage.py check --deploy`` asks for: redirect to https, secure cookies,
+# HSTS for a year with subdomains and preload. Each can be set on its own.
+HTTPS_ONLY = env_bool("HTTPS_ONLY", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS_ONLY)
+# The container health check calls http://127.0.0.1:8000/healthz.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS_ONLY)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS_ONLY else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS_ONLY)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS_ONLY)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -253,10 +310,48 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "LINE-compatible Messaging API",
     "VERSION": "0.1.0",
+    # Two "status" enums: the Messaging API's delivery counts and Insight's.
+    "ENUM_NAME_OVERRIDES": {
+        "InsightStatusEnum": ["ready", "unready", "out_of_service"],
+        "DeliveryCountStatusEnum": [
+            "ready",
+            "unready",
+            "unavailable_for_privacy",
+            "out_of_service",
+        ],
+    },
+}
+
+# Content-Security-Policy (django-csp) on every answer: scripts, styles and
+# connections only from this site; the pages carry no inline script,
+# handler or style attribute (tests/core/test_csp.py). Images and media may
+# come from anywhere: bots send image, video and audio messages by URL.
+# A nonce is available as ``request.csp_nonce`` should an inline script
+# ever be unavoidable.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": ["*", "data:", "blob:"],
+        "media-src": ["*", "data:", "blob:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
 }
 
 # Product switches.
 TALK_APP_ENABLED = env_bool("TALK_APP_ENABLED", True)
+# Webhooks go to https:// URLs on public addresses only, checked after DNS
+# at every connection (docs/security.md). On, http:// and loopback/private
+# addresses are allowed too: for a bot running on this machine or network
+# (``make run`` turns it on). Never in production: bots could then make
+# this server POST to anything inside its network.
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
 INVITATION_TTL_DAYS = 7
 MAX_MEMBERS_PER_ACCOUNT = 100
 
@@ -273,5 +368,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # httpx logs every request at INFO; webhook attempts are in their own
     # ledger (WebhookAttempt), so only its warnings reach the log.
-    "loggers": {"httpx": {"level": "WARNING"}},
+    # django-axes logs every login at INFO; lockouts come at WARNING.
+    "loggers": {"httpx": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

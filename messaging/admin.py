@@ -133,7 +133,6 @@ class WebhookAttemptInline(admin.TabularInline):
         "status_code",
         "latency_ms",
         "error",
-        "response_body",
         "created_at",
     ]
     fields = readonly_fields

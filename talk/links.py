@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import OfficialAccount
 from core.exceptions import ApplicationError
-from core.images import IMAGE_MAX_BYTES, image_check
+from core.images import QR, image_check
 
 # Basic IDs are ``@`` + 8 characters; premium IDs allow ``.``, ``_`` and ``-``.
 _ID = r"@[A-Za-z0-9._-]{3,18}"
@@ -73,7 +73,7 @@ def qr_decode(upload) -> str:
     Raises ``ApplicationError`` for a file that is not a readable picture or
     that shows no QR code.
     """
-    checked = image_check(upload, max_bytes=IMAGE_MAX_BYTES)
+    checked = image_check(upload, use=QR)
     results = zxingcpp.read_barcodes(
         checked.image.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode
     )

@@ -24,10 +24,11 @@ from chat.inbound import (
 )
 from core.exceptions import ApplicationError
 from core.images import (
-    IMAGE_MAX_BYTES,
-    PICTURE_MAX_BYTES,
+    PHOTO,
+    PICTURE,
     PREVIEW_SIDE,
     image_check,
+    image_original,
     image_preview,
     image_square,
 )
@@ -52,7 +53,7 @@ def persona_create(*, display_name: str, picture_upload=None, **profile) -> Line
         raise ApplicationError(msg, {"display_name": msg})
     stem = secrets.token_hex(8)
     if picture_upload is not None:
-        checked = image_check(picture_upload, max_bytes=PICTURE_MAX_BYTES)
+        checked = image_check(picture_upload, use=PICTURE)
         picture = image_square(checked, side=AVATAR_SIDE, name=stem)
     else:
         picture = avatar_generate(name=display_name, seed=stem)
@@ -120,12 +121,10 @@ def image_send(*, friend: Friend, upload) -> Message:
     ``/content``) and a preview of at most 240 px as ``/content/preview``.
     The file is checked completely before anything is written.
     """
-    checked = image_check(upload, max_bytes=IMAGE_MAX_BYTES)
+    checked = image_check(upload, use=PHOTO)
     stem = secrets.token_hex(8)
-    ext = "png" if checked.format == "PNG" else "jpg"
     preview = image_preview(checked, side=PREVIEW_SIDE, name=stem)
-    upload.seek(0)
-    original = File(upload, name=f"{stem}.{ext}")
+    original = image_original(upload, checked, name=stem)
     message = {"type": "image", "contentProvider": {"type": "line"}}
     return customer_message_send(
         friend=friend, message=message, content=original, preview=preview

@@ -52,6 +52,9 @@ def _reference_data(request, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Serving processes refuse a weak key with DEBUG=0 (config/startup.py);
+    # the tests run uvicorn in-process.
+    settings.SECRET_KEY = "tests-" + "q8Zr3xLw5nVb7mKc2pJd9sHf4tGy6uEa" * 2
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.LANGUAGE_CODE = "en"
@@ -92,7 +95,7 @@ def other_account(charlie):
 
 def _client_for(user) -> Client:
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 

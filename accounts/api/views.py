@@ -5,6 +5,7 @@ Form bodies, no bearer token, and OAuth error bodies
 """
 
 import datetime as dt
+import hmac
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -74,7 +75,11 @@ class ChannelTokenIssueApi(OAuthApi):
         account = OfficialAccount.objects.filter(channel_id=client_id).first()
         if account is None:
             raise OAuthError("invalid_client", "invalid client_id")
-        if account.channel_secret != client_secret:
+        # Constant time: the answer's timing says nothing about how much of
+        # the secret matched.
+        if not hmac.compare_digest(
+            account.channel_secret.encode(), client_secret.encode()
+        ):
             raise OAuthError("invalid_client", "invalid client_secret")
         _record, token = channel_token_issue(
             account=account,

@@ -107,6 +107,9 @@ class Condition:
     # Offered by the Manager's audience builder; False for conditions only
     # built by code (the Messaging API's LINE filters).
     builder = True
+    # Selects friends by what they did with messages (opened, clicked):
+    # insights, which "operator without insights" may not count.
+    insight = False
 
     def options(self, account: OfficialAccount) -> list[tuple]:
         return []
@@ -513,6 +516,26 @@ def _group_q(account, group: dict, now) -> Q:
     for q in parts[1:]:
         combined = combined & q if group["match"] == "all" else combined | q
     return combined
+
+
+def segment_uses_insights(definition) -> bool:
+    """Whether ``definition`` has a condition marked ``insight``.
+
+    Reads cleaned and raw definitions alike (unknown shapes are False;
+    ``segment_clean`` refuses them on its own).
+    """
+    if not isinstance(definition, dict):
+        return False
+    for cond in definition.get("conditions") or []:
+        if not isinstance(cond, dict):
+            continue
+        kind = cond.get("type")
+        if kind == "group":
+            if segment_uses_insights(cond):
+                return True
+        elif kind in CONDITIONS and CONDITIONS[kind].insight:
+            return True
+    return False
 
 
 def segment_q(*, account: OfficialAccount, definition: dict | None, now) -> Q:

@@ -60,6 +60,7 @@ class _BroadcastCondition(Condition):
 class BroadcastOpenedCondition(_BroadcastCondition):
     key = "broadcast_opened"
     label = gettext_lazy("Opened broadcast")
+    insight = True
     delivery = {"status": Delivery.Status.SENT, "message__read_at__isnull": False}
 
 
@@ -67,6 +68,7 @@ class BroadcastOpenedCondition(_BroadcastCondition):
 class BroadcastClickedCondition(_BroadcastCondition):
     key = "broadcast_clicked"
     label = gettext_lazy("Clicked a link in broadcast")
+    insight = True
     delivery = {"clicked_at__isnull": False}
 
 

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -27,6 +28,7 @@ from messaging.audience.conditions import (
     condition_catalogue,
     segment_clean,
     segment_describe,
+    segment_uses_insights,
 )
 from messaging.audience.selectors import segment_get
 from messaging.broadcasts import compose, segments, selectors
@@ -87,7 +89,26 @@ def _broadcast_form(request, broadcast: Broadcast | None, data=None):
     return BroadcastForm(data, initial=initial, tz=account.tz)
 
 
+def _insights_check(request, definition) -> None:
+    """Opened/clicked conditions are insights: refused to members without.
+
+    A broadcast's page shows its recipient count, so targeting "opened X"
+    would read the insight as surely as the estimate would.
+    """
+    if segment_uses_insights(definition) and not request_can(
+        request, Perm.VIEW_INSIGHTS
+    ):
+        msg = _("Opened and clicked conditions need the insights permission.")
+        raise ApplicationError(msg, {"audience": msg})
+
+
 def _form_audience(request, form) -> tuple:
+    audience, segment = _form_audience_read(request, form)
+    _insights_check(request, segment.definition if segment else audience)
+    return audience, segment
+
+
+def _form_audience_read(request, form) -> tuple:
     mode = form.cleaned_data["audience_mode"]
     if mode == "saved":
         segment_id = form.cleaned_data.get("segment")
@@ -343,6 +364,10 @@ def audience_estimate(request):
             )
         elif body.get("mode") == "segment":
             audience = segment_clean(account=account, definition=body.get("audience"))
+        definition = segment.definition if segment else audience
+        if segment_uses_insights(definition):
+            # Counting who opened or clicked is reading insights.
+            request_require(request, Perm.VIEW_INSIGHTS)
         cap = compose.max_recipients_clean(body.get("max_recipients"))
         when = None
         if body.get("scheduled_at"):
@@ -435,6 +460,16 @@ def click_redirect(request, code: str, token: str = ""):
     return HttpResponseRedirect(url)
 
 
+def _next_or(request, default: str) -> str:
+    """``next`` when it is a page of this site, else ``default``."""
+    url = request.POST.get("next", "")
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return default
+
+
 @account_view()
 def segment_list(request):
     account = request.account
@@ -447,11 +482,13 @@ def segment_list(request):
                 segment = segment_get(
                     account=account, segment_id=int(request.POST["segment_id"])
                 )
+            definition = json_field(request.POST.get("definition", ""))
+            _insights_check(request, definition)
             segment_save(
                 account=account,
                 actor=request.user,
                 name=request.POST.get("name", ""),
-                definition=json_field(request.POST.get("definition", "")),
+                definition=definition,
                 segment=segment,
             )
         except NotFound:
@@ -460,7 +497,7 @@ def segment_list(request):
             error, status = exc.message, 400
         else:
             messages.success(request, _("Segment saved."))
-            return redirect(request.POST.get("next") or _url("segment-list", request))
+            return redirect(_next_or(request, _url("segment-list", request)))
     rows = [
         (s, segment_describe(account=account, definition=s.definition))
         for s in segment_selectors.segment_list(account=account)

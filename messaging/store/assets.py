@@ -2,7 +2,6 @@
 resized for LINE (image, rich message and card sizes); videos (MP4) and
 audio (M4A, MP3) up to 200 MB, checked by their first bytes."""
 
-import io
 import secrets
 from dataclasses import dataclass
 
@@ -15,7 +14,7 @@ from PIL import Image, ImageOps
 from accounts.models import OfficialAccount, User
 from accounts.services import audit_record
 from core.exceptions import ApplicationError
-from core.images import IMAGE_MAX_BYTES, PREVIEW_SIDE, image_check
+from core.images import PHOTO, PREVIEW_SIDE, image_check, image_encode
 from core.media import CheckedMedia, media_check
 from messaging.store.checks import IMAGEMAP_BASE_WIDTH
 from messaging.store.models import BroadcastAsset
@@ -26,12 +25,7 @@ CARD_WIDTH = 1024
 
 
 def _encode(image: Image.Image, fmt: str) -> bytes:
-    out = io.BytesIO()
-    if fmt == "PNG":
-        image.save(out, format="PNG", optimize=True)
-    else:
-        image.convert("RGB").save(out, format="JPEG", quality=85)
-    return out.getvalue()
+    return image_encode(image, fmt, quality=85)
 
 
 def _resized(image: Image.Image, width: int) -> Image.Image:
@@ -51,7 +45,7 @@ def asset_upload(
     """
     if kind not in BroadcastAsset.Kind.values:
         raise ApplicationError(_("Choose what the image is for."))
-    checked = image_check(upload, max_bytes=IMAGE_MAX_BYTES)
+    checked = image_check(upload, use=PHOTO)
     image = ImageOps.exif_transpose(checked.image)
     fmt = checked.format
     ext = "png" if fmt == "PNG" else "jpg"

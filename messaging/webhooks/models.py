@@ -78,7 +78,6 @@ class WebhookAttempt(models.Model):
     status_code = models.SmallIntegerField(null=True, blank=True)
     latency_ms = models.PositiveIntegerField()
     error = models.CharField(max_length=200, blank=True)
-    response_body = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

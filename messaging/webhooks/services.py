@@ -16,7 +16,6 @@ import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -35,7 +34,15 @@ from messaging.webhooks.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from messaging.webhooks.transport import PostResult, webhook_post
+from messaging.webhooks.transport import (
+    ADDRESS_NOT_ALLOWED,
+    REQUEST_TIMED_OUT,
+    UNCLASSIFIED,
+    PostResult,
+    private_networks_allowed,
+    url_problem,
+    webhook_post,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +58,7 @@ URL_MAX_LENGTH = 500
 
 
 class WebhookUrlInvalid(ApplicationError):
-    """The webhook URL is not an http(s) URL of at most 500 characters."""
+    """The webhook URL is not one webhooks may use (``url_problem``)."""
 
 
 def _endpoint_in_use(account: OfficialAccount) -> WebhookEndpoint | None:
@@ -169,11 +176,7 @@ def webhook_delivery_attempt(*, delivery_id: int) -> AttemptOutcome:
     redelivery = delivery.attempt_count > 1
     if redelivery:
         _reply_tokens_extend(delivery)
-    result = webhook_post(
-        url=delivery.url,
-        body=webhook_body(delivery, redelivery=redelivery),
-        secret=delivery.account.channel_secret,
-    )
+    result = _post(delivery, redelivery=redelivery)
     retry_in = None
     if not result.ok and result.transient and not delivery.is_test:
         endpoint = WebhookEndpoint.objects.filter(
@@ -184,6 +187,23 @@ def webhook_delivery_attempt(*, delivery_id: int) -> AttemptOutcome:
             retry_in = RETRY_BACKOFF * 3 ** (delivery.attempt_count - 1)
     _record(delivery, result, redelivery=redelivery, final=retry_in is None)
     return AttemptOutcome(delivery_id=delivery_id, result=result, retry_in=retry_in)
+
+
+def _post(delivery: WebhookDelivery, *, redelivery: bool) -> PostResult:
+    """``webhook_post`` of a claimed delivery; an unexpected error is a result.
+
+    A claimed delivery must end recorded, never stay SENDING: nothing would
+    ever claim it again.
+    """
+    try:
+        return webhook_post(
+            url=delivery.url,
+            body=webhook_body(delivery, redelivery=redelivery),
+            secret=delivery.account.channel_secret,
+        )
+    except Exception:
+        logger.exception("webhook delivery %s could not be attempted", delivery.pk)
+        return PostResult(None, 0, UNCLASSIFIED, UNCLASSIFIED, permanent=True)
 
 
 def _reply_tokens_extend(delivery: WebhookDelivery) -> None:
@@ -204,7 +224,6 @@ def _record(
         status_code=result.status_code,
         latency_ms=result.latency_ms,
         error=result.error[:200],
-        response_body=result.response_body[:500],
     )
     if result.ok:
         status = WebhookDelivery.Status.SUCCEEDED
@@ -259,15 +278,29 @@ def webhook_delivery_redeliver(
 
 
 def webhook_url_check(url: str) -> str:
-    """Return ``url`` stripped, or raise ``WebhookUrlInvalid``."""
+    """Return ``url`` stripped, or raise ``WebhookUrlInvalid``.
+
+    ``https://`` only, and no IP address inside the network, unless
+    ``WEBHOOK_ALLOW_PRIVATE_NETWORKS`` is on (docs/security.md); names are
+    checked again, after DNS, whenever a POST connects.
+    """
     url = (url or "").strip()
     if len(url) > URL_MAX_LENGTH:
         raise WebhookUrlInvalid(
             _("The URL may have at most %(n)d characters.") % {"n": URL_MAX_LENGTH}
         )
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise WebhookUrlInvalid(_("Enter an http:// or https:// URL."))
+    problem = url_problem(url)
+    if problem == ADDRESS_NOT_ALLOWED:
+        raise WebhookUrlInvalid(
+            _(
+                "Webhooks cannot go to loopback, private, link-local, reserved "
+                "or multicast addresses."
+            )
+        )
+    if problem:
+        if private_networks_allowed():
+            raise WebhookUrlInvalid(_("Enter an http:// or https:// URL."))
+        raise WebhookUrlInvalid(_("Enter an https:// URL."))
     return url
 
 
@@ -350,14 +383,14 @@ def webhook_endpoint_test(
             attempt_count=1,
         )
     timestamp = timezone.now()
-    result = webhook_post(
-        url=url,
-        body=webhook_body(delivery, redelivery=False),
-        secret=account.channel_secret,
-    )
+    result = _post(delivery, redelivery=False)
     _record(delivery, result, redelivery=False, final=True)
     if result.ok:
         reason, detail = "OK", str(result.status_code)
+    elif result.error == REQUEST_TIMED_OUT:
+        reason, detail = "REQUEST_TIMEOUT", result.error
+    elif result.error == UNCLASSIFIED:
+        reason, detail = "UNCLASSIFIED", result.error
     elif result.status_code is None:
         reason, detail = "COULD_NOT_CONNECT", result.error
     else:

@@ -8,8 +8,7 @@ from tests.factories import UserFactory
 
 @pytest.fixture
 def operator_client(client, db):
-    UserFactory(username="root", is_staff=True, is_superuser=True)
-    client.login(username="root", password="correct horse battery staple")
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
     return client
 
 

@@ -9,7 +9,7 @@ from freezegun import freeze_time
 from accounts.models import Membership
 from analytics.rollups import demographics_refresh, rollup_days
 from tests.analytics.test_rollups import DAY, at, day_of_activity  # noqa: F401
-from tests.factories import PASSWORD, UserFactory, add_member
+from tests.factories import UserFactory, add_member
 from tests.messaging.factories import make_friend
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +103,7 @@ def test_operators_without_insights_get_403_and_strangers_404(
 ):
     user = UserFactory(username="noinsight")
     add_member(account, user, Membership.Role.OPERATOR_NO_INSIGHTS)
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     assert client.get(_url(account)).status_code == 403
     assert client.get(_url(account, format="csv")).status_code == 403
     home = client.get(reverse("analytics:home", args=[account.slug]))

@@ -13,7 +13,7 @@ from chat.services import response_mode_set
 from messaging.broadcasts.models import Broadcast
 from messaging.friends.models import Friend
 from tests.chat.factories import customer_says, make_friend
-from tests.factories import PASSWORD, UserFactory, add_member
+from tests.factories import UserFactory, add_member
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +117,7 @@ def test_every_role_sees_the_home_page_with_its_unread_tile(account, client):
     for role in Membership.Role.values:
         user = UserFactory(username=f"u-{role}")
         add_member(account, user, role)
-        assert client.login(username=user.username, password=PASSWORD)
+        client.force_login(user)
         response = client.get(reverse("analytics:home", args=[account.slug]))
         assert response.status_code == 200
         assert 'data-testid="tile-unread"' in response.content.decode()
@@ -160,7 +160,7 @@ def test_roles_with_insights_see_yesterday_with_trends_and_a_friends_chart(
     # operators without insights see today's tiles only
     user = UserFactory(username="noinsights")
     add_member(account, user, Membership.Role.OPERATOR_NO_INSIGHTS)
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     html = client.get(reverse("analytics:home", args=[account.slug])).content.decode()
     assert 'data-testid="trends"' not in html
     assert 'data-testid="tile-added"' in html

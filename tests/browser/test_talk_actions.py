@@ -92,7 +92,9 @@ QUICK = {
 
 
 @pytest.fixture
-def bot():
+def bot(settings):
+    # a bot on this machine: allowed by WEBHOOK_ALLOW_PRIVATE_NETWORKS
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
     server = BotServer()
     yield server
     server.close()
@@ -137,6 +139,14 @@ def test_bot_flex_postback_quick_reply_and_picker_round_trip(
     page.goto(f"/talk/rooms/{friend.pk}/")
     flex = page.locator(".lb-flex")
     expect(flex.locator(".fx-text").first).to_have_text("Seasonal tart")
+    # the bubble's layout is applied under the strict CSP (bubbles.js sets
+    # data-style through the CSSOM): every styled element has its style
+    styled = flex.locator("[data-style]")
+    assert styled.count() > 0
+    assert page.evaluate(
+        "() => [...document.querySelectorAll('.lb-flex [data-style]')]"
+        ".every(el => el.style.cssText !== '' || el.dataset.style === '')"
+    )
     chips = page.get_by_test_id("quick-reply").locator("[data-chip]")
     expect(chips).to_have_text(["Coffee too", "No thanks", "Where?"])
     # when Hanako taps the "Coffee too" chip

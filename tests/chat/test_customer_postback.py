@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def hooked(account):
+def hooked(account, settings):
+    # a local URL: allowed for bots on this machine (docs/security.md)
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
     webhook_endpoint_set(
         account=account, actor=None, url="http://127.0.0.1:9/cb", active=True
     )

@@ -18,7 +18,7 @@ from messaging.store.models import Message
 from messaging.webhooks.models import WebhookDelivery
 from messaging.webhooks.services import webhook_endpoint_set
 from tests.chat.factories import customer_says, make_friend
-from tests.factories import PASSWORD, LineUserFactory, UserFactory, add_member
+from tests.factories import LineUserFactory, UserFactory, add_member
 
 pytestmark = pytest.mark.django_db
 
@@ -214,5 +214,5 @@ def test_staff_of_another_account_get_404(account, charlie_client):
 
 def _login(user) -> Client:
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client

@@ -198,7 +198,9 @@ class BotServer:
 
 
 @pytest.fixture
-def bot():
+def bot(settings):
+    """A local bot; webhooks may reach it (``WEBHOOK_ALLOW_PRIVATE_NETWORKS``)."""
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
     server = BotServer()
     yield server
     server.close()

@@ -21,7 +21,9 @@ def hanako():
 
 
 @pytest.fixture
-def friend(account, hanako):
+def friend(account, hanako, settings):
+    # a local URL: allowed for bots on this machine (docs/security.md)
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
     friend = befriend(account, hanako)
     webhook_endpoint_set(
         account=account, actor=None, url="http://127.0.0.1:9/cb", active=True

@@ -20,7 +20,6 @@ from config.asgi import application
 from messaging.store.models import Message
 from messaging.store.services import messages_mark_read, messages_send
 from talk.selectors import SESSION_KEY
-from tests.factories import PASSWORD
 from tests.talk.factories import befriend, make_persona, redis_channel_layers
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,7 +46,7 @@ def _customer_session(persona) -> str:
 
 def _staff_session(user) -> str:
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client.cookies["sessionid"].value
 
 

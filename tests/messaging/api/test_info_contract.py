@@ -210,12 +210,13 @@ def test_webhook_test_of_a_failing_bot(line, bot):
     assert result.detail == "503 Service Unavailable"
 
 
-def test_webhook_test_of_an_unreachable_url(line):
+def test_webhook_test_of_an_unreachable_url(line, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
     result = line.test_webhook_endpoint(
         WebhookTestRequest(endpoint="http://127.0.0.1:9/nothing")
     )
     assert (result.success, result.status_code) == (False, 0)
-    assert result.reason == "COULD_NOT_CONNECT"
+    assert (result.reason, result.detail) == ("COULD_NOT_CONNECT", "Could not connect")
 
 
 def test_webhook_test_without_a_url_is_400(line):

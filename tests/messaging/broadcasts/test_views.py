@@ -13,6 +13,7 @@ from messaging.audience.models import Segment
 from messaging.broadcasts.control import broadcast_send_now
 from messaging.broadcasts.fanout import broadcast_start
 from messaging.broadcasts.models import Broadcast, Delivery, LinkClick
+from messaging.broadcasts.segments import segment_save
 from messaging.broadcasts.selectors import broadcast_report
 from messaging.store.models import Message
 from tests.conftest import _client_for
@@ -531,3 +532,154 @@ def test_step_and_auto_response_pages_save(alice_client, account, crowd):
 
     assert StepSequence.objects.get().steps.get().delay_unit == "hours"
     assert AutoResponse.objects.get().keywords == ["menu", "メニュー"]
+
+
+def _estimate(client, account, body):
+    return client.post(
+        url(account, "audience-estimate"),
+        json.dumps(body),
+        content_type="application/json",
+    )
+
+
+def _on(kind, broadcast) -> dict:
+    return {
+        "mode": "segment",
+        "audience": {
+            "match": "all",
+            "conditions": [{"type": kind, "broadcast": broadcast.pk}],
+        },
+    }
+
+
+@pytest.mark.parametrize("kind", ["broadcast_opened", "broadcast_clicked"])
+def test_estimate_of_opens_or_clicks_needs_insights(
+    alice, alice_client, account, crowd, django_capture_on_commit_callbacks, kind
+):
+    """Counting who opened or clicked is reading insights (issue 19)."""
+    # given a sent broadcast and an operator without insights
+    erin = UserFactory(username="erin")
+    add_member(account, erin, Membership.Role.OPERATOR_NO_INSIGHTS)
+    broadcast = sent(account, alice, django_capture_on_commit_callbacks)
+    # when she asks for the estimate of an opened/clicked audience
+    response = _estimate(_client_for(erin), account, _on(kind, broadcast))
+    # then she is refused, while an admin gets the count
+    assert response.status_code == 403
+    assert b"matching" not in response.content
+    assert (
+        _estimate(alice_client, account, _on(kind, broadcast)).json()["matching"] == 0
+    )
+
+
+def test_estimate_of_a_saved_opened_segment_needs_insights(
+    alice, account, crowd, django_capture_on_commit_callbacks
+):
+    erin = UserFactory(username="erin")
+    add_member(account, erin, Membership.Role.OPERATOR_NO_INSIGHTS)
+    broadcast = sent(account, alice, django_capture_on_commit_callbacks)
+    definition = _on("broadcast_opened", broadcast)["audience"]
+    segment = segment_save(
+        account=account, actor=alice, name="Openers", definition=definition
+    )
+    response = _estimate(
+        _client_for(erin), account, {"mode": "saved", "segment": segment.pk}
+    )
+    assert response.status_code == 403
+
+
+def test_estimate_of_received_stays_open_to_operators_without_insights(
+    alice, account, crowd, django_capture_on_commit_callbacks
+):
+    erin = UserFactory(username="erin")
+    add_member(account, erin, Membership.Role.OPERATOR_NO_INSIGHTS)
+    broadcast = sent(account, alice, django_capture_on_commit_callbacks)
+    response = _estimate(
+        _client_for(erin), account, _on("broadcast_received", broadcast)
+    )
+    assert response.status_code == 200
+    assert response.json()["matching"] == 5
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "https://evil.example.com/phish",
+        "//evil.example.com/phish",
+        "/\\evil.example.com",
+        "javascript:alert(1)",
+    ],
+)
+def test_saving_a_segment_does_not_redirect_off_site(
+    alice_client, account, crowd, next_url
+):
+    definition = {
+        "match": "all",
+        "conditions": [{"type": "tag", "values": [crowd["regular"].pk]}],
+    }
+    response = alice_client.post(
+        url(account, "segment-list"),
+        {"name": "Regulars", "definition": json.dumps(definition), "next": next_url},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == url(account, "segment-list")
+
+
+def test_saving_a_segment_returns_to_a_page_of_this_site(alice_client, account, crowd):
+    definition = {
+        "match": "all",
+        "conditions": [{"type": "tag", "values": [crowd["regular"].pk]}],
+    }
+    back = url(account, "broadcast-create") + "?audience=saved"
+    response = alice_client.post(
+        url(account, "segment-list"),
+        {"name": "Regulars", "definition": json.dumps(definition), "next": back},
+    )
+    assert (response.status_code, response["Location"]) == (302, back)
+
+
+def _erin(account):
+    erin = UserFactory(username="erin")
+    add_member(account, erin, Membership.Role.OPERATOR_NO_INSIGHTS)
+    return _client_for(erin)
+
+
+def test_operators_without_insights_cannot_target_openers(
+    alice, account, crowd, django_capture_on_commit_callbacks
+):
+    """Sending to "opened X" would show the count on the broadcast page."""
+    erin = _erin(account)
+    broadcast = sent(account, alice, django_capture_on_commit_callbacks)
+    before = (Broadcast.objects.count(), Segment.objects.count())
+    audience = _on("broadcast_opened", broadcast)["audience"]
+    # a draft with the audience
+    response = compose(
+        erin, account, audience_mode="segment", audience=json.dumps(audience)
+    )
+    assert response.status_code == 400
+    assert "Opened and clicked conditions need the insights permission." in (
+        response.content.decode()
+    )
+    # a saved segment
+    response = erin.post(
+        url(account, "segment-list"),
+        {"name": "Openers", "definition": json.dumps(audience)},
+    )
+    assert response.status_code == 400
+    assert (Broadcast.objects.count(), Segment.objects.count()) == before
+
+
+def test_operators_without_insights_cannot_use_a_saved_opened_segment(
+    alice, account, crowd, django_capture_on_commit_callbacks
+):
+    erin = _erin(account)
+    broadcast = sent(account, alice, django_capture_on_commit_callbacks)
+    segment = segment_save(
+        account=account,
+        actor=alice,
+        name="Openers",
+        definition=_on("broadcast_opened", broadcast)["audience"],
+    )
+    before = Broadcast.objects.count()
+    response = compose(erin, account, audience_mode="saved", segment=segment.pk)
+    assert response.status_code == 400
+    assert Broadcast.objects.count() == before
