@@ -21,6 +21,8 @@ AUDIT_ACTION_LABELS = {
     "auto_response.save": _("Auto-response saved"),
     "broadcast.cancel": _("Broadcast cancelled"),
     "broadcast.copy": _("Broadcast copied"),
+    "broadcast.create": _("Broadcast draft created"),
+    "broadcast.update": _("Broadcast draft changed"),
     "broadcast.delete": _("Broadcast deleted"),
     "broadcast.image_upload": _("Broadcast image uploaded"),
     "broadcast.media_upload": _("Broadcast video or audio uploaded"),

@@ -107,9 +107,12 @@ def friends_table(*, account, first: dt.date, last: dt.date) -> list[dict]:
     return [{**empty, **rows.get(day, {}), "day": day} for day in _days(first, last)]
 
 
-def messages_table(*, account, first: dt.date, last: dt.date) -> dict:
+def messages_table(
+    *, account, first: dt.date, last: dt.date, through: dt.date | None = None
+) -> dict:
     """Deliveries per day and kind: ``{"kinds": [...], "rows": [{day, kind:
-    deliveries…, "total", "counted"}]}``, kinds ordered by volume. 1 query."""
+    deliveries…, "total", "counted"}]}``, kinds ordered by volume; days
+    after ``through`` (not rolled up yet) have ``None`` figures. 1 query."""
     by_day: dict[dt.date, dict] = {}
     volume: dict[str, int] = {}
     for r in DailyMessages.objects.filter(
@@ -123,6 +126,9 @@ def messages_table(*, account, first: dt.date, last: dt.date) -> dict:
     kinds = sorted(volume, key=lambda k: (-volume[k], k))
     rows = []
     for day in _days(first, last):
+        if through is None or day > through:
+            rows.append({"day": day, **dict.fromkeys([*kinds, "total", "counted"])})
+            continue
         row = by_day.get(day, {"total": 0, "counted": 0})
         rows.append({"day": day, **{k: row.get(k, 0) for k in kinds}, **row})
     return {"kinds": kinds, "rows": rows}

@@ -103,7 +103,9 @@ def dashboard(request):
 def _tab(account, tab: str, first: dt.date, last: dt.date, context: dict):
     """The tab's table (header, rows) and its chart data in ``context``."""
     if tab == "messages":
-        table = selectors.messages_table(account=account, first=first, last=last)
+        table = selectors.messages_table(
+            account=account, first=first, last=last, through=context["through"]
+        )
         kinds = table["kinds"]
         header = [_("Day"), *(_kind_label(k) for k in kinds), _("Total"), _("Counted")]
         rows = [

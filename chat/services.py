@@ -48,7 +48,7 @@ from messaging.friends.services import (
     friend_tag_add,
     friend_tag_remove,
 )
-from messaging.store.checks import MAX_TEXT, text_length
+from messaging.store.checks import MAX_TEXT, text_length, text_storable
 from messaging.store.models import Message
 from messaging.store.services import messages_mark_read, messages_send
 from messaging.store.stickers import sticker_get
@@ -187,6 +187,9 @@ def _reply_clean(message: dict) -> dict:
             raise ApplicationError(
                 _("Type a message first."), {"text": _("Type a message first.")}
             )
+        if not text_storable(text):
+            msg = _("The message contains a character that cannot be sent.")
+            raise ApplicationError(msg, {"text": msg})
         if text_length(text) > MAX_TEXT:
             msg = _("A message can be at most %(max)s characters long.") % {
                 "max": MAX_TEXT

@@ -35,7 +35,7 @@ from core.images import (
 from core.media import MEDIA_MAX_BYTES, media_check, media_kind
 from messaging.friends.models import Friend, LineUser
 from messaging.friends.services import line_user_create
-from messaging.store.checks import MAX_TEXT, text_length
+from messaging.store.checks import MAX_TEXT, text_length, text_storable
 from messaging.store.models import Message
 from messaging.store.stickers import PACKAGE_ID, sticker_get, sticker_message
 from talk.avatars import AVATAR_SIDE, avatar_generate
@@ -76,6 +76,10 @@ def text_send(*, friend: Friend, text: str) -> Message:
     """The customer sends ``text`` (1 to 5,000 characters) to the account."""
     if not text.strip():
         raise ApplicationError(_("Type a message first."))
+    if not text_storable(text):
+        raise ApplicationError(
+            _("The message contains a character that cannot be sent.")
+        )
     if text_length(text) > MAX_TEXT:
         raise ApplicationError(
             _("A message can be at most %(max)s characters long.") % {"max": MAX_TEXT}

@@ -106,6 +106,11 @@ def broadcast_send_now(*, broadcast: Broadcast, actor: User) -> Broadcast:
     return broadcast
 
 
+# How far ahead a broadcast may be scheduled (a typo like year 9999 is
+# refused rather than kept as a draft nobody will ever see sent).
+MAX_SCHEDULE_AHEAD = dt.timedelta(days=366)
+
+
 @transaction.atomic
 def broadcast_schedule(
     *, broadcast: Broadcast, actor: User, when: dt.datetime
@@ -119,6 +124,9 @@ def broadcast_schedule(
         raise ValueError("when must be aware")
     if when <= timezone.now():
         msg = _("Choose a delivery time in the future.")
+        raise ApplicationError(msg, {"scheduled_at": msg})
+    if when > timezone.now() + MAX_SCHEDULE_AHEAD:
+        msg = _("Choose a delivery time within a year.")
         raise ApplicationError(msg, {"scheduled_at": msg})
     estimate = _check_sendable(broadcast, when)
     _to_scheduled(broadcast, actor, when)

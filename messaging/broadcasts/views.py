@@ -356,6 +356,8 @@ def audience_estimate(request):
     account = request.account
     try:
         body = json.loads(request.body or b"{}")
+        if not isinstance(body, dict):
+            raise TypeError("the body is not a JSON object")
         segment = None
         audience = None
         if body.get("mode") == "saved":
@@ -371,7 +373,7 @@ def audience_estimate(request):
         cap = compose.max_recipients_clean(body.get("max_recipients"))
         when = None
         if body.get("scheduled_at"):
-            when = dt.datetime.fromisoformat(body["scheduled_at"]).replace(
+            when = dt.datetime.fromisoformat(str(body["scheduled_at"])).replace(
                 tzinfo=account.tz
             )
         estimate = selectors.audience_estimate(

@@ -29,10 +29,12 @@ from messaging.store.checks import (
     MAY_NOT_BE_EMPTY,
     QUICK_REPLY_ACTIONS,
     SUBSTITUTION_KEY,
+    UNSTORABLE,
     MessagesInvalid,
     _action,
     _Check,
     _uri,
+    unstorable_paths,
 )
 from messaging.store.flex import _flex
 
@@ -307,6 +309,12 @@ def messages_validate(messages, *, max_count: int = 5, prop: str = "messages"):
         if not isinstance(msg, dict):
             c.add(item, "Must be a JSON object")
             c.type_error = c.type_error or item
+            continue
+        bad = unstorable_paths(msg, item)
+        if bad:
+            # NUL and lone surrogates cannot be stored or sent on.
+            for path in bad:
+                c.add(path, UNSTORABLE)
             continue
         validator = _VALIDATORS.get(msg.get("type"))
         if validator is None:

@@ -16,7 +16,7 @@ def test_every_recorded_action_code_has_a_label():
     for app in APPS:
         for path in (Path(settings.BASE_DIR) / app).rglob("*.py"):
             recorded |= set(
-                re.findall(r'action="([a-z_]+\.[a-z_]+)"', path.read_text())
+                re.findall(r'action\s*=\s*"([a-z_]+\.[a-z_]+)"', path.read_text())
             )
     assert len(recorded) >= 50
     assert recorded - set(AUDIT_ACTION_LABELS) == set()

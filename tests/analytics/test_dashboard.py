@@ -7,6 +7,7 @@ from django.urls import reverse
 from freezegun import freeze_time
 
 from accounts.models import Membership
+from analytics.models import RollupCursor
 from analytics.rollups import demographics_refresh, rollup_days
 from tests.analytics.test_rollups import DAY, at, day_of_activity  # noqa: F401
 from tests.factories import UserFactory, add_member
@@ -27,6 +28,7 @@ def _url(account, **params):
 @pytest.fixture
 def rolled(account, day_of_activity):  # noqa: F811
     rollup_days(account=account, first=DAY - dt.timedelta(days=1), last=DAY)
+    RollupCursor.objects.create(account=account, through=DAY)
 
 
 def test_friends_tab_shows_the_days_and_the_chart_data(alice_client, account, rolled):
@@ -41,6 +43,22 @@ def test_friends_tab_shows_the_days_and_the_chart_data(alice_client, account, ro
     )
     assert 'id="chart-data"' in html
     assert 'data-testid="not-computed"' in html  # no analytics run yet
+
+
+def test_days_not_rolled_up_yet_show_a_dash_not_zero(alice_client, account, rolled):
+    with freeze_time(NOW):
+        csv = alice_client.get(
+            _url(
+                account,
+                tab="messages",
+                preset="custom",
+                start="2026-03-02",
+                end="2026-03-03",
+                format="csv",
+            )
+        )
+    lines = b"".join(csv.streaming_content).decode().splitlines()
+    assert lines[1:] == ["2026-03-02,2,2,1,5,4", "2026-03-03,,,,,"]
 
 
 def test_messages_tab_and_its_csv(alice_client, account, rolled):

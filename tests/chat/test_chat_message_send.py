@@ -126,6 +126,8 @@ def test_chat_replies_are_free_of_quota_even_when_the_quota_is_used_up(account, 
         ("x" * 5001, "A message can be at most 5000 characters long."),
         # 2,501 emoji are 5,002 UTF-16 units, as LINE counts.
         ("😀" * 2501, "A message can be at most 5000 characters long."),
+        ("nul\x00x", "The message contains a character that cannot be sent."),
+        ("sur\ud800x", "The message contains a character that cannot be sent."),
     ],
 )
 def test_bad_text_is_refused_and_nothing_is_written(account, alice, text, error):

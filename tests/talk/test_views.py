@@ -649,3 +649,18 @@ def test_a_test_send_is_marked_as_a_test_in_the_room(client, hanako, account, al
     html = client.get(reverse("talk:room", args=[cafe.pk])).content.decode()
     assert 'data-testid="test-mark">Test</span>' in html
     assert "Sale today" in html
+
+
+@pytest.mark.parametrize("text", ["nul\x00x"])
+def test_an_unsendable_character_is_a_clear_400_and_stores_nothing(
+    client, hanako, account, text
+):
+    cafe = befriend(account, hanako)
+    response = client.post(
+        reverse("talk:room-send", args=[cafe.pk]),
+        {"text": text},
+        HTTP_X_REQUESTED_WITH="fetch",
+    )
+    assert response.status_code == 400
+    assert "cannot be sent" in response.content.decode()
+    assert not Message.objects.filter(friend=cafe, direction="in").exists()

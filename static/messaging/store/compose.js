@@ -230,7 +230,7 @@
 
   BubbleEditor.prototype.videoEditor = function (bubble, body) {
     var self = this;
-    if (bubble.originalContentUrl) body.appendChild(el("p", {"class": "help", text: bubble.originalContentUrl}));
+    if (bubble.originalContentUrl) body.appendChild(el("p", {"class": "help bc-file", text: bubble.originalContentUrl}));
     body.appendChild(this.uploadInput("video", function (asset) {
       bubble.originalContentUrl = asset.originalContentUrl;
       self.render();
@@ -245,7 +245,7 @@
   /* An M4A's duration comes from the server; an MP3's from the browser. */
   BubbleEditor.prototype.audioEditor = function (bubble, body) {
     var self = this;
-    if (bubble.originalContentUrl) body.appendChild(el("p", {"class": "help", text: bubble.originalContentUrl}));
+    if (bubble.originalContentUrl) body.appendChild(el("p", {"class": "help bc-file", text: bubble.originalContentUrl}));
     body.appendChild(this.uploadInput("audio", function (asset) {
       bubble.originalContentUrl = asset.originalContentUrl;
       bubble.duration = asset.duration || 0;

@@ -683,3 +683,32 @@ def test_operators_without_insights_cannot_use_a_saved_opened_segment(
     response = compose(erin, account, audience_mode="saved", segment=segment.pk)
     assert response.status_code == 400
     assert Broadcast.objects.count() == before
+
+
+def test_a_nul_in_a_bubble_is_a_form_error_and_saves_nothing(alice_client, account):
+    response = compose(alice_client, account, messages=json.dumps([text("nul\x00x")]))
+    assert response.status_code == 400
+    assert "Must not contain NUL" in response.content.decode()
+    assert not Broadcast.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body", ["[1]", '"x"', "1", '{"mode": "segment", "scheduled_at": 5}']
+)
+def test_the_estimate_refuses_bodies_that_are_not_objects(alice_client, account, body):
+    response = alice_client.post(
+        url(account, "audience-estimate"), body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "error" in response.json()
+
+
+def test_a_delivery_time_more_than_a_year_ahead_is_refused(
+    alice_client, account, crowd
+):
+    response = compose(
+        alice_client, account, action="schedule", scheduled_at="9999-12-31T23:59"
+    )
+    assert response.status_code == 400
+    assert "Choose a delivery time within a year." in response.content.decode()
+    assert list(Broadcast.objects.values_list("status", flat=True)) == ["draft"]
