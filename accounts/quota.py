@@ -96,8 +96,8 @@ def _refuse(account: OfficialAccount, usage: MonthlyUsage, count: int):
     usage.refresh_from_db(fields=["used", "reserved", "limit"])
     raise QuotaExceeded(
         _(
-            "The %(plan)s plan allows %(limit)s messages this month; "
-            "%(remaining)s remain and %(count)s were requested."
+            "The %(plan)s plan allows %(limit)s messages this month "
+            "(left: %(remaining)s, requested: %(count)s)."
         )
         % {
             "plan": usage.plan.label,

@@ -11,6 +11,7 @@ action objects (REF#action-objects, spec section 2 "Actions") with
 """
 
 import re
+from urllib.parse import urlsplit
 
 from core.exceptions import ApplicationError
 
@@ -313,3 +314,11 @@ def _uri(c: _Check, obj: dict, key: str, prop: str) -> None:
     value = c.string(obj, key, prop, max_length=1000)
     if value and not value.startswith(URI_SCHEMES):
         c.add(f"{prop}.{key}", "invalid uri scheme")
+    elif value and value.startswith(("http://", "https://")):
+        # "https://" alone (the composer's placeholder) names no site.
+        try:
+            host = urlsplit(value).hostname
+        except ValueError:
+            host = None
+        if not host:
+            c.add(f"{prop}.{key}", "invalid uri")

@@ -40,8 +40,8 @@ def test_reserve_past_the_limit_names_plan_limit_and_remainder(comm_account):
     with pytest.raises(quota.QuotaExceeded) as excinfo:
         quota.quota_reserve(account=comm_account, count=21)
     assert excinfo.value.message == (
-        "The Communication plan allows 200 messages this month; "
-        "20 remain and 21 were requested."
+        "The Communication plan allows 200 messages this month "
+        "(left: 20, requested: 21)."
     )
     usage = _usage(comm_account)
     assert (usage.used, usage.reserved) == (180, 0)

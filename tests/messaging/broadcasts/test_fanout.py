@@ -419,8 +419,8 @@ def test_two_broadcasts_racing_for_the_last_quota_reserve_exactly_once(
     assert statuses == [Broadcast.Status.FAILED, Broadcast.Status.SENDING]
     failed = Broadcast.objects.get(status=Broadcast.Status.FAILED)
     assert failed.failure_reason == (
-        "The Communication plan allows 200 messages this month; 80 remain and "
-        "120 were requested."
+        "The Communication plan allows 200 messages this month "
+        "(left: 80, requested: 120)."
     )
     assert usage_pair(account) == (0, 120)
     assert quota.usage_get(account=account).remaining == 80

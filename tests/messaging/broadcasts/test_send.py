@@ -162,8 +162,7 @@ def test_quota_gone_by_the_time_it_starts_fails_it_with_the_reason(
     broadcast.refresh_from_db()
     assert broadcast.status == Broadcast.Status.FAILED
     assert broadcast.failure_reason == (
-        "The Light plan allows 5,000 messages this month; 2 remain and 5 were "
-        "requested."
+        "The Light plan allows 5,000 messages this month (left: 2, requested: 5)."
     )
     assert not Delivery.objects.exists()
     assert not BroadcastBatch.objects.exists()

@@ -277,6 +277,27 @@ P = "messages[0]"
     [
         ({"type": "text", "text": "   "}, [(f"{P}.text", "May not be empty")]),
         (
+            {"type": "text", "text": "nul\x00"},
+            [(f"{P}.text", "Must not contain NUL or unpaired surrogate characters")],
+        ),
+        (
+            # the composer's placeholder link names no site (QA report)
+            {
+                "type": "imagemap",
+                "baseUrl": IMG,
+                "altText": "a",
+                "baseSize": {"width": 1040, "height": 1040},
+                "actions": [
+                    {
+                        "type": "uri",
+                        "linkUri": "https://",
+                        "area": {"x": 0, "y": 0, "width": 1, "height": 1},
+                    }
+                ],
+            },
+            [(f"{P}.actions[0].linkUri", "invalid uri")],
+        ),
+        (
             {"type": "text", "text": "😀" * 2501},
             [(f"{P}.text", "Length must be between 0 and 5000")],
         ),
