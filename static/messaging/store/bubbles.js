@@ -11,6 +11,12 @@
     root.querySelectorAll("[data-style]").forEach(function (el) {
       el.style.cssText = el.dataset.style;
     });
+    // Links in text bubbles open beside the talk app, as LINE's in-app
+    // browser does, instead of replacing it.
+    root.querySelectorAll(".lb-textbox a[href^='http']").forEach(function (a) {
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+    });
   }
   document.addEventListener("error", function (event) {
     const el = event.target;
