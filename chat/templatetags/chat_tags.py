@@ -4,6 +4,7 @@ import datetime as dt
 
 from django import template
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from messaging.store.labels import message_summary
 
@@ -31,3 +32,19 @@ def initial(name: str) -> str:
 def summary(kind, text) -> str:
     """An inbox row's one-line summary of its latest message (labels media)."""
     return message_summary(kind, text)
+
+
+@register.filter
+def duration(seconds) -> str:
+    """A response time for people: ``45 s``, ``9 min 37 s``, ``2 h 5 min``."""
+    try:
+        seconds = int(seconds)
+    except (TypeError, ValueError):
+        return ""
+    if seconds < 60:
+        return _("%(s)d s") % {"s": seconds}
+    minutes, secs = divmod(seconds, 60)
+    if minutes < 60:
+        return _("%(m)d min %(s)d s") % {"m": minutes, "s": secs}
+    hours, minutes = divmod(minutes, 60)
+    return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}

@@ -797,3 +797,13 @@ def test_anonymous_is_sent_to_log_in(client, account):
     response = client.get(url(account, "inbox"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(45, "45 s"), (577, "9 min 37 s"), (7500, "2 h 5 min"), (None, ""), ("x", "")],
+)
+def test_response_times_read_in_minutes_and_hours(seconds, shown):
+    from chat.templatetags.chat_tags import duration
+
+    assert duration(seconds) == shown
