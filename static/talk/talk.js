@@ -146,7 +146,11 @@
 
   function setQuickReply(html) {
     if (!quickBox) return;
+    // The chip bar takes room from the log: keep the newest bubble in view
+    // above it when the reader was at the bottom (as LINE does).
+    var stick = screen ? nearBottom() : false;
     quickBox.innerHTML = html;
+    if (stick) scrollToBottom();
   }
 
   /* The bot's "…" (POST /v2/bot/chat/loading/start): shown for
