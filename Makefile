@@ -11,6 +11,8 @@ SITE_URL ?= http://127.0.0.1:$(WEB_PORT)
 # The demo's bots run on this machine (http://127.0.0.1:...); production
 # leaves webhooks to public https:// addresses (docs/security.md).
 WEBHOOK_ALLOW_PRIVATE_NETWORKS ?= 1
+# The talk app's one-click demo customer login; production leaves it off.
+TALK_DEMO_LOGIN ?= 1
 
 TEST_ENV := DATABASE_URL=postgres://lineoa:lineoa@127.0.0.1:5432/lineoa \
 	REDIS_URL=redis://127.0.0.1:6379/0 \
@@ -50,6 +52,7 @@ run: $(STAMP) messages
 	@echo
 	WEB_PORT=$(WEB_PORT) SITE_URL=$(SITE_URL) SECRET_KEY_FILE=var/secret_key \
 		WEBHOOK_ALLOW_PRIVATE_NETWORKS=$(WEBHOOK_ALLOW_PRIVATE_NETWORKS) \
+		TALK_DEMO_LOGIN=$(TALK_DEMO_LOGIN) \
 		exec $(BIN)/honcho start -f Procfile
 
 test: $(STAMP) messages

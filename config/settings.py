@@ -346,6 +346,9 @@ CONTENT_SECURITY_POLICY = {
 
 # Product switches.
 TALK_APP_ENABLED = env_bool("TALK_APP_ENABLED", True)
+# The talk app's one-click demo customer login (``make run`` turns it on).
+# Off: customers sign up and log in; staff rehearse from the Manager.
+TALK_DEMO_LOGIN = env_bool("TALK_DEMO_LOGIN", False)
 # Webhooks go to https:// URLs on public addresses only, checked after DNS
 # at every connection (docs/security.md). On, http:// and loopback/private
 # addresses are allowed too: for a bot running on this machine or network

@@ -9,15 +9,23 @@ from django.conf import settings
 
 from core.consumers import GroupRelayConsumer
 from core.events import line_user_group
-from talk.selectors import persona_from_session
+from talk.selectors import identity_from_session
 
 
 @database_sync_to_async
 def _persona_id(scope) -> int | None:
+    """The persona of the talk account logged in; None for anyone else.
+
+    A staff rehearsal gets no socket (the room polls instead): the persona's
+    group also carries its events with other accounts, which are not the
+    rehearsing staff member's to see.
+    """
     if not settings.TALK_APP_ENABLED or "session" not in scope:
         return None
-    persona = persona_from_session(scope["session"])
-    return persona.pk if persona else None
+    identity = identity_from_session(scope["session"])
+    if identity.talk_account_id is None or identity.persona is None:
+        return None
+    return identity.persona.pk
 
 
 class TalkConsumer(GroupRelayConsumer):

@@ -34,6 +34,8 @@ from messaging.friends.models import Friend, LineUser
 from messaging.friends.regions import PREFECTURES
 from messaging.friends.services import friend_staff_link_set, friend_tag_add
 from messaging.store.services import messages_mark_opened
+from talk.models import PersonaOwner
+from talk.services import talk_demo_account
 
 DEMO_ACCOUNT_NAME = "Demo Café"
 DEMO_STAFF_USERNAME = "demo-admin"
@@ -219,6 +221,12 @@ def _seed_customers(account: OfficialAccount) -> None:
             )
         )
     Friend.objects.bulk_create(friends, ignore_conflicts=True)
+    # The talk app's one-click demo login acts as these customers.
+    demo = talk_demo_account()
+    PersonaOwner.objects.bulk_create(
+        [PersonaOwner(line_user_id=pk, owner=demo) for pk in by_id.values()],
+        ignore_conflicts=True,
+    )
 
 
 _CONVERSATIONS = [

@@ -78,3 +78,24 @@ class PostbackForm(forms.Form):
         required=False,
     )
     value = forms.CharField(max_length=16, required=False)
+
+
+class TalkLoginForm(forms.Form):
+    login = forms.CharField(label=_("Login"), max_length=150)
+    password = forms.CharField(
+        label=_("Password"), max_length=128, widget=forms.PasswordInput
+    )
+
+
+class TalkSignupForm(forms.Form):
+    login = forms.CharField(
+        label=_("Login"),
+        max_length=150,
+        help_text=_("An e-mail address or any name you will remember."),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        min_length=8,
+        max_length=128,
+        widget=forms.PasswordInput,
+    )

@@ -4,14 +4,21 @@ A talk room is a ``Friend`` row; a room that belongs to another customer
 is "not found", exactly like a missing one.
 """
 
+from dataclasses import dataclass
+
 from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
 
 from accounts.models import OfficialAccount
 from core.selectors import get_or_not_found
 from messaging.friends.models import Friend, FriendSource, LineUser
 from messaging.store.models import Message
+from talk.models import TalkAccount
 
+# Session keys: the talk account logged in, the persona it acts as, and a
+# staff member's rehearsal as one friend of their own account.
+ACCOUNT_KEY = "talk_account_id"
 SESSION_KEY = "talk_persona_id"
+REHEARSAL_KEY = "talk_rehearsal_friend_id"
 PERSONA_LIST_LIMIT = 30
 # Messages a talk room shows at once; older ones are a "load earlier" away.
 ROOM_PAGE_SIZE = 50
@@ -20,30 +27,91 @@ ROOM_PAGE_SIZE = 50
 ROOM_CATCH_UP_LIMIT = 100
 
 
-def persona_get(*, persona_id) -> LineUser | None:
+def _int(value) -> int | None:
     try:
-        persona_id = int(persona_id)
+        return int(value)
     except (TypeError, ValueError):
         return None
-    return LineUser.objects.filter(pk=persona_id).first()
 
 
-def persona_from_session(session) -> LineUser | None:
-    """The customer this browser acts as, if any."""
-    persona_id = session.get(SESSION_KEY)
-    return None if persona_id is None else persona_get(persona_id=persona_id)
+@dataclass(frozen=True)
+class TalkIdentity:
+    """Who the browser is in the talk app.
+
+    ``talk_account_id``: the customer's own login (None when not logged in
+    or rehearsing); ``persona``: the LINE user acted as (owned by that
+    login, or the rehearsed friend's); ``scope``: the one official account a
+    rehearsing staff member may see (None: every account of the persona).
+    """
+
+    talk_account_id: int | None
+    persona: LineUser | None
+    scope: int | None = None
 
 
-def persona_list(*, query: str = "", limit: int = PERSONA_LIST_LIMIT):
-    """Newest customers first, optionally by name or user ID."""
-    qs = LineUser.objects.order_by("-id")
+def identity_from_session(session, user=None) -> TalkIdentity:
+    """Resolve the session to a ``TalkIdentity``; at most one query.
+
+    A rehearsal counts only while ``user`` (the staff login of the same
+    browser) is a member of the friend's account; a persona only while the
+    logged-in talk account owns it.
+    """
+    friend_id = _int(session.get(REHEARSAL_KEY))
+    if friend_id is not None and user is not None and user.is_authenticated:
+        friend = (
+            Friend.objects.select_related("line_user")
+            .filter(pk=friend_id, account__memberships__user=user)
+            .first()
+        )
+        if friend is not None:
+            return TalkIdentity(None, friend.line_user, friend.account_id)
+    account_id = _int(session.get(ACCOUNT_KEY))
+    if account_id is None:
+        return TalkIdentity(None, None)
+    persona_id = _int(session.get(SESSION_KEY))
+    persona = None
+    if persona_id is not None:
+        persona = LineUser.objects.filter(
+            pk=persona_id, talk_owner__owner_id=account_id
+        ).first()
+    return TalkIdentity(account_id, persona)
+
+
+def persona_get(*, talk_account_id: int, persona_id) -> LineUser | None:
+    """One of the talk account's own personas, or None."""
+    persona_id = _int(persona_id)
+    if persona_id is None:
+        return None
+    return LineUser.objects.filter(
+        pk=persona_id, talk_owner__owner_id=talk_account_id
+    ).first()
+
+
+def persona_from_session(session, user=None) -> LineUser | None:
+    """The customer this browser acts as, if any (``identity_from_session``)."""
+    return identity_from_session(session, user).persona
+
+
+def persona_list(
+    *, talk_account_id: int, query: str = "", limit: int = PERSONA_LIST_LIMIT
+):
+    """The talk account's own personas, newest first, by name or user ID."""
+    qs = LineUser.objects.filter(talk_owner__owner_id=talk_account_id).order_by("-id")
     query = query.strip()
     if query:
         qs = qs.filter(Q(display_name__icontains=query) | Q(user_id=query))
     return qs[:limit]
 
 
-def room_list(*, line_user: LineUser) -> list[Friend]:
+def talk_account_login(*, login: str, password: str) -> TalkAccount | None:
+    """The talk account with this login and password, or None."""
+    account = TalkAccount.objects.filter(login=login.strip()).first()
+    if account is None or not account.check_password(password):
+        return None
+    return account
+
+
+def room_list(*, line_user: LineUser, scope: int | None = None) -> list[Friend]:
     """The customer's talk rooms (friend and blocked), newest activity first.
 
     Each carries ``last_text``/``last_direction`` of its latest message and
@@ -62,6 +130,7 @@ def room_list(*, line_user: LineUser) -> list[Friend]:
     )
     return list(
         Friend.objects.filter(line_user=line_user)
+        .filter(**({"account_id": scope} if scope else {}))
         .select_related("account")
         .annotate(
             last_text=Subquery(latest.values("text")[:1]),
@@ -77,15 +146,18 @@ def room_list(*, line_user: LineUser) -> list[Friend]:
     )
 
 
-def room_get(*, line_user: LineUser, friend_id: int) -> Friend:
+def room_get(
+    *, line_user: LineUser, friend_id: int, scope: int | None = None
+) -> Friend:
     """The customer's talk room ``friend_id`` with its account.
 
-    Raises ``NotFound`` for another customer's room or a missing one.
+    Raises ``NotFound`` for another customer's room, a missing one, or one
+    outside a rehearsal's ``scope`` (an account id).
     """
-    return get_or_not_found(
-        Friend.objects.select_related("account").filter(line_user=line_user),
-        pk=friend_id,
-    )
+    qs = Friend.objects.select_related("account").filter(line_user=line_user)
+    if scope:
+        qs = qs.filter(account_id=scope)
+    return get_or_not_found(qs, pk=friend_id)
 
 
 def room_messages(
@@ -145,3 +217,13 @@ def friend_source_get(*, account: OfficialAccount, code: str) -> FriendSource | 
     if not code:
         return None
     return FriendSource.objects.filter(account=account, code=code).first()
+
+
+def rehearsal_friend(*, user, friend_id: int) -> Friend | None:
+    """The friend a staff member may rehearse as: one of an account they
+    are a member of."""
+    return (
+        Friend.objects.filter(pk=friend_id, account__memberships__user=user)
+        .select_related("line_user")
+        .first()
+    )

@@ -15,6 +15,7 @@ import secrets
 
 from django.core.files.base import File
 from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from chat.inbound import (
@@ -39,10 +40,15 @@ from messaging.store.checks import MAX_TEXT, text_length, text_storable
 from messaging.store.models import Message
 from messaging.store.stickers import PACKAGE_ID, sticker_get, sticker_message
 from talk.avatars import AVATAR_SIDE, avatar_generate
+from talk.models import PersonaOwner, TalkAccount
 
 
-def persona_create(*, display_name: str, picture_upload=None, **profile) -> LineUser:
-    """Create a customer persona with an uploaded or a generated picture.
+def persona_create(
+    *, display_name: str, picture_upload=None, owner_id: int | None = None, **profile
+) -> LineUser:
+    """Create a customer persona with an uploaded or a generated picture,
+    owned by the talk account ``owner_id`` (None: owned by nobody, e.g.
+    demo or test data a staff member rehearses with).
 
     The upload is fully decoded before anything is written; a bad picture
     raises ``ApplicationError`` and nothing is stored.
@@ -59,12 +65,48 @@ def persona_create(*, display_name: str, picture_upload=None, **profile) -> Line
         picture = avatar_generate(name=display_name, seed=stem)
         picture.name = f"{stem}.png"
     try:
-        return line_user_create(display_name=display_name, picture=picture, **profile)
+        with transaction.atomic():
+            persona = line_user_create(
+                display_name=display_name, picture=picture, **profile
+            )
+            if owner_id is not None:
+                PersonaOwner.objects.create(line_user=persona, owner_id=owner_id)
+        return persona
     except Exception:
         # The picture is written when the row is saved; don't leave it behind
         # if the insert (or the validation just before it) failed.
         _delete_if_stored(f"lineusers/{picture.name}")
         raise
+
+
+DEMO_TALK_LOGIN = "demo"
+
+
+def talk_account_create(*, login: str, password: str) -> TalkAccount:
+    """A new talk-app customer login; ``ApplicationError`` (on ``login``)
+    when it is taken or empty. The password is stored hashed."""
+    login = login.strip()
+    if not login:
+        msg = _("Enter a login.")
+        raise ApplicationError(msg, {"login": msg})
+    account = TalkAccount(login=login)
+    account.set_password(password)
+    try:
+        with transaction.atomic():
+            account.save()
+    except IntegrityError:
+        msg = _("This login is taken; choose another.")
+        raise ApplicationError(msg, {"login": msg}) from None
+    return account
+
+
+def talk_demo_account() -> TalkAccount:
+    """The one-click demo login (``TALK_DEMO_LOGIN``, on in ``make run``):
+    owns the personas ``seed_demo`` made."""
+    account, _created = TalkAccount.objects.get_or_create(
+        login=DEMO_TALK_LOGIN, defaults={"is_demo": True, "password": "!"}
+    )
+    return account
 
 
 def _delete_if_stored(name: str) -> None:

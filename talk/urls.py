@@ -6,6 +6,9 @@ app_name = "talk"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("login/", views.login, name="login"),
+    path("logout/", views.logout, name="logout"),
+    path("rehearse/<int:friend_id>/", views.rehearse, name="rehearse"),
     path("personas/", views.persona_list, name="persona-list"),
     path("personas/use/", views.persona_use, name="persona-use"),
     path("rooms/<int:friend_id>/", views.room, name="room"),

@@ -8,6 +8,7 @@ GET views never write: showing a room opens nothing by itself; talk.js
 posts to ``room_opened`` once the account's messages are on screen.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -28,7 +29,14 @@ from messaging.store.services import messages_mark_opened
 from messaging.store.stickers import STICKERS
 from talk import links, selectors, services
 from talk.decorators import talk_view
-from talk.forms import LocationForm, PersonaForm, PostbackForm, ScanForm
+from talk.forms import (
+    LocationForm,
+    PersonaForm,
+    PostbackForm,
+    ScanForm,
+    TalkLoginForm,
+    TalkSignupForm,
+)
 
 # Message ids are bigints; a larger "up to" id is as malformed as a word.
 MAX_MESSAGE_ID = 2**63 - 1
@@ -52,6 +60,9 @@ def _next_url(request, default: str) -> str:
 
 @talk_view(persona_required=False)
 def persona_list(request):
+    if request.talk.talk_account_id is None:
+        # A rehearsing staff member acts as one friend; nothing to pick.
+        return redirect("talk:home")
     bound = request.method == "POST"
     form = PersonaForm(request.POST if bound else None, request.FILES or None)
     if bound and form.is_valid():
@@ -59,6 +70,7 @@ def persona_list(request):
             persona = services.persona_create(
                 display_name=form.cleaned_data["display_name"],
                 picture_upload=form.cleaned_data["picture"],
+                owner_id=request.talk.talk_account_id,
                 **form.profile(),
             )
         except ApplicationError as error:
@@ -73,7 +85,9 @@ def persona_list(request):
         "talk/personas.html",
         {
             "form": form,
-            "personas": selectors.persona_list(query=query),
+            "personas": selectors.persona_list(
+                talk_account_id=request.talk.talk_account_id, query=query
+            ),
             "query": query,
             "next": _next_url(request, ""),
         },
@@ -84,11 +98,94 @@ def persona_list(request):
 @talk_view(persona_required=False)
 @require_POST
 def persona_use(request):
-    persona = selectors.persona_get(persona_id=request.POST.get("persona_id"))
+    if request.talk.talk_account_id is None:
+        raise Http404
+    persona = selectors.persona_get(
+        talk_account_id=request.talk.talk_account_id,
+        persona_id=request.POST.get("persona_id"),
+    )
     if persona is None:
         raise Http404
     request.session[selectors.SESSION_KEY] = persona.pk
     return redirect(_next_url(request, reverse("talk:home")))
+
+
+# Logging in ---------------------------------------------------------------
+
+
+def _log_in(request, account_id: int) -> None:
+    request.session.cycle_key()
+    request.session[selectors.ACCOUNT_KEY] = account_id
+    request.session.pop(selectors.SESSION_KEY, None)
+    request.session.pop(selectors.REHEARSAL_KEY, None)
+
+
+@talk_view(persona_required=False, login_required=False)
+def login(request):
+    """The talk app's own login and sign-up (customers, not staff)."""
+    action = request.POST.get("action")
+    login_form = TalkLoginForm(request.POST if action == "login" else None)
+    signup_form = TalkSignupForm(request.POST if action == "signup" else None)
+    if request.method == "POST":
+        if action == "login" and login_form.is_valid():
+            found = selectors.talk_account_login(
+                login=login_form.cleaned_data["login"],
+                password=login_form.cleaned_data["password"],
+            )
+            if found is not None:
+                _log_in(request, found.pk)
+                return redirect(_next_url(request, reverse("talk:persona-list")))
+            login_form.add_error(None, _("The login or the password is wrong."))
+        elif action == "signup" and signup_form.is_valid():
+            try:
+                created = services.talk_account_create(
+                    login=signup_form.cleaned_data["login"],
+                    password=signup_form.cleaned_data["password"],
+                )
+            except ApplicationError as error:
+                form_errors_from(signup_form, error)
+            else:
+                _log_in(request, created.pk)
+                return redirect(_next_url(request, reverse("talk:persona-list")))
+        elif action == "demo" and settings.TALK_DEMO_LOGIN:
+            demo = services.talk_demo_account()
+            _log_in(request, demo.pk)
+            return redirect(_next_url(request, reverse("talk:persona-list")))
+    bad = login_form.errors or signup_form.errors
+    return render(
+        request,
+        "talk/login.html",
+        {
+            "login_form": login_form,
+            "signup_form": signup_form,
+            "demo": settings.TALK_DEMO_LOGIN,
+            "next": _next_url(request, ""),
+        },
+        status=400 if bad else 200,
+    )
+
+
+@require_POST
+def logout(request):
+    for key in (selectors.ACCOUNT_KEY, selectors.SESSION_KEY, selectors.REHEARSAL_KEY):
+        request.session.pop(key, None)
+    return redirect("talk:login")
+
+
+@require_POST
+def rehearse(request, friend_id: int):
+    """Staff open the talk app as a friend of their own account (Manager).
+
+    404 unless the logged-in staff member belongs to the friend's account;
+    the talk app then shows that friend's room with that account only.
+    """
+    if not settings.TALK_APP_ENABLED or not request.user.is_authenticated:
+        raise Http404
+    friend = selectors.rehearsal_friend(user=request.user, friend_id=friend_id)
+    if friend is None:
+        raise Http404
+    request.session[selectors.REHEARSAL_KEY] = friend.pk
+    return redirect("talk:room", friend_id=friend.pk)
 
 
 # Friends list and talk rooms ----------------------------------------------
@@ -96,7 +193,7 @@ def persona_use(request):
 
 @talk_view()
 def home(request):
-    rooms = selectors.room_list(line_user=request.persona)
+    rooms = selectors.room_list(line_user=request.persona, scope=request.talk.scope)
     return render(
         request,
         "talk/home.html",
@@ -138,7 +235,9 @@ def _quick_reply(rows) -> dict | None:
 @talk_view()
 @require_GET
 def room(request, friend_id: int):
-    friend = selectors.room_get(line_user=request.persona, friend_id=friend_id)
+    friend = selectors.room_get(
+        line_user=request.persona, friend_id=friend_id, scope=request.talk.scope
+    )
     rows = selectors.room_messages(friend=friend, before=_int_param(request, "before"))
     return render(
         request,
@@ -159,7 +258,9 @@ def room(request, friend_id: int):
 @require_GET
 def room_messages(request, friend_id: int):
     """New messages after ``?after=<id>`` as rendered bubbles, for talk.js."""
-    friend = selectors.room_get(line_user=request.persona, friend_id=friend_id)
+    friend = selectors.room_get(
+        line_user=request.persona, friend_id=friend_id, scope=request.talk.scope
+    )
     after = _int_param(request, "after") or 0
     rows = selectors.room_messages(
         friend=friend, after=after, limit=selectors.ROOM_CATCH_UP_LIMIT
@@ -191,7 +292,9 @@ def room_messages(request, friend_id: int):
 def room_opened(request, friend_id: int):
     """talk.js showed the room's messages up to ``up_to_id``: the account's
     messages among them are opened (what broadcast reports count)."""
-    friend = selectors.room_get(line_user=request.persona, friend_id=friend_id)
+    friend = selectors.room_get(
+        line_user=request.persona, friend_id=friend_id, scope=request.talk.scope
+    )
     up_to_id = _up_to_id(request)
     if up_to_id is None:
         return JsonResponse(
@@ -239,7 +342,9 @@ def _send(friend, request):
 @require_POST
 def room_video_watched(request, friend_id: int):
     """talk.js: a video of the account was played to the end."""
-    friend = selectors.room_get(line_user=request.persona, friend_id=friend_id)
+    friend = selectors.room_get(
+        line_user=request.persona, friend_id=friend_id, scope=request.talk.scope
+    )
     sent = services.video_watched(
         friend=friend, message_id=request.POST.get("message_id")
     )
@@ -251,7 +356,9 @@ def room_video_watched(request, friend_id: int):
 def room_send(request, friend_id: int):
     """The customer sends text, a sticker, a photo or a place, or taps a
     postback / date-time picker action (``kind=postback``)."""
-    friend = selectors.room_get(line_user=request.persona, friend_id=friend_id)
+    friend = selectors.room_get(
+        line_user=request.persona, friend_id=friend_id, scope=request.talk.scope
+    )
     try:
         message = _send(friend, request)
     except ApplicationError as error:
@@ -270,6 +377,8 @@ def room_send(request, friend_id: int):
 def _account_or_page(request, basic_id: str):
     """The account of an add-friend link, or the page that explains why not."""
     account = selectors.account_get_public(basic_id=basic_id)
+    if account is not None and request.talk.scope and account.pk != request.talk.scope:
+        account = None  # a rehearsal sees its own account only
     if account is None:
         return None, render(
             request,

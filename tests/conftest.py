@@ -162,3 +162,13 @@ def browser_login(page, user) -> None:
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit].primary")
+
+
+def talk_signup(page, login: str = "hanako@example.com") -> None:
+    """On the talk app's login page: create a talk-app login and go on to
+    the page that sent the browser there (the persona picker first)."""
+    expect_login = page.get_by_test_id("signup-form")
+    page.locator("details.panel > summary").click()
+    expect_login.locator("input[name=login]").fill(login)
+    expect_login.locator("input[name=password]").fill("talk-pass-123")
+    expect_login.locator("button[type=submit]").click()

@@ -15,9 +15,8 @@ from playwright.sync_api import expect
 from messaging.broadcasts.models import Broadcast
 from messaging.friends.services import friend_tag_add
 from messaging.store.models import Message
-from talk.selectors import SESSION_KEY
 from tests.conftest import browser_login
-from tests.talk.factories import befriend, make_persona
+from tests.talk.factories import befriend, make_persona, talk_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +41,7 @@ def _in_thread(fn):
 
 def _customer_page(browser, live_server, persona):
     session = SessionStore()
-    session[SESSION_KEY] = persona.pk
+    talk_session(session, persona)
     session.create()
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 375, "height": 812}

@@ -21,7 +21,7 @@ from chat.models import CannedReply, Conversation
 from messaging.friends.models import Friend
 from messaging.store.models import Message
 from tests.chat.factories import image_bytes
-from tests.conftest import browser_login
+from tests.conftest import browser_login, talk_signup
 from tests.factories import FriendFactory, LineUserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -73,6 +73,7 @@ def _customer_joins(browser, base_url, account, name: str = "Hanako"):
     friend through its add-friend link and lands in the talk room."""
     page = _context(browser, base_url, phone=True).new_page()
     page.goto(f"/talk/add/{account.basic_id}")
+    talk_signup(page, f"{name.lower()}@example.com")
     new_persona = page.locator("#new-persona")
     if new_persona.get_attribute("open") is None:  # other customers exist
         new_persona.locator("summary").click()

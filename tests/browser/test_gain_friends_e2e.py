@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from messaging.automation.services import greeting_update
 from messaging.friends.models import Friend
-from tests.conftest import browser_login
+from tests.conftest import browser_login, talk_signup
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,6 +42,7 @@ def test_customer_scans_the_managers_qr_is_greeted_blocks_and_staff_see_counts(
     customer = customer_context.new_page()
     customer.set_default_timeout(10_000)
     customer.goto("/talk/")
+    talk_signup(customer)
     customer.fill("input[name=display_name]", "Aoi")
     customer.get_by_test_id("persona-create").click()
     expect(customer.get_by_test_id("persona")).to_contain_text("Aoi")

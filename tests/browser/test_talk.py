@@ -22,7 +22,7 @@ from messaging.friends.models import Friend
 from messaging.friends.services import friend_source_create
 from messaging.store.models import Message
 from messaging.store.services import messages_mark_read, messages_send
-from talk.selectors import SESSION_KEY
+from tests.conftest import talk_signup
 from tests.messaging.api.factories import sdk_apis, sdk_client, token_for
 from tests.talk.factories import (
     befriend,
@@ -31,6 +31,7 @@ from tests.talk.factories import (
     qr_png,
     redis_channel_layers,
     set_greeting,
+    talk_session,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,6 +39,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def _create_persona(page, name: str) -> None:
     page.goto("/talk/")
+    talk_signup(page, f"{name.lower()}@example.com")
     page.fill("input[name=display_name]", name)
     page.select_option("select[name=gender]", "female")
     page.fill("input[name=age]", "29")
@@ -216,7 +218,7 @@ def test_message_appears_in_open_room_within_a_second(browser, asgi_server, acco
     hanako = make_persona("Hanako")
     friend = _in_thread(befriend, account, hanako)
     session = SessionStore()
-    session[SESSION_KEY] = hanako.pk
+    talk_session(session, hanako)
     session.create()
     context = browser.new_context(
         base_url=asgi_server, viewport={"width": 375, "height": 812}
@@ -263,7 +265,7 @@ def test_loading_animation_shows_until_timeout_or_next_message(
     friend = _in_thread(befriend, account, hanako)
     user_id = hanako.user_id
     session = SessionStore()
-    session[SESSION_KEY] = hanako.pk
+    talk_session(session, hanako)
     session.create()
     context = browser.new_context(
         base_url=asgi_server, viewport={"width": 375, "height": 812}

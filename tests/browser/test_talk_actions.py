@@ -16,10 +16,9 @@ from playwright.sync_api import expect
 from messaging.store.models import Message
 from messaging.store.services import messages_send
 from messaging.webhooks.services import webhook_endpoint_set
-from talk.selectors import SESSION_KEY
 from tests.messaging.api.factories import sdk_apis, sdk_client, token_for
 from tests.messaging.conftest import BotServer
-from tests.talk.factories import befriend, make_persona
+from tests.talk.factories import befriend, make_persona, talk_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -107,7 +106,7 @@ def room(browser, live_server, account, bot):
     friend = befriend(account, hanako)
     webhook_endpoint_set(account=account, actor=None, url=bot.url, active=True)
     session = SessionStore()
-    session[SESSION_KEY] = hanako.pk
+    talk_session(session, hanako)
     session.create()
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 375, "height": 812}

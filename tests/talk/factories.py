@@ -17,7 +17,8 @@ from accounts.models import OfficialAccount, User
 from chat.inbound import customer_follow
 from messaging.automation.services import greeting_update
 from messaging.friends.models import Friend, LineUser
-from talk.selectors import SESSION_KEY
+from talk.models import PersonaOwner, TalkAccount
+from talk.selectors import ACCOUNT_KEY, SESSION_KEY
 from talk.services import persona_create
 
 
@@ -40,12 +41,29 @@ def set_greeting(account: OfficialAccount, actor: User, *texts: str, **kwargs):
     )
 
 
+def talk_login_for(persona: LineUser) -> int:
+    """The id of a talk-app login owning ``persona`` (made on first use)."""
+    owner = PersonaOwner.objects.filter(line_user=persona).first()
+    if owner is None:
+        account = TalkAccount.objects.create(
+            login=f"talk-{persona.user_id}", password="!"
+        )
+        owner = PersonaOwner.objects.create(line_user=persona, owner=account)
+    return owner.owner_id
+
+
+def talk_session(session, persona: LineUser) -> None:
+    """Put ``persona``'s talk-app login and persona into ``session``."""
+    session[ACCOUNT_KEY] = talk_login_for(persona)
+    session[SESSION_KEY] = persona.pk
+
+
 def talk_client(persona: LineUser | None = None) -> Client:
-    """A browser session acting as ``persona``."""
+    """A browser session of ``persona``'s talk-app login acting as it."""
     client = Client()
     if persona is not None:
         session = client.session
-        session[SESSION_KEY] = persona.pk
+        talk_session(session, persona)
         session.save()
     return client
 

@@ -19,8 +19,12 @@ from chat.inbound import customer_message_send
 from config.asgi import application
 from messaging.store.models import Message
 from messaging.store.services import messages_mark_read, messages_send
-from talk.selectors import SESSION_KEY
-from tests.talk.factories import befriend, make_persona, redis_channel_layers
+from tests.talk.factories import (
+    befriend,
+    make_persona,
+    redis_channel_layers,
+    talk_session,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,7 +43,7 @@ def _headers(session_key: str | None) -> list[tuple[bytes, bytes]]:
 
 def _customer_session(persona) -> str:
     session = SessionStore()
-    session[SESSION_KEY] = persona.pk
+    talk_session(session, persona)
     session.create()
     return session.session_key
 

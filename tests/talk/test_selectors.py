@@ -10,6 +10,7 @@ from messaging.store.services import (
     messages_send,
 )
 from talk import selectors, services
+from talk.models import PersonaOwner, TalkAccount
 from tests.talk.factories import befriend, make_persona
 
 pytestmark = pytest.mark.django_db
@@ -131,14 +132,29 @@ def test_friend_source_get_is_scoped_to_the_account(account, other_account, char
     assert selectors.friend_source_get(account=account, code="") is None
 
 
-def test_persona_list_newest_first_and_searchable():
+def _own(account, *personas):
+    for persona in personas:
+        PersonaOwner.objects.create(line_user=persona, owner=account)
+
+
+def test_persona_list_is_the_logins_own_newest_first_and_searchable():
+    mine = TalkAccount.objects.create(login="me", password="!")
+    theirs = TalkAccount.objects.create(login="them", password="!")
     a, b, c = make_persona("Aoi"), make_persona("Ken"), make_persona("Kenta")
-    assert list(selectors.persona_list()) == [c, b, a]
-    assert list(selectors.persona_list(query="ken")) == [c, b]
-    assert list(selectors.persona_list(query=a.user_id)) == [a]
-    assert list(selectors.persona_list(limit=1)) == [c]
+    other = make_persona("Ken Other")
+    _own(mine, a, b, c)
+    _own(theirs, other)
+    assert list(selectors.persona_list(talk_account_id=mine.pk)) == [c, b, a]
+    assert list(selectors.persona_list(talk_account_id=mine.pk, query="ken")) == [
+        c,
+        b,
+    ]
+    assert list(selectors.persona_list(talk_account_id=mine.pk, query=a.user_id)) == [a]
+    assert list(selectors.persona_list(talk_account_id=mine.pk, limit=1)) == [c]
+    assert selectors.persona_get(talk_account_id=mine.pk, persona_id=other.pk) is None
+    assert selectors.persona_get(talk_account_id=mine.pk, persona_id=a.pk) == a
 
 
 @pytest.mark.parametrize("value", [None, "", "abc", "1.5"])
 def test_persona_get_ignores_garbage(value):
-    assert selectors.persona_get(persona_id=value) is None
+    assert selectors.persona_get(talk_account_id=1, persona_id=value) is None

@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from accounts.services import account_suspend
@@ -11,7 +12,8 @@ from messaging.store.models import Message
 from messaging.store.services import messages_mark_read, messages_send
 from messaging.store.stickers import STICKERS
 from talk import services
-from talk.selectors import SESSION_KEY
+from talk.models import PersonaOwner, TalkAccount
+from talk.selectors import ACCOUNT_KEY, SESSION_KEY
 from tests.talk.factories import (
     befriend,
     image_bytes,
@@ -72,8 +74,26 @@ def test_talk_app_switched_off_refuses_writes(client, settings, account, hanako)
     assert reply.read_at is None
 
 
+def _logged_in_client() -> Client:
+    """A talk-app login with no persona yet."""
+    client = Client()
+    session = client.session
+    session[ACCOUNT_KEY] = TalkAccount.objects.create(login="new", password="!").pk
+    session.save()
+    return client
+
+
+def test_a_visitor_without_a_talk_login_is_sent_to_log_in(account):
+    add = _add_path(account, "flyer")
+    response = Client().get(add)
+    assert response.status_code == 302
+    assert response.url == "/talk/login/?next=%2Ftalk%2Fadd%2F%40" + (
+        account.basic_id[1:] + "%3Fsrc%3Dflyer"
+    )
+
+
 def test_without_persona_the_visitor_picks_one_and_comes_back(account):
-    client = talk_client()
+    client = _logged_in_client()
     add = _add_path(account, "flyer")
     response = client.get(add)
     assert response.status_code == 302
@@ -103,11 +123,12 @@ def test_without_persona_the_visitor_picks_one_and_comes_back(account):
     )
     assert response.status_code == 302 and response.url == add
     assert client.session[SESSION_KEY] == yui.pk
+    assert yui.talk_owner.owner_id == client.session[ACCOUNT_KEY]
     assert Friend.objects.count() == 0
 
 
 def test_persona_form_errors_are_shown_and_nothing_created(settings):
-    client = talk_client()
+    client = _logged_in_client()
     response = client.post(
         "/talk/personas/",
         {
@@ -127,12 +148,61 @@ def test_persona_form_errors_are_shown_and_nothing_created(settings):
 def test_persona_use_switches_and_ignores_foreign_next(hanako):
     ken = make_persona("Ken")
     client = talk_client(hanako)
+    PersonaOwner.objects.create(line_user=ken, owner_id=client.session[ACCOUNT_KEY])
     response = client.post(
         "/talk/personas/use/", {"persona_id": ken.pk, "next": "https://evil.test/"}
     )
     assert response.url == "/talk/"
     assert client.session[SESSION_KEY] == ken.pk
     assert client.post("/talk/personas/use/", {"persona_id": 0}).status_code == 404
+
+
+def test_nobody_can_act_as_a_customer_they_do_not_own(hanako, account):
+    """Issue 19 #1: another login's persona is not listed, usable or used."""
+    stranger = make_persona("Stranger")
+    befriend(account, stranger)
+    client = talk_client(hanako)
+    page = client.get("/talk/personas/?q=Stranger").content.decode()
+    assert f'value="{stranger.pk}"' not in page
+    assert "No customers yet." in page
+    assert (
+        client.post("/talk/personas/use/", {"persona_id": stranger.pk}).status_code
+        == 404
+    )
+    assert client.session[SESSION_KEY] == hanako.pk
+    # a session naming a persona its login does not own acts as nobody
+    session = client.session
+    session[SESSION_KEY] = stranger.pk
+    session.save()
+    assert client.get("/talk/").url.startswith("/talk/personas/")
+
+
+def test_sign_up_log_in_and_out(account):
+    client = Client()
+    response = client.post(
+        "/talk/login/",
+        {"action": "signup", "login": "hana@example.com", "password": "pw"},
+    )
+    assert response.status_code == 400  # too short
+    assert not TalkAccount.objects.exists()
+    response = client.post(
+        "/talk/login/",
+        {"action": "signup", "login": "hana@example.com", "password": "long enough"},
+    )
+    assert response.url == "/talk/personas/"
+    again = Client().post(
+        "/talk/login/",
+        {"action": "signup", "login": "hana@example.com", "password": "other one!"},
+    )
+    assert "This login is taken" in again.content.decode()
+    assert TalkAccount.objects.count() == 1
+    client.post("/talk/logout/")
+    assert client.get("/talk/").url.startswith("/talk/login/")
+    wrong = client.post(
+        "/talk/login/",
+        {"action": "login", "login": "hana@example.com", "password": "x"},
+    )
+    assert "The login or the password is wrong." in wrong.content.decode()
 
 
 # Add friend ------------------------------------------------------------------
@@ -664,3 +734,28 @@ def test_an_unsendable_character_is_a_clear_400_and_stores_nothing(
     assert response.status_code == 400
     assert "cannot be sent" in response.content.decode()
     assert not Message.objects.filter(friend=cafe, direction="in").exists()
+
+
+def test_staff_rehearse_as_a_friend_of_their_own_account_only(
+    alice, charlie, account, other_account, hanako
+):
+    """Issue 19 #1: staff open the talk app as their own friend, scoped."""
+    cafe = befriend(account, hanako)
+    bakery = befriend(other_account, hanako)
+    staff = Client()
+    staff.force_login(alice)
+    response = staff.post(reverse("talk:rehearse", args=[cafe.pk]))
+    assert response.url == reverse("talk:room", args=[cafe.pk])
+    assert staff.get(response.url).status_code == 200
+    # only this account's room: the same customer's other rooms are hidden
+    home = staff.get("/talk/").content.decode()
+    assert f'data-friend-id="{cafe.pk}"' in home
+    assert f'data-friend-id="{bakery.pk}"' not in home
+    assert staff.get(reverse("talk:room", args=[bakery.pk])).status_code == 404
+    # staff of another account cannot rehearse as Demo Café's friend
+    other = Client()
+    other.force_login(charlie)
+    assert other.post(reverse("talk:rehearse", args=[cafe.pk])).status_code == 404
+    assert other.get("/talk/").url.startswith("/talk/login/")
+    # nor can an anonymous visitor
+    assert Client().post(reverse("talk:rehearse", args=[cafe.pk])).status_code == 404
