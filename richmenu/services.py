@@ -1,0 +1,283 @@
+"""Writes of rich menus: menus, images, defaults, links, aliases, stats.
+
+Every function takes the account explicitly and raises
+``ApplicationError`` subclasses that the API answers with LINE's bodies
+and the Manager shows on its forms (docs/richmenus.md).
+"""
+
+import datetime as dt
+
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import OfficialAccount
+from core.exceptions import ApplicationError
+from messaging.friends.models import Friend
+from richmenu.models import (
+    MAX_ALIASES,
+    MAX_MENUS,
+    FriendRichMenu,
+    RichMenu,
+    RichMenuAlias,
+    RichMenuDailyStat,
+    RichMenuDefault,
+)
+from richmenu.validators import richmenu_image_check, richmenu_object_check
+
+
+class RichMenuInvalid(ApplicationError):
+    """The rich menu object breaks LINE's rules; ``errors`` are LINE's."""
+
+    def __init__(self, errors: list[dict]):
+        super().__init__(f"The request body has {len(errors)} error(s)")
+        self.errors = errors
+
+
+class ImageMissing(ApplicationError):
+    def __init__(self):
+        super().__init__("must upload richmenu image before applying it to user")
+
+
+class ImageAlreadyUploaded(ApplicationError):
+    def __init__(self):
+        super().__init__("An image has already been uploaded to the richmenu")
+
+
+class LimitReached(ApplicationError):
+    pass
+
+
+class AliasExists(ApplicationError):
+    def __init__(self):
+        super().__init__("conflict richmenu alias id")
+
+
+def _alias_targets_exist(*, account: OfficialAccount, areas: list) -> list[dict]:
+    """Errors for ``richmenuswitch`` actions naming unknown aliases."""
+    wanted = {
+        (i, a["action"].get("richMenuAliasId"))
+        for i, a in enumerate(areas)
+        if isinstance(a.get("action"), dict)
+        and a["action"].get("type") == "richmenuswitch"
+    }
+    if not wanted:
+        return []
+    known = set(
+        RichMenuAlias.objects.filter(
+            account=account, alias_id__in=[alias for _i, alias in wanted]
+        ).values_list("alias_id", flat=True)
+    )
+    return [
+        {
+            "message": "richmenu alias not found",
+            "property": f"areas[{i}].action.richMenuAliasId",
+        }
+        for i, alias in sorted(wanted)
+        if alias not in known
+    ]
+
+
+def richmenu_validate(*, data) -> dict:
+    """``data`` if it is a valid rich menu object, else ``RichMenuInvalid``."""
+    errors = richmenu_object_check(data)
+    if errors:
+        raise RichMenuInvalid(errors)
+    return data
+
+
+@transaction.atomic
+def richmenu_create(
+    *,
+    account: OfficialAccount,
+    data: dict,
+    origin: str = RichMenu.Origin.API,
+    display_from: dt.datetime | None = None,
+    display_until: dt.datetime | None = None,
+    check_aliases: bool = False,
+) -> RichMenu:
+    """Create a menu from LINE's rich menu object (without its image).
+
+    Raises ``RichMenuInvalid`` (LINE's details) and ``LimitReached`` at
+    1,000 menus of one origin. A switch to an unknown alias is refused only
+    when ``check_aliases`` (the Manager: LINE itself accepts it and answers
+    the switch with ``RICHMENU_ALIAS_ID_NOTFOUND``).
+    """
+    richmenu_validate(data=data)
+    if check_aliases:
+        errors = _alias_targets_exist(account=account, areas=data["areas"])
+        if errors:
+            raise RichMenuInvalid(errors)
+    # Lock the account row: two creations cannot both pass the count.
+    OfficialAccount.objects.select_for_update().filter(pk=account.pk).first()
+    if RichMenu.objects.filter(account=account, origin=origin).count() >= MAX_MENUS:
+        raise LimitReached("The maximum number of rich menus has been reached")
+    return RichMenu.objects.create(
+        account=account,
+        origin=origin,
+        name=data["name"],
+        chat_bar_text=data["chatBarText"],
+        selected=data["selected"],
+        width=data["size"]["width"],
+        height=data["size"]["height"],
+        areas=data["areas"],
+        display_from=display_from,
+        display_until=display_until,
+    )
+
+
+@transaction.atomic
+def richmenu_image_upload(
+    *, menu: RichMenu, content: bytes, content_type: str
+) -> RichMenu:
+    """Attach the menu's image once; LINE's images are write-once.
+
+    Raises ``ImageAlreadyUploaded`` or ``ApplicationError`` (image rules).
+    """
+    menu = RichMenu.objects.select_for_update().get(pk=menu.pk)
+    if menu.image:
+        raise ImageAlreadyUploaded()
+    fmt = richmenu_image_check(
+        content, content_type=content_type, width=menu.width, height=menu.height
+    )
+    ext = "png" if fmt == "PNG" else "jpg"
+    menu.image.save(f"menu.{ext}", ContentFile(content), save=False)
+    menu.image_type = "image/png" if fmt == "PNG" else "image/jpeg"
+    menu.save(update_fields=["image", "image_type"])
+    return menu
+
+
+@transaction.atomic
+def richmenu_delete(*, menu: RichMenu) -> None:
+    """Delete a menu with its links, defaults, aliases and image."""
+    image = menu.image.name
+    storage = menu.image.storage
+    menu.delete()
+    if image:
+        transaction.on_commit(lambda: storage.delete(image))
+
+
+@transaction.atomic
+def richmenu_default_set(*, menu: RichMenu, origin: str | None = None) -> None:
+    """Make ``menu`` its account's default for ``origin`` (its own origin).
+
+    Raises ``ImageMissing`` when the menu has no image yet.
+    """
+    if not menu.image:
+        raise ImageMissing()
+    RichMenuDefault.objects.update_or_create(
+        account_id=menu.account_id,
+        origin=origin or menu.origin,
+        defaults={"rich_menu": menu},
+    )
+
+
+@transaction.atomic
+def richmenu_default_cancel(*, account: OfficialAccount, origin: str) -> int:
+    """Remove the account's default for ``origin``; the number removed."""
+    deleted, _by_model = RichMenuDefault.objects.filter(
+        account=account, origin=origin
+    ).delete()
+    return deleted
+
+
+@transaction.atomic
+def richmenu_link(*, menu: RichMenu, friend: Friend) -> None:
+    """Show ``menu`` to one friend (above the defaults)."""
+    if not menu.image:
+        raise ImageMissing()
+    FriendRichMenu.objects.update_or_create(
+        friend=friend, defaults={"rich_menu": menu, "linked_at": timezone.now()}
+    )
+
+
+@transaction.atomic
+def richmenu_unlink(*, friend: Friend) -> int:
+    deleted, _by_model = FriendRichMenu.objects.filter(friend=friend).delete()
+    return deleted
+
+
+def richmenu_link_bulk(*, menu: RichMenu, user_ids: list[str]) -> int:
+    """Link ``menu`` to the account's friends among ``user_ids``: one statement.
+
+    ``INSERT … SELECT … ON CONFLICT``: friends are matched by LINE user ID
+    inside the statement, so 500 users cost one round trip. Unknown IDs are
+    skipped, as LINE does. Returns the rows written.
+    """
+    if not menu.image:
+        raise ImageMissing()
+    link = FriendRichMenu._meta.db_table
+    friend = Friend._meta.db_table
+    line_user = Friend._meta.get_field("line_user").related_model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {link} (friend_id, rich_menu_id, linked_at)
+            SELECT f.id, %s, %s FROM {friend} f
+            JOIN {line_user} u ON u.id = f.line_user_id
+            WHERE f.account_id = %s AND u.user_id = ANY(%s)
+            ON CONFLICT (friend_id) DO UPDATE
+            SET rich_menu_id = EXCLUDED.rich_menu_id, linked_at = EXCLUDED.linked_at
+            """,
+            [menu.pk, timezone.now(), menu.account_id, list(user_ids)],
+        )
+        return cursor.rowcount
+
+
+def richmenu_unlink_bulk(*, account: OfficialAccount, user_ids: list[str]) -> int:
+    """Unlink the account's friends among ``user_ids``: one DELETE."""
+    deleted, _by_model = FriendRichMenu.objects.filter(
+        friend__account=account, friend__line_user__user_id__in=user_ids
+    ).delete()
+    return deleted
+
+
+@transaction.atomic
+def richmenu_alias_create(
+    *, account: OfficialAccount, alias_id: str, menu: RichMenu
+) -> RichMenuAlias:
+    """Name ``menu`` with ``alias_id``; ``AliasExists`` if taken."""
+    OfficialAccount.objects.select_for_update().filter(pk=account.pk).first()
+    if RichMenuAlias.objects.filter(account=account, alias_id=alias_id).exists():
+        raise AliasExists()
+    if RichMenuAlias.objects.filter(account=account).count() >= MAX_ALIASES:
+        raise LimitReached("The maximum number of rich menu aliases has been reached")
+    if not menu.image:
+        raise ImageMissing()
+    return RichMenuAlias.objects.create(
+        account=account, alias_id=alias_id, rich_menu=menu
+    )
+
+
+@transaction.atomic
+def richmenu_alias_update(*, alias: RichMenuAlias, menu: RichMenu) -> RichMenuAlias:
+    if not menu.image:
+        raise ImageMissing()
+    alias.rich_menu = menu
+    alias.save(update_fields=["rich_menu"])
+    return alias
+
+
+@transaction.atomic
+def richmenu_alias_delete(*, alias: RichMenuAlias) -> None:
+    alias.delete()
+
+
+def richmenu_stat_record(*, menu: RichMenu, area: int, day: dt.date | None = None):
+    """Count one impression (``area`` -1) or one tap on ``area`` on ``day``.
+
+    One statement: ``INSERT … ON CONFLICT DO UPDATE SET count = count + 1``
+    (Django's upsert would overwrite the count instead of adding to it).
+    """
+    day = day or timezone.localdate()
+    table = RichMenuDailyStat._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (rich_menu_id, day, area, count)
+            VALUES (%s, %s, %s, 1)
+            ON CONFLICT (rich_menu_id, day, area)
+            DO UPDATE SET count = {table}.count + 1
+            """,
+            [menu.pk, day, area],
+        )
