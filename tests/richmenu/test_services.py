@@ -28,6 +28,8 @@ from tests.richmenu.factories import jpeg, menu_object, png, published
 
 pytestmark = pytest.mark.django_db
 
+ASPECT = "The aspect ratio (width / height) must be at least 1.45"
+
 
 @pytest.mark.parametrize(
     ("overrides", "details"),
@@ -44,7 +46,7 @@ pytestmark = pytest.mark.django_db
             {"size": {"width": 1200, "height": 1000}, "areas": []},
             [
                 {
-                    "message": "The aspect ratio (width / height) must be at least 1.45",
+                    "message": ASPECT,
                     "property": "size",
                 }
             ],
