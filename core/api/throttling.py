@@ -27,6 +27,10 @@ RATE_LIMITS: dict[str, tuple[int, int]] = {
     "insight": (60, HOUR),
     "webhook_endpoint": (1000, 60),
     "loading": (100, 1),
+    "richmenu_create": (100, HOUR),
+    "richmenu_delete": (100, HOUR),
+    "richmenu_alias_delete": (100, HOUR),
+    "richmenu_list": (10, 1),
 }
 KEY_PREFIX = "lineoa:rl:"
 
