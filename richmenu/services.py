@@ -11,7 +11,8 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import OfficialAccount
+from accounts.models import OfficialAccount, User
+from accounts.services import audit_record
 from core.exceptions import ApplicationError
 from messaging.friends.models import Friend
 from richmenu.models import (
@@ -281,3 +282,69 @@ def richmenu_stat_record(*, menu: RichMenu, area: int, day: dt.date | None = Non
             """,
             [menu.pk, day, area],
         )
+
+
+# The Manager (audited) ------------------------------------------------------
+
+
+@transaction.atomic
+def richmenu_manager_create(
+    *,
+    account: OfficialAccount,
+    actor: User | None,
+    data: dict,
+    image: bytes,
+    content_type: str,
+    display_from: dt.datetime | None = None,
+    display_until: dt.datetime | None = None,
+    make_default: bool = False,
+) -> RichMenu:
+    """A Manager menu with its image, optionally the Manager's default.
+
+    One transaction: a bad object, a bad image or a missing alias target
+    leaves nothing behind. Raises ``RichMenuInvalid`` or
+    ``ApplicationError``.
+    """
+    menu = richmenu_create(
+        account=account,
+        data=data,
+        origin=RichMenu.Origin.MANAGER,
+        display_from=display_from,
+        display_until=display_until,
+        check_aliases=True,
+    )
+    menu = richmenu_image_upload(menu=menu, content=image, content_type=content_type)
+    audit_record(
+        account=account, actor=actor, action="richmenu.create", target=menu.name
+    )
+    if make_default:
+        richmenu_manager_default_set(menu=menu, actor=actor)
+    return menu
+
+
+@transaction.atomic
+def richmenu_manager_default_set(*, menu: RichMenu, actor: User | None) -> None:
+    """Make a Manager menu the Manager's default (shown to every friend
+    without an API menu)."""
+    richmenu_default_set(menu=menu, origin=RichMenu.Origin.MANAGER)
+    audit_record(
+        account=menu.account,
+        actor=actor,
+        action="richmenu.default",
+        target=menu.name,
+    )
+
+
+@transaction.atomic
+def richmenu_manager_default_cancel(
+    *, account: OfficialAccount, actor: User | None
+) -> None:
+    if richmenu_default_cancel(account=account, origin=RichMenu.Origin.MANAGER):
+        audit_record(account=account, actor=actor, action="richmenu.default_cancel")
+
+
+@transaction.atomic
+def richmenu_manager_delete(*, menu: RichMenu, actor: User | None) -> None:
+    name, account = menu.name, menu.account
+    richmenu_delete(menu=menu)
+    audit_record(account=account, actor=actor, action="richmenu.delete", target=name)
