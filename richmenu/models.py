@@ -180,3 +180,30 @@ class RichMenuDailyStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rich_menu_id} {self.day} area {self.area}: {self.count}"
+
+
+class RichMenuBatch(models.Model):
+    """One ``/v2/bot/richmenu/batch`` request: its operations and progress.
+
+    ``request_id`` is the request's ``X-Line-Request-Id``, which the
+    progress endpoint takes. Runs once on a worker
+    (``richmenu_batch_run_task``); ``phase`` is LINE's.
+    """
+
+    class Phase(models.TextChoices):
+        ONGOING = "ongoing"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    account = models.ForeignKey(
+        "accounts.OfficialAccount", on_delete=models.CASCADE, related_name="+"
+    )
+    request_id = models.CharField(max_length=36, unique=True)
+    operations = models.JSONField()
+    resume_request_key = models.CharField(max_length=100, blank=True)
+    phase = models.CharField(max_length=10, choices=Phase.choices, default="ongoing")
+    accepted_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.request_id} ({self.phase})"

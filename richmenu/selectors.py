@@ -10,6 +10,7 @@ from richmenu.models import (
     FriendRichMenu,
     RichMenu,
     RichMenuAlias,
+    RichMenuBatch,
     RichMenuDailyStat,
     RichMenuDefault,
 )
@@ -114,3 +115,10 @@ def alias_list(*, account: OfficialAccount) -> QuerySet[RichMenuAlias]:
 def richmenu_stats(*, menu: RichMenu) -> QuerySet[RichMenuDailyStat]:
     """The menu's daily rows (impressions are area -1), oldest first."""
     return RichMenuDailyStat.objects.filter(rich_menu=menu).order_by("day", "area")
+
+
+def batch_progress(*, account: OfficialAccount, request_id: str) -> RichMenuBatch:
+    """The account's batch accepted with ``request_id``, else ``NotFound``."""
+    return get_or_not_found(
+        RichMenuBatch.objects.filter(account=account), request_id=request_id
+    )

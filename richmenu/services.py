@@ -21,6 +21,7 @@ from richmenu.models import (
     FriendRichMenu,
     RichMenu,
     RichMenuAlias,
+    RichMenuBatch,
     RichMenuDailyStat,
     RichMenuDefault,
 )
@@ -348,3 +349,122 @@ def richmenu_manager_delete(*, menu: RichMenu, actor: User | None) -> None:
     name, account = menu.name, menu.account
     richmenu_delete(menu=menu)
     audit_record(account=account, actor=actor, action="richmenu.delete", target=name)
+
+
+# The batch operation (/v2/bot/richmenu/batch) -----------------------------
+
+MAX_BATCH_OPERATIONS = 1000
+
+
+def richmenu_batch_check(*, account: OfficialAccount, operations) -> list[dict]:
+    """LINE's ``details`` for a batch's ``operations``; empty when valid.
+
+    ``link`` moves every friend linked to ``from`` to ``to``; ``unlink``
+    removes the links to ``from``; ``unlinkAll`` removes every link. The
+    menus named must be the account's API menus.
+    """
+    errors: list[dict] = []
+    if not isinstance(operations, list) or not operations:
+        return [{"message": "May not be empty", "property": "operations"}]
+    if len(operations) > MAX_BATCH_OPERATIONS:
+        return [
+            {"message": "Size must be between 1 and 1000", "property": "operations"}
+        ]
+    named: dict[str, str] = {}
+    for i, op in enumerate(operations):
+        prop = f"operations[{i}]"
+        kind = op.get("type") if isinstance(op, dict) else None
+        if kind not in ("link", "unlink", "unlinkAll"):
+            errors.append(
+                {
+                    "message": "Must be one of the following values: "
+                    "[link, unlink, unlinkAll]",
+                    "property": f"{prop}.type",
+                }
+            )
+            continue
+        keys = {"link": ("from", "to"), "unlink": ("from",)}.get(kind, ())
+        for key in keys:
+            value = op.get(key)
+            if not isinstance(value, str) or not value:
+                errors.append(
+                    {"message": "May not be empty", "property": f"{prop}.{key}"}
+                )
+            else:
+                named[value] = f"{prop}.{key}"
+    known = set(
+        RichMenu.objects.filter(
+            account=account, origin=RichMenu.Origin.API, rich_menu_id__in=list(named)
+        ).values_list("rich_menu_id", flat=True)
+    )
+    errors += [
+        {"message": "richmenu not found", "property": prop}
+        for rich_menu_id, prop in named.items()
+        if rich_menu_id not in known
+    ]
+    return errors
+
+
+@transaction.atomic
+def richmenu_batch_accept(
+    *,
+    account: OfficialAccount,
+    request_id: str,
+    operations: list,
+    resume_request_key: str = "",
+) -> RichMenuBatch:
+    """Record a valid batch and run it on a worker after commit."""
+    errors = richmenu_batch_check(account=account, operations=operations)
+    if errors:
+        raise RichMenuInvalid(errors)
+    batch = RichMenuBatch.objects.create(
+        account=account,
+        request_id=request_id,
+        operations=operations,
+        resume_request_key=resume_request_key,
+    )
+    from richmenu.tasks import richmenu_batch_run_task
+
+    transaction.on_commit(lambda: richmenu_batch_run_task.delay(batch.pk))
+    return batch
+
+
+@transaction.atomic
+def richmenu_batch_run(*, batch_id: int) -> bool:
+    """Apply a batch's operations in order, once; whether it ran now.
+
+    The row is locked and must still be ``ongoing``: a second run (a
+    redelivered task) does nothing. Each operation is one statement.
+    """
+    batch = (
+        RichMenuBatch.objects.select_for_update()
+        .filter(pk=batch_id, phase=RichMenuBatch.Phase.ONGOING)
+        .first()
+    )
+    if batch is None:
+        return False
+    menus = dict(
+        RichMenu.objects.filter(
+            account_id=batch.account_id, origin=RichMenu.Origin.API
+        ).values_list("rich_menu_id", "pk")
+    )
+    links = FriendRichMenu.objects.filter(friend__account_id=batch.account_id)
+    phase = RichMenuBatch.Phase.SUCCEEDED
+    for op in batch.operations:
+        kind = op["type"]
+        if kind == "unlinkAll":
+            links.delete()
+            continue
+        source = menus.get(op["from"])
+        target = menus.get(op.get("to", ""))
+        if source is None or (kind == "link" and target is None):
+            phase = RichMenuBatch.Phase.FAILED  # a menu deleted since
+            break
+        if kind == "link":
+            links.filter(rich_menu_id=source).update(rich_menu_id=target)
+        else:
+            links.filter(rich_menu_id=source).delete()
+    batch.phase = phase
+    batch.completed_at = timezone.now()
+    batch.save(update_fields=["phase", "completed_at"])
+    return True

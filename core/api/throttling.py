@@ -31,6 +31,8 @@ RATE_LIMITS: dict[str, tuple[int, int]] = {
     "richmenu_delete": (100, HOUR),
     "richmenu_alias_delete": (100, HOUR),
     "richmenu_list": (10, 1),
+    "richmenu_batch": (3, HOUR),
+    "richmenu_batch_progress": (100, HOUR),
 }
 KEY_PREFIX = "lineoa:rl:"
 

@@ -66,3 +66,20 @@ class UpdateRichMenuAliasRequestSerializer(serializers.Serializer):
 
 class RichMenuAliasListResponseSerializer(serializers.Serializer):
     aliases = RichMenuAliasResponseSerializer(many=True)
+
+
+class RichMenuBatchOperationSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["link", "unlink", "unlinkAll"])
+    # "from" is a Python keyword: the field is named in the schema as LINE does.
+    to = serializers.CharField(required=False)
+
+
+class RichMenuBatchRequestSerializer(serializers.Serializer):
+    operations = RichMenuBatchOperationSerializer(many=True)
+    resumeRequestKey = serializers.CharField(required=False)
+
+
+class RichMenuBatchProgressResponseSerializer(serializers.Serializer):
+    phase = serializers.ChoiceField(choices=["ongoing", "succeeded", "failed"])
+    acceptedTime = serializers.DateTimeField()
+    completedTime = serializers.DateTimeField(required=False)

@@ -19,6 +19,17 @@ urlpatterns = [
     path(
         f"{R}/bulk/unlink", views.BulkUnlinkApi.as_view(), name="richmenu-bulk-unlink"
     ),
+    path(f"{R}/batch", views.RichMenuBatchApi.as_view(), name="richmenu-batch"),
+    path(
+        f"{R}/validate/batch",
+        views.RichMenuBatchValidateApi.as_view(),
+        name="richmenu-batch-validate",
+    ),
+    path(
+        f"{R}/progress/batch",
+        views.RichMenuBatchProgressApi.as_view(),
+        name="richmenu-batch-progress",
+    ),
     path(f"{R}/alias", views.AliasCreateApi.as_view(), name="richmenu-alias-create"),
     path(f"{R}/alias/list", views.AliasListApi.as_view(), name="richmenu-alias-list"),
     path(

@@ -6,11 +6,12 @@ here; the Manager's menus are not (spec section 4). Images are served on
 this host for both ``api.line.me`` and ``api-data.line.me`` paths (spec 0.1).
 """
 
+import datetime as dt
 import re
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 
@@ -379,3 +380,81 @@ class AliasDetailApi(RichMenuApiView):
         alias = selectors.alias_get(account=request.account, alias_id=richMenuAliasId)
         services.richmenu_alias_delete(alias=alias)
         return Response({})
+
+
+# --- Batch -------------------------------------------------------------------------
+
+
+def _line_time(when: dt.datetime) -> str:
+    """ISO 8601 in UTC with milliseconds, as LINE writes times."""
+    return (
+        when.astimezone(dt.UTC)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z")
+    )
+
+
+def _batch_body(request) -> tuple[list, str]:
+    body = Body(request.data)
+    operations = body.array("operations", required=True, min_items=1, max_items=1000)
+    key = body.string("resumeRequestKey", max_length=100) or ""
+    body.check()
+    return operations, key
+
+
+class RichMenuBatchApi(RichMenuApiView):
+    """POST ``/v2/bot/richmenu/batch``: 202; runs on a worker; 3 an hour."""
+
+    rate_scopes = {"POST": "richmenu_batch"}
+
+    @extend_schema(
+        operation_id="richMenuBatch",
+        request=s.RichMenuBatchRequestSerializer,
+        responses={202: None, **ERRORS},
+    )
+    def post(self, request):
+        operations, key = _batch_body(request)
+        services.richmenu_batch_accept(
+            account=request.account,
+            request_id=request.line_request_id,
+            operations=operations,
+            resume_request_key=key,
+        )
+        return Response({}, status=202)
+
+
+class RichMenuBatchValidateApi(RichMenuApiView):
+    @extend_schema(
+        operation_id="validateRichMenuBatchRequest",
+        request=s.RichMenuBatchRequestSerializer,
+        responses={200: None, **ERRORS},
+    )
+    def post(self, request):
+        operations, _key = _batch_body(request)
+        errors = services.richmenu_batch_check(
+            account=request.account, operations=operations
+        )
+        if errors:
+            raise services.RichMenuInvalid(errors)
+        return Response({})
+
+
+class RichMenuBatchProgressApi(RichMenuApiView):
+    """GET ``/v2/bot/richmenu/progress/batch?requestId=``; 100 an hour."""
+
+    rate_scopes = {"GET": "richmenu_batch_progress"}
+
+    @extend_schema(
+        operation_id="getRichMenuBatchProgress",
+        parameters=[OpenApiParameter("requestId", str, required=True)],
+        responses={200: s.RichMenuBatchProgressResponseSerializer, **NOT_FOUND_ERRORS},
+    )
+    def get(self, request):
+        request_id = request.query_params.get("requestId", "")
+        if not request_id or len(request_id) > 36:
+            raise LineApiError("The value for the 'requestId' parameter is invalid")
+        batch = selectors.batch_progress(account=request.account, request_id=request_id)
+        body = {"phase": batch.phase, "acceptedTime": _line_time(batch.accepted_at)}
+        if batch.completed_at:
+            body["completedTime"] = _line_time(batch.completed_at)
+        return Response(body)

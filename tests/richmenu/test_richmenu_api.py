@@ -15,6 +15,7 @@ from linebot.v3.messaging import (
 
 from richmenu.models import FriendRichMenu, RichMenu, RichMenuAlias, RichMenuDefault
 from richmenu.selectors import richmenu_for_friend
+from richmenu.services import richmenu_link
 from tests.messaging.api.factories import customer, token_for
 from tests.richmenu.factories import jpeg, menu_object, png, published
 
@@ -267,3 +268,62 @@ def test_another_accounts_menu_is_not_found(line, other_account):
         line.delete_rich_menu(theirs.rich_menu_id)
     assert excinfo.value.status == 404
     assert RichMenu.objects.filter(pk=theirs.pk).exists()
+
+
+def test_batch_links_unlinks_and_reports_progress(line, account):
+    from linebot.v3.messaging import RichMenuBatchRequest
+
+    friends = [customer(account) for _ in range(3)]
+    old, new = published(account), published(account)
+    for friend in friends[:2]:
+        richmenu_link(menu=old, friend=friend)
+    richmenu_link(menu=new, friend=friends[2])
+    request = RichMenuBatchRequest.from_dict(
+        {
+            "operations": [
+                {"type": "link", "from": old.rich_menu_id, "to": new.rich_menu_id}
+            ]
+        }
+    )
+    assert line.validate_rich_menu_batch_request(request) is None
+    response = line.rich_menu_batch_with_http_info(request)
+    assert response.status_code == 202
+    request_id = response.headers["x-line-request-id"]
+    progress = line.get_rich_menu_batch_progress(request_id)
+    assert progress.phase == "succeeded"
+    assert progress.completed_time >= progress.accepted_time
+    assert (
+        sorted(FriendRichMenu.objects.values_list("rich_menu_id", flat=True))
+        == [new.pk] * 3
+    )
+    unlink_all = RichMenuBatchRequest.from_dict({"operations": [{"type": "unlinkAll"}]})
+    line.rich_menu_batch(unlink_all)
+    assert FriendRichMenu.objects.count() == 0
+
+
+def test_batch_naming_an_unknown_menu_is_refused(line, account):
+    from linebot.v3.messaging import RichMenuBatchRequest
+
+    from richmenu.models import RichMenuBatch
+
+    menu = published(account)
+    request = RichMenuBatchRequest.from_dict(
+        {"operations": [{"type": "unlink", "from": "richmenu-" + "f" * 32}]}
+    )
+    for call in (line.rich_menu_batch, line.validate_rich_menu_batch_request):
+        with pytest.raises(ApiException) as excinfo:
+            call(request)
+        assert _error(excinfo) == (
+            400,
+            {
+                "message": "The request body has 1 error(s)",
+                "details": [
+                    {"message": "richmenu not found", "property": "operations[0].from"}
+                ],
+            },
+        )
+    assert RichMenuBatch.objects.count() == 0
+    assert menu.links.count() == 0
+    with pytest.raises(ApiException) as excinfo:
+        line.get_rich_menu_batch_progress("0" * 36)
+    assert _error(excinfo) == (404, {"message": "Not found"})
