@@ -31,6 +31,7 @@ makemessages: $(STAMP)
 	$(BIN)/python manage.py makemessages -d djangojs -l ja --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'node_modules/*'
 
 run: $(STAMP) messages
+	.ci/ensure-fonts.sh
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py collectstatic --noinput -v 0

@@ -23,7 +23,11 @@ class RichMenuForm(forms.Form):
     layout = forms.ChoiceField(label=_("Template"), choices=layout_choices)
     image = forms.FileField(
         label=_("Image"),
-        help_text=_("JPEG or PNG, at most 1 MB, exactly the template's size."),
+        required=False,
+        help_text=_(
+            "JPEG or PNG, at most 1 MB, exactly the template's size. Without "
+            "one, the image is made from each area's colour and label."
+        ),
     )
     chat_bar_text = forms.CharField(
         label=_("Chat bar text"), max_length=CHAT_BAR_TEXT_MAX
@@ -62,6 +66,18 @@ class RichMenuForm(forms.Form):
                 max_length=300,
                 required=False,
             )
+            self.fields[f"area{i}_label"] = forms.CharField(
+                label=_("Area %(letter)s: label on the image") % {"letter": letters[i]},
+                max_length=20,
+                required=False,
+            )
+            self.fields[f"area{i}_colour"] = forms.RegexField(
+                label=_("Area %(letter)s: colour") % {"letter": letters[i]},
+                regex=r"^#[0-9a-fA-F]{6}$",
+                initial="#06c755",
+                required=False,
+                widget=forms.TextInput(attrs={"type": "color"}),
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -77,6 +93,13 @@ class RichMenuForm(forms.Form):
             action = self._action(i, cleaned)
             if action is not None:
                 areas.append({"bounds": box, "action": action})
+        cleaned["tiles"] = [
+            {
+                "colour": cleaned.get(f"area{i}_colour") or "",
+                "label": cleaned.get(f"area{i}_label") or "",
+            }
+            for i in range(len(bounds))
+        ]
         cleaned["menu"] = {
             "size": {"width": size[0], "height": size[1]},
             "selected": cleaned.get("selected", False),

@@ -19,6 +19,7 @@ from core.forms import form_errors_from
 from richmenu import selectors, services
 from richmenu.forms import RichMenuForm
 from richmenu.layouts import LAYOUTS, layout_bounds
+from richmenu.maker import richmenu_image_make
 from richmenu.models import RichMenu
 from richmenu.rendering import menu_view, menu_view_of
 
@@ -59,6 +60,11 @@ def richmenu_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         upload = data["image"]
+        if upload:
+            image, content_type = upload.read(), upload.content_type or ""
+        else:
+            image = richmenu_image_make(layout=data["layout"], tiles=data["tiles"])
+            content_type = "image/jpeg"
         try:
             if data["make_default"] and not can_publish:
                 raise ApplicationError(
@@ -68,8 +74,8 @@ def richmenu_create(request):
                 account=account,
                 actor=request.user,
                 data=data["menu"],
-                image=upload.read(),
-                content_type=upload.content_type or "",
+                image=image,
+                content_type=content_type,
                 display_from=data["display_from"],
                 display_until=data["display_until"],
                 make_default=data["make_default"],

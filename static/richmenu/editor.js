@@ -34,10 +34,14 @@
       var area = document.createElement("div");
       area.className = "richmenu-tap";
       area.dataset.area = i;
-      area.textContent = "ABCDEF"[i];
+      // Without an uploaded image, what the image maker will draw.
+      var colour = form.elements["area" + i + "_colour"];
+      var label = form.elements["area" + i + "_label"];
+      area.textContent = imageUrl ? "ABCDEF"[i] : (label && label.value) || "ABCDEF"[i];
       area.style.cssText = "left:" + pct(b.x, w) + ";top:" + pct(b.y, h) +
         ";width:" + pct(b.width, w) + ";height:" + pct(b.height, h) +
-        ";outline:1px dashed rgba(0,0,0,.35);display:flex;align-items:center;justify-content:center;color:rgba(0,0,0,.5)";
+        ";outline:1px dashed rgba(255,255,255,.8);display:flex;align-items:center;justify-content:center;" +
+        (imageUrl ? "color:rgba(0,0,0,.5)" : "color:#fff;font-weight:600;background:" + ((colour && colour.value) || "#06c755"));
       panel.appendChild(area);
     });
   }

@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from PIL import Image
 
 from accounts.models import AuditLog, Membership
 from richmenu.layouts import layout_bounds
@@ -36,7 +37,9 @@ def _post(client, account, image=None, **fields):
         "area1_type": "postback",
         "area1_value": "page=coupons",
         "area1_display_text": "クーポン",
-        "image": image or SimpleUploadedFile("m.png", png(2500, 843), "image/png"),
+        "image": SimpleUploadedFile("m.png", png(2500, 843), "image/png")
+        if image is None
+        else image,
         **fields,
     }
     return client.post(f"/manager/{account.slug}/richmenus/new/", data)
@@ -159,3 +162,24 @@ def test_the_editor_previews_with_the_talk_apps_template(alice_client, account):
     areas = parse(html).cssselect("#richmenu-preview .richmenu-tap")
     assert len(areas) == 6  # the default template, large-6
     assert preview.get("class").split() == ["richmenu", "open"]
+
+
+def test_without_an_upload_the_image_is_made_from_colours_and_labels(
+    alice_client, account
+):
+    response = _post(
+        alice_client,
+        account,
+        image="",
+        area0_colour="#2f80ed",
+        area0_label="Book",
+        area1_colour="#e8730c",
+        area1_label="Coupons",
+    )
+    assert response.status_code == 302
+    menu = RichMenu.objects.get()
+    assert menu.image_type == "image/jpeg"
+    with menu.image.open("rb") as f, Image.open(f) as image:
+        assert image.size == (2500, 843)
+        r, g, b = image.getpixel((100, 100))
+        assert abs(r - 0x2F) < 8 and abs(g - 0x80) < 8 and abs(b - 0xED) < 8
