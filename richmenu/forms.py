@@ -6,13 +6,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from richmenu.layouts import MAX_TEMPLATE_AREAS, layout_bounds, layout_choices
-from richmenu.models import CHAT_BAR_TEXT_MAX
+from richmenu.models import ALIAS_ID_PATTERN, CHAT_BAR_TEXT_MAX
 
 ACTION_CHOICES = [
     ("", _("No action")),
     ("uri", _("Open a URL")),
     ("message", _("Send text")),
     ("postback", _("Postback")),
+    ("richmenuswitch", _("Switch to another menu (tab ID)")),
 ]
 # The Manager offers web, phone and LINE links (issue 15, "Bad input").
 URL_PATTERN = r"(https?://\S+|tel:[0-9+*#-]+|line://\S+)"
@@ -42,6 +43,15 @@ class RichMenuForm(forms.Form):
         label=_("Display until"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    alias_id = forms.RegexField(
+        label=_("Tab ID"),
+        regex=rf"^{ALIAS_ID_PATTERN}$",
+        required=False,
+        help_text=_(
+            "Lowercase letters, digits, - and _. Other menus switch to this "
+            "one with it."
+        ),
     )
     make_default = forms.BooleanField(
         label=_("Show to every friend (the Manager's default menu)"), required=False
@@ -88,11 +98,12 @@ class RichMenuForm(forms.Form):
         if not layout:
             return cleaned
         size, bounds = layout_bounds(layout)
-        areas = []
+        areas, cleaned["area_fields"] = [], []
         for i, box in enumerate(bounds):
             action = self._action(i, cleaned)
             if action is not None:
                 areas.append({"bounds": box, "action": action})
+                cleaned["area_fields"].append(f"area{i}_value")
         cleaned["tiles"] = [
             {
                 "colour": cleaned.get(f"area{i}_colour") or "",
@@ -124,6 +135,11 @@ class RichMenuForm(forms.Form):
                 self.add_error(field, _("Enter an http(s), tel: or line:// link."))
                 return None
             return {"type": "uri", "uri": value}
+        if kind == "richmenuswitch":
+            if not re.fullmatch(ALIAS_ID_PATTERN, value):
+                self.add_error(field, _("Enter the tab ID of another menu."))
+                return None
+            return {"type": "richmenuswitch", "richMenuAliasId": value, "data": value}
         if kind == "message":
             if len(value) > 300:
                 self.add_error(field, _("Up to 300 characters."))

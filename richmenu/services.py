@@ -55,8 +55,11 @@ class AliasExists(ApplicationError):
         super().__init__("conflict richmenu alias id")
 
 
-def _alias_targets_exist(*, account: OfficialAccount, areas: list) -> list[dict]:
-    """Errors for ``richmenuswitch`` actions naming unknown aliases."""
+def _alias_targets_exist(
+    *, account: OfficialAccount, areas: list, own_alias: str = ""
+) -> list[dict]:
+    """Errors for ``richmenuswitch`` actions naming unknown aliases
+    (``own_alias``, the menu's own new alias, counts as known)."""
     wanted = {
         (i, a["action"].get("richMenuAliasId"))
         for i, a in enumerate(areas)
@@ -69,7 +72,7 @@ def _alias_targets_exist(*, account: OfficialAccount, areas: list) -> list[dict]
         RichMenuAlias.objects.filter(
             account=account, alias_id__in=[alias for _i, alias in wanted]
         ).values_list("alias_id", flat=True)
-    )
+    ) | {own_alias}
     return [
         {
             "message": "richmenu alias not found",
@@ -97,6 +100,7 @@ def richmenu_create(
     display_from: dt.datetime | None = None,
     display_until: dt.datetime | None = None,
     check_aliases: bool = False,
+    own_alias: str = "",
 ) -> RichMenu:
     """Create a menu from LINE's rich menu object (without its image).
 
@@ -107,7 +111,9 @@ def richmenu_create(
     """
     richmenu_validate(data=data)
     if check_aliases:
-        errors = _alias_targets_exist(account=account, areas=data["areas"])
+        errors = _alias_targets_exist(
+            account=account, areas=data["areas"], own_alias=own_alias
+        )
         if errors:
             raise RichMenuInvalid(errors)
     # Lock the account row: two creations cannot both pass the count.
@@ -299,8 +305,10 @@ def richmenu_manager_create(
     display_from: dt.datetime | None = None,
     display_until: dt.datetime | None = None,
     make_default: bool = False,
+    alias_id: str = "",
 ) -> RichMenu:
-    """A Manager menu with its image, optionally the Manager's default.
+    """A Manager menu with its image, optionally the Manager's default and
+    a tab ID (an alias other menus switch to).
 
     One transaction: a bad object, a bad image or a missing alias target
     leaves nothing behind. Raises ``RichMenuInvalid`` or
@@ -313,8 +321,16 @@ def richmenu_manager_create(
         display_from=display_from,
         display_until=display_until,
         check_aliases=True,
+        own_alias=alias_id,
     )
     menu = richmenu_image_upload(menu=menu, content=image, content_type=content_type)
+    if alias_id:
+        try:
+            richmenu_alias_create(account=account, alias_id=alias_id, menu=menu)
+        except AliasExists:
+            raise RichMenuInvalid(
+                [{"message": "conflict richmenu alias id", "property": "alias_id"}]
+            ) from None
     audit_record(
         account=account, actor=actor, action="richmenu.create", target=menu.name
     )

@@ -79,10 +79,20 @@ def richmenu_create(request):
                 display_from=data["display_from"],
                 display_until=data["display_until"],
                 make_default=data["make_default"],
+                alias_id=data["alias_id"] or "",
             )
         except services.RichMenuInvalid as error:
             for detail in error.errors:
-                form.add_error(None, f"{detail['property']}: {detail['message']}")
+                if detail["property"] == "alias_id":
+                    form.add_error("alias_id", _("This tab ID is already used."))
+                elif detail["message"] == "richmenu alias not found":
+                    # "areas[k].action.richMenuAliasId" → the k-th area with
+                    # an action in the form
+                    index = int(detail["property"][6:].split("]")[0])
+                    field = data["area_fields"][index]
+                    form.add_error(field, _("No menu has this tab ID."))
+                else:
+                    form.add_error(None, f"{detail['property']}: {detail['message']}")
         except ApplicationError as error:
             form_errors_from(form, error, field="image")
         else:

@@ -9,6 +9,7 @@ from accounts.models import AuditLog, Membership
 from richmenu.layouts import layout_bounds
 from richmenu.models import RichMenu, RichMenuDefault
 from richmenu.selectors import richmenu_for_friend
+from richmenu.services import richmenu_alias_create
 from tests.factories import PASSWORD, FriendFactory, UserFactory, add_member
 from tests.htmlquery import parse
 from tests.richmenu.factories import png, published
@@ -183,3 +184,26 @@ def test_without_an_upload_the_image_is_made_from_colours_and_labels(
         assert image.size == (2500, 843)
         r, g, b = image.getpixel((100, 100))
         assert abs(r - 0x2F) < 8 and abs(g - 0x80) < 8 and abs(b - 0xED) < 8
+
+
+def test_tabs_switch_to_existing_tab_ids_only(alice_client, account):
+    tab_b = published(account, origin=RichMenu.Origin.MANAGER)
+    richmenu_alias_create(account=account, alias_id="tab-b", menu=tab_b)
+    switch = {"area1_type": "richmenuswitch", "area1_value": "tab-x"}
+    response = _post(alice_client, account, alias_id="tab-a", **switch)
+    assert response.status_code == 200
+    assert response.context["form"].errors["area1_value"] == [
+        "No menu has this tab ID."
+    ]
+    taken = _post(alice_client, account, alias_id="tab-b", area1_type="")
+    assert taken.context["form"].errors["alias_id"] == ["This tab ID is already used."]
+    assert RichMenu.objects.count() == 1
+    switch["area1_value"] = "tab-b"
+    assert _post(alice_client, account, alias_id="tab-a", **switch).status_code == 302
+    tab_a = RichMenu.objects.exclude(pk=tab_b.pk).get()
+    assert tab_a.aliases.get().alias_id == "tab-a"
+    assert tab_a.areas[1]["action"] == {
+        "type": "richmenuswitch",
+        "richMenuAliasId": "tab-b",
+        "data": "tab-b",
+    }
