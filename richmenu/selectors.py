@@ -44,6 +44,11 @@ def richmenu_default_get(*, account: OfficialAccount, origin: str) -> RichMenu |
     return row.rich_menu if row else None
 
 
+def friend_by_user_id(*, account: OfficialAccount, user_id: str) -> Friend | None:
+    """The account's friend with LINE user ID ``user_id``, else None."""
+    return Friend.objects.filter(account=account, line_user__user_id=user_id).first()
+
+
 def richmenu_linked_get(*, account: OfficialAccount, friend: Friend) -> RichMenu | None:
     """The menu linked to ``friend`` by the API, if any."""
     row = (

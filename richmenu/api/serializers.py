@@ -70,7 +70,9 @@ class RichMenuAliasListResponseSerializer(serializers.Serializer):
 
 class RichMenuBatchOperationSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=["link", "unlink", "unlinkAll"])
-    # "from" is a Python keyword: the field is named in the schema as LINE does.
+    # "from" is a Python keyword: set through the class namespace so the
+    # schema names the property as LINE does.
+    locals()["from"] = serializers.CharField(required=False)
     to = serializers.CharField(required=False)
 
 

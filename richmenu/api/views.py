@@ -69,9 +69,7 @@ def _friend(request, user_id: str) -> Friend:
     """The account's friend with LINE user ID ``user_id``, else LINE's 400."""
     friend = None
     if re.fullmatch(USER_ID, user_id):
-        friend = Friend.objects.filter(
-            account=request.account, line_user__user_id=user_id
-        ).first()
+        friend = selectors.friend_by_user_id(account=request.account, user_id=user_id)
     if friend is None:
         raise LineApiError(USER_ID_INVALID)
     return friend
