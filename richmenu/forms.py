@@ -152,3 +152,15 @@ class RichMenuForm(forms.Form):
         if display:
             action["displayText"] = display
         return action
+
+
+class TagRuleForm(forms.Form):
+    """ "Friends with this tag see this menu"."""
+
+    tag = forms.ModelChoiceField(label=_("Tag"), queryset=None)
+    menu = forms.ModelChoiceField(label=_("Rich menu"), queryset=None)
+
+    def __init__(self, *args, tags, menus, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tag"].queryset = tags
+        self.fields["menu"].queryset = menus

@@ -158,6 +158,35 @@ class FriendRichMenu(models.Model):
         return f"{self.friend_id} → {self.rich_menu_id}"
 
 
+class RichMenuTagRule(models.Model):
+    """ "Friends with tag X see menu Y" (the Manager's per-friend menus).
+
+    Read at resolution time (``richmenu_for_friend``), so a rule applies as
+    soon as a friend's tags change; no rule writes per-friend rows.
+    """
+
+    account = models.ForeignKey(
+        "accounts.OfficialAccount", on_delete=models.CASCADE, related_name="+"
+    )
+    tag = models.ForeignKey("messaging.Tag", on_delete=models.CASCADE, related_name="+")
+    rich_menu = models.ForeignKey(
+        RichMenu, on_delete=models.CASCADE, related_name="tag_rules"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # One menu per tag; also the index the resolution's tag lookup
+            # uses (account, tag).
+            models.UniqueConstraint(
+                fields=["account", "tag"], name="richmenu_tag_rule_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tag_id} → {self.rich_menu_id}"
+
+
 class RichMenuDailyStat(models.Model):
     """Impressions (``area`` -1) and taps per area of a menu per day."""
 

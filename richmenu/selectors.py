@@ -13,6 +13,7 @@ from richmenu.models import (
     RichMenuBatch,
     RichMenuDailyStat,
     RichMenuDefault,
+    RichMenuTagRule,
 )
 
 
@@ -62,11 +63,12 @@ def richmenu_linked_get(*, account: OfficialAccount, friend: Friend) -> RichMenu
 def richmenu_for_friend(*, account: OfficialAccount, friend_id: int) -> RichMenu | None:
     """The menu the friend sees now, in LINE's display priority; one query.
 
-    Per-friend link > default set by the API > default set in the
-    Manager; a menu outside its display period or without an image is
-    skipped in favour of the next. Three scalar subqueries, each on a
-    unique index (the friend's link; ``richmenu_default_per_origin``),
-    pick at most three menus by primary key.
+    Per-friend link (API) > tag rule (Manager; the oldest rule of the
+    friend's tags) > default set by the API > default set in the Manager;
+    a menu outside its display period or without an image is skipped in
+    favour of the next. Four scalar subqueries, each on a unique index (the
+    friend's link; the friend's tags and ``richmenu_tag_rule_unique``;
+    ``richmenu_default_per_origin``), pick at most four menus by key.
     """
     now = timezone.now()
     link = FriendRichMenu.objects.filter(
@@ -78,10 +80,21 @@ def richmenu_for_friend(*, account: OfficialAccount, friend_id: int) -> RichMenu
             "rich_menu_id"
         )[:1]
 
+    tag_rule = (
+        RichMenuTagRule.objects.filter(
+            account=account,
+            tag_id__in=Friend.tags.through.objects.filter(friend_id=friend_id).values(
+                "tag_id"
+            ),
+        )
+        .order_by("id")
+        .values("rich_menu_id")[:1]
+    )
     ranks = [
         (Subquery(link), 0),
-        (Subquery(default(RichMenu.Origin.API)), 1),
-        (Subquery(default(RichMenu.Origin.MANAGER)), 2),
+        (Subquery(tag_rule), 1),
+        (Subquery(default(RichMenu.Origin.API)), 2),
+        (Subquery(default(RichMenu.Origin.MANAGER)), 3),
     ]
     candidates = Q()
     for subquery, _rank in ranks:
@@ -127,3 +140,15 @@ def batch_progress(*, account: OfficialAccount, request_id: str) -> RichMenuBatc
     return get_or_not_found(
         RichMenuBatch.objects.filter(account=account), request_id=request_id
     )
+
+
+def tag_rule_list(*, account: OfficialAccount) -> QuerySet[RichMenuTagRule]:
+    return (
+        RichMenuTagRule.objects.select_related("tag", "rich_menu")
+        .filter(account=account)
+        .order_by("id")
+    )
+
+
+def tag_rule_get(*, account: OfficialAccount, rule_id: int) -> RichMenuTagRule:
+    return get_or_not_found(RichMenuTagRule.objects.filter(account=account), pk=rule_id)

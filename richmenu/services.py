@@ -10,11 +10,12 @@ import datetime as dt
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import OfficialAccount, User
 from accounts.services import audit_record
-from core.exceptions import ApplicationError
-from messaging.friends.models import Friend
+from core.exceptions import ApplicationError, NotFound
+from messaging.friends.models import Friend, Tag
 from richmenu.models import (
     MAX_ALIASES,
     MAX_MENUS,
@@ -24,6 +25,7 @@ from richmenu.models import (
     RichMenuBatch,
     RichMenuDailyStat,
     RichMenuDefault,
+    RichMenuTagRule,
 )
 from richmenu.validators import richmenu_image_check, richmenu_object_check
 
@@ -484,3 +486,38 @@ def richmenu_batch_run(*, batch_id: int) -> bool:
     batch.completed_at = timezone.now()
     batch.save(update_fields=["phase", "completed_at"])
     return True
+
+
+@transaction.atomic
+def richmenu_tag_rule_create(
+    *, account: OfficialAccount, actor: User | None, tag: Tag, menu: RichMenu
+) -> RichMenuTagRule:
+    """Friends with ``tag`` see ``menu`` (above the defaults).
+
+    Raises ``ApplicationError`` when the tag already has a rule or the
+    menu has no image.
+    """
+    if tag.account_id != account.pk or menu.account_id != account.pk:
+        raise NotFound()
+    if not menu.image:
+        raise ImageMissing()
+    if RichMenuTagRule.objects.filter(account=account, tag=tag).exists():
+        raise ApplicationError(_("This tag already has a menu."))
+    rule = RichMenuTagRule.objects.create(account=account, tag=tag, rich_menu=menu)
+    audit_record(
+        account=account,
+        actor=actor,
+        action="richmenu.tag_rule_create",
+        target=f"{tag.name} → {menu.name}",
+    )
+    return rule
+
+
+@transaction.atomic
+def richmenu_tag_rule_delete(*, rule: RichMenuTagRule, actor: User | None) -> None:
+    target = f"{rule.tag.name} → {rule.rich_menu.name}"
+    account = rule.account
+    rule.delete()
+    audit_record(
+        account=account, actor=actor, action="richmenu.tag_rule_delete", target=target
+    )

@@ -16,8 +16,9 @@ from accounts.decorators import account_view
 from accounts.permissions import Perm, request_can
 from core.exceptions import ApplicationError
 from core.forms import form_errors_from
+from messaging.friends.selectors import tag_list
 from richmenu import selectors, services
-from richmenu.forms import RichMenuForm
+from richmenu.forms import RichMenuForm, TagRuleForm
 from richmenu.layouts import LAYOUTS, layout_bounds
 from richmenu.maker import richmenu_image_make
 from richmenu.models import RichMenu
@@ -48,8 +49,51 @@ def richmenu_list(request):
             "menus": [(m, menu_view_of(m)) for m in menus],
             "default_id": default.pk if default else None,
             "can_publish": request_can(request, Perm.SEND),
+            "rules": selectors.tag_rule_list(account=account),
+            "rule_form": _tag_rule_form(account),
         },
     )
+
+
+def _tag_rule_form(account, data=None) -> TagRuleForm:
+    return TagRuleForm(
+        data,
+        tags=tag_list(account=account),
+        menus=selectors.richmenu_list(
+            account=account, origin=RichMenu.Origin.MANAGER
+        ).exclude(image=""),
+    )
+
+
+@account_view(Perm.SEND)
+@require_POST
+def richmenu_tag_rule_create(request):
+    """ "Friends with tag X see menu Y"; errors come back as a message."""
+    form = _tag_rule_form(request.account, request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a tag and a menu with an image."))
+    else:
+        try:
+            services.richmenu_tag_rule_create(
+                account=request.account,
+                actor=request.user,
+                tag=form.cleaned_data["tag"],
+                menu=form.cleaned_data["menu"],
+            )
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Friends with this tag now see the menu."))
+    return redirect("richmenu:richmenu-list", request.account.slug)
+
+
+@account_view(Perm.SEND)
+@require_POST
+def richmenu_tag_rule_delete(request, rule_id: int):
+    rule = selectors.tag_rule_get(account=request.account, rule_id=rule_id)
+    services.richmenu_tag_rule_delete(rule=rule, actor=request.user)
+    messages.success(request, _("Tag rule removed."))
+    return redirect("richmenu:richmenu-list", request.account.slug)
 
 
 @account_view()

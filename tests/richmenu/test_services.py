@@ -7,8 +7,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core.exceptions import ApplicationError
-from richmenu.models import FriendRichMenu, RichMenu, RichMenuDailyStat
+from core.exceptions import ApplicationError, NotFound
+from messaging.friends.services import friend_tag_add, friend_tag_remove, tag_create
+from richmenu.models import (
+    FriendRichMenu,
+    RichMenu,
+    RichMenuDailyStat,
+    RichMenuTagRule,
+)
 from richmenu.selectors import richmenu_for_friend, richmenu_stats
 from richmenu.services import (
     ImageAlreadyUploaded,
@@ -21,6 +27,7 @@ from richmenu.services import (
     richmenu_link,
     richmenu_link_bulk,
     richmenu_stat_record,
+    richmenu_tag_rule_create,
     richmenu_unlink_bulk,
 )
 from tests.factories import FriendFactory
@@ -222,6 +229,7 @@ def test_resolution_is_one_query_on_indexes(account, django_assert_num_queries):
         cursor.execute("SET enable_seqscan = on")
     assert "richmenu_default_per_origin" in plan
     assert "richmenu_friendrichmenu_pkey" in plan
+    assert "Index Scan on messaging_friend_tags_friend_id" in plan  # tag rules
     assert "Seq Scan" not in plan
 
 
@@ -259,3 +267,44 @@ def test_impressions_and_taps_are_counted_per_area_per_day(account):
         (day + dt.timedelta(days=1), -1, 1),
     ]
     assert RichMenuDailyStat.objects.count() == 4
+
+
+def test_tag_rules_apply_as_soon_as_tags_change(account, alice):
+    friend = FriendFactory(account=account)
+    manager = published(account, origin=RichMenu.Origin.MANAGER, name="default")
+    vip = published(account, origin=RichMenu.Origin.MANAGER, name="vip")
+    api_default = published(account, name="api default")
+    richmenu_default_set(menu=manager)
+    richmenu_default_set(menu=api_default)
+    tag = friend_tag_add(account=account, actor=alice, friend=friend, name="VIP")
+    friend.tags.remove(tag)
+    richmenu_tag_rule_create(account=account, actor=alice, tag=tag, menu=vip)
+    assert richmenu_for_friend(account=account, friend_id=friend.pk) == api_default
+    # tagging the friend shows the tag's menu above the defaults
+    friend_tag_add(account=account, actor=alice, friend=friend, name="VIP")
+    assert richmenu_for_friend(account=account, friend_id=friend.pk) == vip
+    # an API link still comes first
+    linked = published(account)
+    richmenu_link(menu=linked, friend=friend)
+    assert richmenu_for_friend(account=account, friend_id=friend.pk) == linked
+    FriendRichMenu.objects.filter(friend=friend).delete()
+    friend_tag_remove(account=account, actor=alice, friend=friend, tag=tag)
+    assert richmenu_for_friend(account=account, friend_id=friend.pk) == api_default
+
+
+def test_a_tag_has_one_rule_and_rules_stay_in_their_account(
+    account, other_account, alice
+):
+    tag = tag_create(account=account, actor=alice, name="VIP")
+    menu = published(account, origin=RichMenu.Origin.MANAGER)
+    richmenu_tag_rule_create(account=account, actor=alice, tag=tag, menu=menu)
+    with pytest.raises(ApplicationError) as excinfo:
+        richmenu_tag_rule_create(account=account, actor=alice, tag=tag, menu=menu)
+    assert excinfo.value.message == "This tag already has a menu."
+    theirs = published(other_account, origin=RichMenu.Origin.MANAGER)
+    other_tag = tag_create(account=account, actor=alice, name="New")
+    with pytest.raises(NotFound):
+        richmenu_tag_rule_create(
+            account=account, actor=alice, tag=other_tag, menu=theirs
+        )
+    assert RichMenuTagRule.objects.count() == 1

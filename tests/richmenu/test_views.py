@@ -6,8 +6,9 @@ from django.test import Client
 from PIL import Image
 
 from accounts.models import AuditLog, Membership
+from messaging.friends.services import tag_create
 from richmenu.layouts import layout_bounds
-from richmenu.models import RichMenu, RichMenuDefault
+from richmenu.models import RichMenu, RichMenuDefault, RichMenuTagRule
 from richmenu.selectors import richmenu_for_friend
 from richmenu.services import richmenu_alias_create
 from tests.factories import PASSWORD, FriendFactory, UserFactory, add_member
@@ -207,3 +208,29 @@ def test_tabs_switch_to_existing_tab_ids_only(alice_client, account):
         "richMenuAliasId": "tab-b",
         "data": "tab-b",
     }
+
+
+def test_tag_rules_in_the_manager(
+    alice_client, dora_client, charlie_client, account, alice
+):
+    tag = tag_create(account=account, actor=alice, name="VIP")
+    menu = published(account, origin=RichMenu.Origin.MANAGER, name="VIP menu")
+    url = f"/manager/{account.slug}/richmenus/tag-rules/"
+    data = {"tag": tag.pk, "menu": menu.pk}
+    assert dora_client.post(url, data).status_code == 403
+    assert charlie_client.post(url, data).status_code == 404
+    assert RichMenuTagRule.objects.count() == 0
+    assert alice_client.post(url, data).status_code == 302
+    rule = RichMenuTagRule.objects.get()
+    assert (rule.tag, rule.rich_menu) == (tag, menu)
+    page = alice_client.get(f"/manager/{account.slug}/richmenus/").content.decode()
+    cells = parse(page).cssselect("[data-testid='richmenu-tag-rules'] tbody td")
+    assert [c.text_content().strip() for c in cells[:2]] == ["VIP", "VIP menu"]
+    # a second rule for the tag is refused with a message, nothing saved
+    response = alice_client.post(url, data, follow=True)
+    assert "This tag already has a menu." in response.content.decode()
+    assert RichMenuTagRule.objects.count() == 1
+    delete = f"/manager/{account.slug}/richmenus/tag-rules/{rule.pk}/delete"
+    assert charlie_client.post(delete).status_code == 404
+    assert alice_client.post(delete).status_code == 302
+    assert RichMenuTagRule.objects.count() == 0
