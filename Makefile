@@ -36,6 +36,7 @@ makemessages: $(STAMP)
 	$(BIN)/python manage.py makemessages -d djangojs -l ja --no-obsolete --ignore '.venv/*' --ignore 'var/*' --ignore 'node_modules/*'
 
 run: $(STAMP) messages
+	.ci/ensure-fonts.sh
 	mkdir -p var
 	# A random key kept in var/: the web process refuses the development
 	# default with DEBUG=0 (docs/security.md).

@@ -20,6 +20,9 @@ if [ ${#need[@]} -gt 0 ]; then
   }
 fi
 
+# Japanese text in generated images (rich menu image maker, avatars).
+"$(dirname "$0")/ensure-fonts.sh"
+
 # PostgreSQL: start the first cluster (creating one if the package made none).
 if [ -z "$(pg_lsclusters -h 2>/dev/null)" ]; then
   ver=$(ls /usr/lib/postgresql | sort -V | tail -n 1)

@@ -11,6 +11,7 @@ from accounts.api import urls as accounts_api
 from analytics.api import urls as analytics_api
 from core.api.views import NotFoundApi, OpenApiSchemaApi
 from messaging.api import urls as messaging_api
+from richmenu.api import urls as richmenu_api
 
 app_name = "line-api"
 
@@ -18,6 +19,7 @@ urlpatterns = [
     *messaging_api.urlpatterns,
     *accounts_api.urlpatterns,
     *analytics_api.urlpatterns,
+    *richmenu_api.urlpatterns,
     path("v2/openapi.json", OpenApiSchemaApi.as_view(), name="openapi"),
     re_path(r"^v2/", NotFoundApi.as_view(), name="not-found"),
 ]

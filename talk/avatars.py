@@ -3,11 +3,12 @@
 import hashlib
 import io
 import unicodedata
-from functools import cache
-from pathlib import Path
+from collections.abc import Sequence
 
 from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw, ImageFont
+
+from core.fonts import CJK_FONTS, LATIN_FONTS, font_find, is_latin
 
 AVATAR_SIDE = 240
 
@@ -21,16 +22,6 @@ PALETTE = [
     "#00a3a3",
     "#8d6e63",
     "#5c6bc0",
-]
-
-# Latin initials use DejaVu (Debian's fonts-dejavu-core); a CJK initial needs
-# a CJK font, which a server may not have: then a silhouette is drawn.
-_LATIN_FONTS = ["/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"]
-_CJK_FONTS = [
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/fonts-japanese-gothic.ttf",
-    "/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf",
 ]
 
 
@@ -47,28 +38,25 @@ def _initial(name: str) -> str:
     return ""
 
 
-@cache
-def _font(cjk: bool, size: int):
-    for path in _CJK_FONTS if cjk else _LATIN_FONTS:
-        if Path(path).exists():
-            return ImageFont.truetype(path, size)
-    if cjk:
-        return None
-    return ImageFont.load_default(size=size)
+def _font(initial: str, size: int, cjk_fonts: Sequence[str]):
+    if is_latin(initial):
+        return font_find(LATIN_FONTS, size) or ImageFont.load_default(size=size)
+    return font_find(cjk_fonts, size)
 
 
-def _is_latin(char: str) -> bool:
-    # Latin, Greek and Cyrillic are covered by DejaVu.
-    return ord(char) < 0x0530
+def avatar_generate(
+    *, name: str, seed: str, cjk_fonts: Sequence[str] = CJK_FONTS
+) -> ContentFile:
+    """A PNG square with the initial of ``name`` on a colour from ``seed``.
 
-
-def avatar_generate(*, name: str, seed: str) -> ContentFile:
-    """A PNG square with the initial of ``name`` on a colour from ``seed``."""
+    A CJK initial is drawn with the first of ``cjk_fonts`` that exists
+    (core/fonts.py); without one, a head-and-shoulders silhouette.
+    """
     side = AVATAR_SIDE
     image = Image.new("RGB", (side, side), avatar_colour(seed))
     draw = ImageDraw.Draw(image)
     initial = _initial(name)
-    font = _font(not _is_latin(initial), side // 2) if initial else None
+    font = _font(initial, side // 2, cjk_fonts) if initial else None
     if font is not None:
         draw.text((side / 2, side / 2), initial, fill="white", font=font, anchor="mm")
     else:

@@ -23,7 +23,7 @@ from chat.inbound import (
     customer_postback,
     customer_video_play_complete,
 )
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, NotFound
 from core.images import (
     PHOTO,
     PICTURE,
@@ -39,6 +39,9 @@ from messaging.friends.services import line_user_create
 from messaging.store.checks import MAX_TEXT, text_length, text_storable
 from messaging.store.models import Message
 from messaging.store.stickers import PACKAGE_ID, sticker_get, sticker_message
+from richmenu.models import RichMenu
+from richmenu.selectors import alias_get
+from richmenu.services import richmenu_stat_record
 from talk.avatars import AVATAR_SIDE, avatar_generate
 from talk.models import PersonaOwner, TalkAccount
 
@@ -241,3 +244,47 @@ def video_watched(*, friend: Friend, message_id) -> bool:
     if message is None:
         return False
     return customer_video_play_complete(friend=friend, message=message)
+
+
+# Rich menus (docs/richmenus.md) ------------------------------------------
+
+
+def richmenu_switch(*, friend: Friend, alias_id: str, data: str):
+    """The customer tapped a ``richmenuswitch`` area: the menu to show next.
+
+    Resolves ``alias_id`` in the friend's account and sends LINE's
+    ``postback`` event with ``params`` ``{"newRichMenuAliasId", "status"}``
+    through ``chat.inbound.customer_postback``: ``SUCCESS``,
+    ``RICHMENU_ALIAS_ID_NOTFOUND`` or ``RICHMENU_NOTFOUND`` (the alias's
+    menu has no image to show). Returns the new menu, or None when the
+    switch failed (the current menu stays).
+    """
+    if len(data) > POSTBACK_DATA_MAX or len(alias_id) > 32:
+        raise ApplicationError(_("This button sends more than LINE allows."))
+    menu = None
+    try:
+        alias = alias_get(account=friend.account, alias_id=alias_id)
+    except NotFound:
+        status = "RICHMENU_ALIAS_ID_NOTFOUND"
+    else:
+        menu = alias.rich_menu if alias.rich_menu.image else None
+        status = "SUCCESS" if menu else "RICHMENU_NOTFOUND"
+    customer_postback(
+        friend=friend,
+        data=data,
+        params={"newRichMenuAliasId": alias_id, "status": status},
+    )
+    return menu
+
+
+def richmenu_seen(*, friend: Friend, rich_menu_id: str, area: int) -> None:
+    """Count an impression (``area`` -1) or a tap on ``area`` of a menu of
+    the friend's account; an unknown menu or area counts nothing."""
+    menu = (
+        RichMenu.objects.filter(account_id=friend.account_id, rich_menu_id=rich_menu_id)
+        .only("pk", "areas")
+        .first()
+    )
+    if menu is None or not -1 <= area < len(menu.areas):
+        raise ApplicationError(_("This menu is no longer available."))
+    richmenu_stat_record(menu=menu, area=area)

@@ -20,6 +20,16 @@ urlpatterns = [
         views.room_video_watched,
         name="room-video-watched",
     ),
+    path(
+        "rooms/<int:friend_id>/richmenu/switch",
+        views.room_richmenu_switch,
+        name="room-richmenu-switch",
+    ),
+    path(
+        "rooms/<int:friend_id>/richmenu/seen",
+        views.room_richmenu_seen,
+        name="room-richmenu-seen",
+    ),
     # The add-friend link, like line.me/R/ti/p/@id; ?src=<FriendSource.code>.
     path("add/@<str:basic_id>", views.account_profile, name="friend-add"),
     path("accounts/@<str:basic_id>/", views.account_profile, name="account-profile"),

@@ -27,6 +27,8 @@ from messaging.store.models import Message
 from messaging.store.rendering import quick_reply_html
 from messaging.store.services import messages_mark_opened
 from messaging.store.stickers import STICKERS
+from richmenu.rendering import menu_view_of
+from richmenu.selectors import richmenu_for_friend
 from talk import links, selectors, services
 from talk.decorators import talk_view
 from talk.forms import (
@@ -250,8 +252,17 @@ def room(request, friend_id: int):
             "last_id": rows[-1].pk if rows else 0,
             "quick_reply": _quick_reply(rows),
             "stickers": STICKERS.values(),
+            "richmenu": _richmenu(friend),
         },
     )
+
+
+def _richmenu(friend) -> dict | None:
+    """The friend's rich menu in LINE's display priority (one query)."""
+    if friend.status != Friend.Status.FOLLOWING or friend.account.is_suspended:
+        return None
+    menu = richmenu_for_friend(account=friend.account, friend_id=friend.pk)
+    return menu_view_of(menu) if menu else None
 
 
 @talk_view()
@@ -369,6 +380,56 @@ def room_send(request, friend_id: int):
     if _wants_json(request):
         return JsonResponse({"id": message.pk if message else None})
     return redirect("talk:room", friend_id=friend.pk)
+
+
+@talk_view()
+@require_POST
+def room_richmenu_switch(request, friend_id: int):
+    """talk.js: a ``richmenuswitch`` area was tapped; answers the new menu's
+    HTML (``{"html": null}`` when the switch failed; the bot is told either
+    way with a postback event)."""
+    friend = selectors.room_get(line_user=request.persona, friend_id=friend_id)
+    try:
+        menu = services.richmenu_switch(
+            friend=friend,
+            alias_id=request.POST.get("alias", ""),
+            data=request.POST.get("data", ""),
+        )
+    except (ApplicationError, AccountUnavailable) as error:
+        return JsonResponse({"error": error.message}, status=400)
+    html = None
+    if menu is not None:
+        html = render_to_string(
+            "richmenu/_menu.html",
+            {"menu": {**menu_view_of(menu), "selected": True}},
+            request=request,
+        )
+    return JsonResponse({"html": html})
+
+
+@talk_view()
+@require_POST
+def room_richmenu_seen(request, friend_id: int):
+    """talk.js: the menu was shown (``area`` -1) or an area was tapped."""
+    friend = selectors.room_get(line_user=request.persona, friend_id=friend_id)
+    area = _int_param_post(request, "area")
+    try:
+        if area is None:
+            raise ApplicationError(_("This menu is no longer available."))
+        services.richmenu_seen(
+            friend=friend, rich_menu_id=request.POST.get("menu", ""), area=area
+        )
+    except ApplicationError as error:
+        return JsonResponse({"error": error.message}, status=400)
+    return JsonResponse({"counted": True})
+
+
+def _int_param_post(request, name: str) -> int | None:
+    try:
+        value = int(request.POST.get(name, ""))
+    except ValueError:
+        return None
+    return value if -1 <= value <= 1000 else None
 
 
 # Account profile, add friend, block -------------------------------------

@@ -27,6 +27,12 @@ RATE_LIMITS: dict[str, tuple[int, int]] = {
     "insight": (60, HOUR),
     "webhook_endpoint": (1000, 60),
     "loading": (100, 1),
+    "richmenu_create": (100, HOUR),
+    "richmenu_delete": (100, HOUR),
+    "richmenu_alias_delete": (100, HOUR),
+    "richmenu_list": (10, 1),
+    "richmenu_batch": (3, HOUR),
+    "richmenu_batch_progress": (100, HOUR),
 }
 KEY_PREFIX = "lineoa:rl:"
 

@@ -490,7 +490,66 @@
       case "location":
         openDialog("location-dialog");
         break;
+      case "richmenuswitch":
+        switchMenu(action);
+        break;
     }
+  }
+
+  /* ---- rich menu ----------------------------------------------------------
+     The friend's menu (templates/richmenu/_menu.html) under the composer:
+     the chat-bar text opens and closes it; a shown menu counts one
+     impression, a tapped area one tap; a richmenuswitch area asks the
+     server for the alias's menu (the bot gets LINE's postback event with
+     newRichMenuAliasId and status) and swaps it in. */
+
+  var menuBox = document.getElementById("talk-richmenu");
+
+  function postTo(url, fields) {
+    var data = new FormData();
+    Object.keys(fields).forEach(function (k) { data.append(k, fields[k]); });
+    return fetch(url, {
+      method: "POST",
+      body: data,
+      headers: { "X-Requested-With": "fetch", "X-CSRFToken": body.dataset.csrfToken },
+      credentials: "same-origin",
+    }).then(function (r) { return r.json().then(function (d) { return { ok: r.ok, data: d }; }); });
+  }
+
+  function menuSeen(area) {
+    var menu = menuBox && menuBox.querySelector("[data-richmenu]");
+    if (!menu) return;
+    postTo(menuBox.dataset.seenUrl, { menu: menu.dataset.richmenu, area: area })
+      .catch(function () { /* statistics only */ });
+  }
+
+  function switchMenu(action) {
+    if (!menuBox) return;
+    postTo(menuBox.dataset.switchUrl, { alias: action.richMenuAliasId || "", data: action.data || "" })
+      .then(function (res) {
+        if (!res.ok) { showError(res.data.error || body.dataset.sendErrorLabel); return; }
+        if (res.data.html) {
+          menuBox.innerHTML = res.data.html;
+          menuSeen(-1);
+        }
+        catchUp();
+      })
+      .catch(function () { showError(body.dataset.sendErrorLabel); });
+  }
+
+  if (menuBox) {
+    if (menuBox.querySelector("[data-richmenu]")) menuSeen(-1);
+    menuBox.addEventListener("click", function (e) {
+      var toggle = e.target.closest("[data-richmenu-toggle]");
+      if (toggle) {
+        var menu = toggle.closest(".richmenu");
+        var open = menu.classList.toggle("open");
+        toggle.setAttribute("aria-expanded", open ? "true" : "false");
+        return;
+      }
+      var tap = e.target.closest("[data-area]");
+      if (tap) menuSeen(tap.dataset.area);
+    }, true);
   }
 
   if (roomId && sendUrl) {

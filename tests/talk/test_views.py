@@ -666,8 +666,8 @@ def test_room_query_count_is_pinned(client, friend, django_assert_num_queries):
     for i in range(20):
         services.text_send(friend=friend, text=f"c{i}")
     services.image_send(friend=friend, upload=upload(image_bytes()))
-    # session, persona, room + account, messages; and no write
-    with django_assert_num_queries(4) as captured:
+    # session, persona, room + account, messages, rich menu; and no write
+    with django_assert_num_queries(5) as captured:
         response = client.get(_room(friend))
     assert response.status_code == 200
     assert all(q["sql"].startswith("SELECT") for q in captured.captured_queries)

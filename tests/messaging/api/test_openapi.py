@@ -2,7 +2,7 @@
 
 import pytest
 from linebot.v3.insight import Insight
-from linebot.v3.messaging import MessagingApi
+from linebot.v3.messaging import MessagingApi, MessagingApiBlob
 
 from config.api_urls import urlpatterns
 
@@ -46,6 +46,29 @@ EXPECTED = {
     ("/v2/bot/insight/message/delivery", "get"): "getNumberOfMessageDeliveries",
     ("/v2/bot/insight/demographic", "get"): "getFriendsDemographics",
     ("/v2/bot/insight/message/event", "get"): "getMessageEvent",
+    ("/v2/bot/richmenu", "post"): "createRichMenu",
+    ("/v2/bot/richmenu/validate", "post"): "validateRichMenuObject",
+    ("/v2/bot/richmenu/list", "get"): "getRichMenuList",
+    ("/v2/bot/richmenu/{richMenuId}", "get"): "getRichMenu",
+    ("/v2/bot/richmenu/{richMenuId}", "delete"): "deleteRichMenu",
+    ("/v2/bot/richmenu/{richMenuId}/content", "post"): "setRichMenuImage",
+    ("/v2/bot/richmenu/{richMenuId}/content", "get"): "getRichMenuImage",
+    ("/v2/bot/user/all/richmenu", "get"): "getDefaultRichMenuId",
+    ("/v2/bot/user/all/richmenu", "delete"): "cancelDefaultRichMenu",
+    ("/v2/bot/user/all/richmenu/{richMenuId}", "post"): "setDefaultRichMenu",
+    ("/v2/bot/user/{userId}/richmenu", "get"): "getRichMenuIdOfUser",
+    ("/v2/bot/user/{userId}/richmenu", "delete"): "unlinkRichMenuIdFromUser",
+    ("/v2/bot/user/{userId}/richmenu/{richMenuId}", "post"): "linkRichMenuIdToUser",
+    ("/v2/bot/richmenu/bulk/link", "post"): "linkRichMenuIdToUsers",
+    ("/v2/bot/richmenu/bulk/unlink", "post"): "unlinkRichMenuIdFromUsers",
+    ("/v2/bot/richmenu/batch", "post"): "richMenuBatch",
+    ("/v2/bot/richmenu/validate/batch", "post"): "validateRichMenuBatchRequest",
+    ("/v2/bot/richmenu/progress/batch", "get"): "getRichMenuBatchProgress",
+    ("/v2/bot/richmenu/alias", "post"): "createRichMenuAlias",
+    ("/v2/bot/richmenu/alias/list", "get"): "getRichMenuAliasList",
+    ("/v2/bot/richmenu/alias/{richMenuAliasId}", "get"): "getRichMenuAlias",
+    ("/v2/bot/richmenu/alias/{richMenuAliasId}", "post"): "updateRichMenuAlias",
+    ("/v2/bot/richmenu/alias/{richMenuAliasId}", "delete"): "deleteRichMenuAlias",
     ("/v2/oauth/accessToken", "post"): "issueChannelToken",
     ("/v2/oauth/verify", "post"): "verifyChannelToken",
     ("/v2/oauth/revoke", "post"): "revokeChannelToken",
@@ -78,6 +101,7 @@ def test_bot_operation_ids_are_the_sdk_methods(schema):
         if path.startswith("/v2/bot/"):
             assert (
                 hasattr(MessagingApi, _snake(operation_id))
+                or hasattr(MessagingApiBlob, _snake(operation_id))
                 or hasattr(Insight, _snake(operation_id))
                 or operation_id
                 in (
