@@ -97,6 +97,8 @@ def messages_send(
                     payload=msg,
                     text=message_text(msg),
                     sent_by=sent_by,
+                    # LINE gives every sent message a quote token too.
+                    quote_token=_quote_token(),
                     created_at=now,
                 )
             )
@@ -108,6 +110,11 @@ def messages_send(
     for friend in targets:
         _publish_messages(account, friend, by_friend.get(friend.pk, []))
     return rows
+
+
+def _quote_token() -> str:
+    """A new message's quote token (REF#quote-token), URL-safe, 22 chars."""
+    return secrets.token_urlsafe(16)[:22]
 
 
 @transaction.atomic
@@ -139,7 +146,7 @@ def message_receive(
         type=message["type"],
         payload=message,
         text=message_text(message),
-        quote_token=secrets.token_urlsafe(16)[:22],
+        quote_token=_quote_token(),
         created_at=now,
     )
     try:
