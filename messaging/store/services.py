@@ -11,7 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import OfficialAccount, User
-from core.events import account_group, line_user_group, send_event_on_commit
+from core.events import (
+    account_group,
+    line_user_group,
+    send_event_on_commit,
+    send_events_on_commit,
+)
 from core.exceptions import ApplicationError
 from messaging.friends.models import (
     Friend,
@@ -42,12 +47,10 @@ def message_event(message: Message) -> dict:
 def _publish_messages(
     account: OfficialAccount, friend: Friend, messages: list[Message]
 ) -> None:
-    for message in messages:
-        event = message_event(message)
-        send_event_on_commit(
-            groups=[account_group(account.pk), line_user_group(friend.line_user_id)],
-            event=event,
-        )
+    groups = [account_group(account.pk), line_user_group(friend.line_user_id)]
+    send_events_on_commit(
+        events=[(groups, message_event(message)) for message in messages]
+    )
 
 
 def _touch(friend_ids: list[int], when) -> None:
@@ -110,8 +113,18 @@ def messages_send(
     by_friend: dict[int, list[Message]] = {}
     for row in rows:
         by_friend.setdefault(row.friend_id, []).append(row)
-    for friend in targets:
-        _publish_messages(account, friend, by_friend.get(friend.pk, []))
+    # One batch for every friend: one wait for the channel layer, however
+    # many recipients (a multicast has up to 500).
+    send_events_on_commit(
+        events=[
+            (
+                [account_group(account.pk), line_user_group(friend.line_user_id)],
+                message_event(message),
+            )
+            for friend in targets
+            for message in by_friend.get(friend.pk, [])
+        ]
+    )
     return rows
 
 
