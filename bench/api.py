@@ -296,7 +296,8 @@ def _webhook_bench(account, friend, env: dict) -> None:
 def _servers() -> list[tuple[str, list[str], dict]]:
     """The two ways the Procfile and docker-compose.yml serve HTTP: ``web``
     (uvicorn, ASGI: pages, WebSockets, and the API too) and ``api``
-    (gunicorn, WSGI, sync workers with persistent connections: the API)."""
+    (gunicorn, WSGI, threaded workers with persistent connections: the
+    API)."""
     return [
         (
             f"web: uvicorn ASGI, {WORKERS} workers",
@@ -312,7 +313,7 @@ def _servers() -> list[tuple[str, list[str], dict]]:
             {"DB_POOL_MAX": "10"},
         ),
         (
-            f"api: gunicorn WSGI, {WORKERS} workers",
+            f"api: gunicorn gthread, {WORKERS} workers",
             [
                 str(BIN / "gunicorn"),
                 "config.wsgi:application",

@@ -61,7 +61,7 @@ def _publish(batch: list[tuple[list[str], dict]]) -> None:
     except Exception:  # the page's polling covers a missed event
         future.cancel()
         logger.exception(
-            "could not publish %s", [(event["type"], groups) for groups, event in batch]
+            "could not publish %d events (%s, ...)", len(batch), batch[0][1]["type"]
         )
 
 
@@ -74,9 +74,13 @@ async def _group_send_all(layer, batch: list[tuple[list[str], dict]]) -> None:
         for group in groups:
             by_group.setdefault(group, []).append({"type": "relay", "event": event})
 
+    # Bounded: each concurrent send holds a connection of the layer's pool.
+    slots = asyncio.Semaphore(PUBLISH_CONCURRENCY)
+
     async def send(group: str, messages: list[dict]) -> None:
-        for message in messages:
-            await layer.group_send(group, message)
+        async with slots:
+            for message in messages:
+                await layer.group_send(group, message)
 
     await asyncio.gather(*(send(g, messages) for g, messages in by_group.items()))
 
@@ -87,6 +91,7 @@ async def _group_send_all(layer, batch: list[tuple[list[str], dict]]) -> None:
 # on every call (~4 ms), and refuses to run in a thread that already has a
 # loop. Keyed by pid so a forked Celery worker starts its own.
 PUBLISH_TIMEOUT = 5.0
+PUBLISH_CONCURRENCY = 8  # groups served at once by one batch
 _loop_lock = threading.Lock()
 _loop_state: dict = {"pid": None, "loop": None}
 
