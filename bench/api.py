@@ -1,10 +1,12 @@
 """The Messaging API under load, and how fast a webhook reaches the bot.
 
-1. Push throughput and latency: a real uvicorn server (2 workers, a
-   subprocess on a free port, the scratch database) receives
-   ``POST /v2/bot/message/push`` with a bearer token from CONCURRENCY
-   concurrent clients (aiohttp); the same run measures ``GET /healthz``,
-   the trivial JSON endpoint of the same server, and prints the ratio.
+1. Push throughput and latency: each server the Procfile runs — ``web``
+   (uvicorn, ASGI) and ``api`` (gunicorn, WSGI) — with 2 workers, as a
+   subprocess on a free port on the scratch database, receives ``GET
+   /healthz`` (the trivial endpoint), ``POST /v2/bot/message/push`` and a
+   multicast to 500 friends from ``wrk`` (the distribution's C load
+   generator: 2 threads, 32 connections, 10 s each); req/s, p50/p99 and
+   the ratio to /healthz of the same server in the same run are printed.
    LINE's own limit for push is 2,000 requests/s per channel: the target.
    The same two requests are also timed in process (Django's handler, no
    HTTP, one persistent database connection), which separates the cost of
@@ -19,7 +21,6 @@
 Needs DATABASE_URL (PostgreSQL), REDIS_URL and CELERY_BROKER_URL (Redis).
 """
 
-import asyncio
 import json
 import os
 import signal
@@ -32,7 +33,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from bench.common import Timer, bench_database, percentile, summary
+from bench.common import bench_database, summary
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -100,83 +101,82 @@ def _wait_http(url: str, timeout: float = 30) -> None:
 
 # --- 1. HTTP load ----------------------------------------------------------------
 
-
-async def _load(method: str, url: str, *, count: int, headers=None, body=None):
-    """``count`` requests from CONCURRENCY clients: (seconds, ms list, codes)."""
-    import aiohttp
-
-    latencies: list[float] = []
-    codes: dict[int, int] = {}
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for i in range(count):
-        queue.put_nowait(i)
-    data = json.dumps(body).encode() if body is not None else None
-    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
-    async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
-
-        async def client():
-            while True:
-                try:
-                    queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    return
-                start = time.perf_counter()
-                async with session.request(method, url, data=data) as response:
-                    await response.read()
-                latencies.append((time.perf_counter() - start) * 1000)
-                codes[response.status] = codes.get(response.status, 0) + 1
-
-        started = time.perf_counter()
-        await asyncio.gather(*(client() for _i in range(CONCURRENCY)))
-        seconds = time.perf_counter() - started
-    return seconds, latencies, codes
+# wrk (C, from the distribution): 2 threads, 32 connections, 10 s per case.
+# A 500-recipient multicast can take seconds under load: 30 s timeout.
+WRK = ["wrk", "-t2", f"-c{CONCURRENCY}", "-d10s", "--timeout=30s", "--latency"]
+MULTICAST_RECIPIENTS = 500
+_WRK_SCRIPT = """
+wrk.method = "{method}"
+wrk.body = {body}
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer {token}"
+"""
 
 
-def _report(name: str, seconds: float, latencies: list[float], codes: dict) -> float:
-    rate = len(latencies) / seconds
-    print(
-        f"{name}: {rate:,.0f} requests/s, p50 {percentile(latencies, 50):.1f} ms, "
-        f"p99 {percentile(latencies, 99):.1f} ms, status {dict(sorted(codes.items()))}"
-    )
-    return rate
+def _wrk(url: str, *, method="GET", token="", body=None) -> dict:
+    """One wrk run: requests/s, p50/p99 ms and non-2xx count."""
+    import tempfile
 
-
-def _http_bench(port: int, token: str, user_id: str) -> None:
-    base = f"http://127.0.0.1:{port}"
-    auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    push = {"to": user_id, "messages": [{"type": "text", "text": "bench"}]}
-    run = asyncio.run
-    run(_load("GET", f"{base}/healthz", count=WARMUP))
-    run(
-        _load(
-            "POST", f"{base}/v2/bot/message/push", count=WARMUP, headers=auth, body=push
-        )
-    )
-    print(
-        f"uvicorn, {WORKERS} workers; {REQUESTS} requests per endpoint from "
-        f"{CONCURRENCY} concurrent clients"
-    )
-    trivial = _report(
-        "GET /healthz (trivial JSON)",
-        *run(_load("GET", f"{base}/healthz", count=REQUESTS)),
-    )
-    pushed = _report(
-        "POST /v2/bot/message/push",
-        *run(
-            _load(
-                "POST",
-                f"{base}/v2/bot/message/push",
-                count=REQUESTS,
-                headers=auth,
-                body=push,
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(
+            _WRK_SCRIPT.format(
+                method=method,
+                token=token,
+                body=json.dumps(json.dumps(body)) if body is not None else "nil",
             )
+        )
+    out = subprocess.run(
+        [*WRK, "-s", script.name, url], capture_output=True, text=True, check=True
+    ).stdout
+    os.unlink(script.name)
+
+    def ms(label: str) -> float:
+        value = out.split(label, 1)[1].split()[0]
+        for unit, factor in (("us", 0.001), ("ms", 1), ("s", 1000)):
+            if value.endswith(unit):
+                return float(value[: -len(unit)]) * factor
+        return float("nan")
+
+    errors = 0
+    if "Non-2xx" in out:
+        errors = int(out.split("Non-2xx or 3xx responses:")[1].split()[0])
+    return {
+        "rate": float(out.split("Requests/sec:")[1].split()[0]),
+        "p50": ms(" 50%"),
+        "p99": ms(" 99%"),
+        "errors": errors,
+    }
+
+
+def _http_bench(name: str, port: int, token: str, user_id: str, to: list[str]):
+    """/healthz, push and multicast (500 recipients) on one server."""
+    base = f"http://127.0.0.1:{port}"
+    push = {"to": user_id, "messages": [{"type": "text", "text": "bench"}]}
+    multicast = {"to": to, "messages": [{"type": "text", "text": "bench"}]}
+    cases = [
+        ("GET /healthz", f"{base}/healthz", {}),
+        ("POST push", f"{base}/v2/bot/message/push", {"body": push}),
+        (
+            f"POST multicast ({len(to)})",
+            f"{base}/v2/bot/message/multicast",
+            {"body": multicast},
         ),
-    )
-    print(f"push / trivial throughput ratio: {pushed / trivial:.2f}")
+    ]
+    _wrk(f"{base}/healthz")  # warm up every worker
+    results = {}
+    for label, url, extra in cases:
+        method = "POST" if "body" in extra else "GET"
+        results[label] = r = _wrk(url, method=method, token=token, **extra)
+        print(
+            f"{name:<34} {label:<22} {r['rate']:>8,.0f} req/s  p50 {r['p50']:6.1f} ms"
+            f"  p99 {r['p99']:6.1f} ms  non-2xx {r['errors']}"
+        )
+    trivial = results["GET /healthz"]["rate"]
     print(
-        "LINE's per-channel push limit: 2,000 requests/s "
-        f"({pushed / 2000:.0%} of it on {WORKERS} workers)"
+        f"{name:<34} push / healthz {results['POST push']['rate'] / trivial:.2f}"
+        "; reply: not load-tested (one reply token per request)"
     )
+    return results
 
 
 def _in_process(token: str, user_id: str) -> None:
@@ -300,6 +300,39 @@ def _webhook_bench(account, friend, env: dict) -> None:
         bot.close()
 
 
+def _servers() -> list[tuple[str, list[str], dict]]:
+    """The two ways the Procfile and docker-compose.yml serve HTTP: ``web``
+    (uvicorn, ASGI: pages, WebSockets, and the API too) and ``api``
+    (gunicorn, WSGI, threaded workers with persistent connections: the
+    API)."""
+    return [
+        (
+            f"web: uvicorn ASGI, {WORKERS} workers",
+            [
+                str(BIN / "uvicorn"),
+                "config.asgi:application",
+                "--host=127.0.0.1",
+                "--port={port}",
+                f"--workers={WORKERS}",
+                "--log-level=warning",
+                "--no-access-log",
+            ],
+            {"DB_POOL_MAX": "10"},
+        ),
+        (
+            f"api: gunicorn gthread, {WORKERS} workers",
+            [
+                str(BIN / "gunicorn"),
+                "config.wsgi:application",
+                "--config=config/gunicorn.py",
+                "--bind=127.0.0.1:{port}",
+                f"--workers={WORKERS}",
+            ],
+            {"DB_POOL_MAX": "0", "DB_CONN_MAX_AGE": "600"},
+        ),
+    ]
+
+
 def main(argv=None) -> None:
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         print("skipped: set DATABASE_URL to a PostgreSQL database to run this")
@@ -325,35 +358,33 @@ def main(argv=None) -> None:
         friend = customer_follow(
             account=account, line_user=line_user_create(display_name="Bench customer")
         ).friend
+        # multicast recipients: friends of the bench account
+        to = [friend.line_user.user_id] + [
+            customer_follow(
+                account=account, line_user=line_user_create(display_name=f"M{i}")
+            ).friend.line_user.user_id
+            for i in range(MULTICAST_RECIPIENTS - 1)
+        ]
         _in_process(token, friend.line_user.user_id)
         # Server and worker connections must be gone before the drop.
         connection.settings_dict["CONN_MAX_AGE"] = 0
         connection.close()
         env = _env(db_name)
-        port = _free_port()
-        server = _start(
-            [
-                str(BIN / "uvicorn"),
-                "config.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(WORKERS),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-            env,
+        print(
+            f"wrk -t2 -c{CONCURRENCY} -d10s per case, same machine, same database; "
+            "ratios against /healthz of the same server"
         )
-        try:
-            _wait_http(f"http://127.0.0.1:{port}/healthz")
-            with Timer() as t:
-                _http_bench(port, token, friend.line_user.user_id)
-            print(f"(load phase took {t.seconds:.1f} s)")
-        finally:
-            _stop(server)
+        for name, cmd, extra_env in _servers():
+            port = _free_port()
+            server = _start(
+                [part.replace("{port}", str(port)) for part in cmd],
+                {**env, **extra_env},
+            )
+            try:
+                _wait_http(f"http://127.0.0.1:{port}/healthz")
+                _http_bench(name, port, token, friend.line_user.user_id, to)
+            finally:
+                _stop(server)
         _webhook_bench(account, friend, env)
         connection.close()
 

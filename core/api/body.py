@@ -25,6 +25,9 @@ class Body:
         self.data = data
         self.prefix = prefix
         self.errors: list[dict] = []
+        # An error LINE reports only when the body has no other (such as
+        # a message's invalid contents); raised by ``check()``.
+        self.deferred: Exception | None = None
 
     def error(self, name: str, message: str) -> None:
         self.errors.append({"message": message, "property": self.prefix + name})
@@ -136,6 +139,9 @@ class Body:
         return values
 
     def check(self) -> None:
-        """Raise ``BodyInvalid`` with every collected error, if any."""
+        """Raise ``BodyInvalid`` with every collected error, if any, else
+        the deferred error."""
         if self.errors:
             raise BodyInvalid(self.errors)
+        if self.deferred is not None:
+            raise self.deferred

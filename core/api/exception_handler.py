@@ -12,6 +12,7 @@ from core.api.exceptions import (
     NOT_FOUND,
     RATE_LIMITED,
     LineApiError,
+    PropertyInvalid,
     content_type_message,
     errors_message,
 )
@@ -41,6 +42,8 @@ def _validation_details(detail, prefix: str = "") -> list[dict]:
 def line_exception_handler(exc, context) -> Response:
     """The response LINE would give for ``exc``; unexpected errors are 500."""
     headers: dict[str, str] = {}
+    if isinstance(exc, PropertyInvalid):
+        exc.locate(getattr(context.get("request"), "line_raw_body", None))
     if isinstance(exc, LineApiError):
         return Response(exc.body(), status=exc.status_code, headers=exc.headers)
     if isinstance(exc, Http404 | NotFound | exceptions.NotFound):

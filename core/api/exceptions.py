@@ -2,6 +2,8 @@
 
 from rest_framework.exceptions import APIException
 
+from core.api.positions import value_position
+
 AUTH_FAILED = "Authentication failed due to the following reason: {reason}"
 INVALID_TOKEN = AUTH_FAILED.format(
     reason="invalid token. Confirm that the access token in the authorization "
@@ -24,8 +26,15 @@ def errors_message(count: int) -> str:
     return f"The request body has {count} error(s)"
 
 
-def property_invalid_message(prop: str) -> str:
-    return f"The property, {prop}, in the request body is invalid (line: -, column: -)"
+def property_invalid_message(prop: str, position: tuple[int, int] | None = None) -> str:
+    """LINE's answer for one property: the name quoted, and where the value
+    starts in the body when it is of the wrong JSON type (``-`` when the
+    value was read and then refused, such as an ID of the wrong form)."""
+    line, column = position if position else ("-", "-")
+    return (
+        f"The property, '{prop}', in the request body is invalid "
+        f"(line: {line}, column: {column})"
+    )
 
 
 def parse_error_message(line: int, column: int) -> str:
@@ -35,7 +44,7 @@ def parse_error_message(line: int, column: int) -> str:
 
 
 def content_type_message(content_type: str) -> str:
-    return f"The content type, {content_type}, is not supported"
+    return f"The content type, '{content_type}', is not supported"
 
 
 class LineApiError(APIException):
@@ -71,10 +80,26 @@ class LineApiError(APIException):
 
 
 class PropertyInvalid(LineApiError):
-    """A property has the wrong JSON type (LINE's deserialisation error)."""
+    """A property LINE refuses outright, without the "X error(s)" details.
 
-    def __init__(self, prop: str):
+    ``located``: the value has the wrong JSON type (LINE's deserialisation
+    error), and the answer names its line and column in the body, which
+    ``locate`` fills in once the raw body is known; otherwise the value's
+    form is wrong (an ID that is no ID) and LINE answers ``-``.
+    """
+
+    def __init__(self, prop: str, *, located: bool = True):
         super().__init__(property_invalid_message(prop))
+        self.prop = prop
+        self.located = located
+
+    def locate(self, raw: str | None) -> None:
+        """Name the value's line and column in ``raw``, the request body."""
+        if not self.located or raw is None:
+            return
+        position = value_position(raw, self.prop)
+        if position is not None:
+            self.message = property_invalid_message(self.prop, position)
 
 
 class BodyInvalid(LineApiError):

@@ -28,7 +28,11 @@ class LineJSONParser(BaseParser):
         raw = stream.read(MAX_BODY_BYTES + 1)
         check_body_size(len(raw))
         try:
-            data = json.loads(raw.decode("utf-8"))
+            text = raw.decode("utf-8")
+            # Kept for the line and column of a property of the wrong type.
+            if parser_context and "request" in parser_context:
+                parser_context["request"].line_raw_body = text
+            data = json.loads(text)
         except UnicodeDecodeError as exc:
             raise ParseError(parse_error_message(1, exc.start + 1)) from exc
         except json.JSONDecodeError as exc:

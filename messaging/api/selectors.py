@@ -78,7 +78,7 @@ def followers_page(
 
 def message_content_get(*, account: OfficialAccount, message_id: str) -> Message | None:
     """An inbound message of this account that has uploaded content."""
-    if not message_id.isdigit():
+    if not (message_id.isascii() and message_id.isdigit()):
         return None
     return (
         Message.objects.filter(

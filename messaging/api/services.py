@@ -130,12 +130,19 @@ def retry_keys_prune() -> int:
 def _sent_messages(rows: list[Message], count: int) -> list[dict]:
     """``sentMessages`` of a one-recipient send.
 
-    A blocked friend receives nothing yet LINE still answers 200 with
-    message IDs, so IDs are made up for messages that were not stored.
+    Each sent message has its ``id`` and ``quoteToken``. A blocked friend
+    receives nothing yet LINE still answers 200 with message IDs, so IDs
+    and quote tokens are made up for messages that were not stored.
     """
     if rows:
-        return [{"id": str(row.pk)} for row in rows]
-    return [{"id": str(10**17 + secrets.randbelow(9 * 10**17))} for _i in range(count)]
+        return [{"id": str(row.pk), "quoteToken": row.quote_token} for row in rows]
+    return [
+        {
+            "id": str(10**17 + secrets.randbelow(9 * 10**17)),
+            "quoteToken": secrets.token_urlsafe(16)[:22],
+        }
+        for _i in range(count)
+    ]
 
 
 @transaction.atomic
@@ -144,7 +151,7 @@ def message_reply(
 ) -> list[dict]:
     """Answer a webhook event with its reply token (free of quota)."""
     _check_active(account)
-    messages_validate(messages)
+    messages_validate(messages, api=True)
     now = timezone.now()
     token = (
         ReplyToken.objects.select_for_update(of=("self",))
@@ -182,7 +189,7 @@ def message_push(
     """
     _check_active(account)
     _retry_key_check(account, retry_key)
-    messages_validate(messages)
+    messages_validate(messages, api=True)
     friend = (
         Friend.objects.select_related("line_user")
         .filter(account=account, line_user__user_id=to)
@@ -226,7 +233,7 @@ def messages_multicast(
     """
     _check_active(account)
     _retry_key_check(account, retry_key)
-    messages_validate(messages)
+    messages_validate(messages, api=True)
     friends = list(
         Friend.objects.select_related("line_user")
         .filter(
@@ -358,7 +365,7 @@ def narrowcast_accept(
     """
     _check_active(account)
     _retry_key_check(account, retry_key)
-    messages_validate(messages)
+    messages_validate(messages, api=True)
     if _count_audiences(audience.recipient) > NARROWCAST_MAX_AUDIENCES:
         raise RecipientInvalid(
             f"Up to {NARROWCAST_MAX_AUDIENCES} audiences and redeliveries "
@@ -426,7 +433,7 @@ def broadcast_accept(
     """
     _check_active(account)
     _retry_key_check(account, retry_key)
-    messages_validate(messages)
+    messages_validate(messages, api=True)
     broadcast = broadcast_api_send(
         account=account,
         origin=Broadcast.Origin.API_BROADCAST,

@@ -46,6 +46,8 @@ from messaging.webhooks.services import (
 )
 
 AGGREGATION_UNIT = r"[a-zA-Z0-9_]{1,30}"
+# Push goes to a user, group or room ID (spec 1.4).
+RECIPIENT_ID = r"[UCR][0-9a-f]{32}"
 RETRY_KEY_PARAM = OpenApiParameter(
     "X-Line-Retry-Key",
     OpenApiTypes.UUID,
@@ -74,6 +76,17 @@ def _query_param_invalid(name: str) -> LineApiError:
     return LineApiError(f"The value for the '{name}' parameter is invalid")
 
 
+MESSAGE_ID = r"[0-9]{1,18}"  # ASCII digits that fit the bigint key
+
+
+def _path_id(kwargs: dict, name: str, pattern: str) -> str:
+    """A path parameter of LINE's ID form, else LINE's 400 for it."""
+    value = kwargs[name]
+    if not re.fullmatch(pattern, value):
+        raise _query_param_invalid(name)
+    return value
+
+
 class BotApiView(LineApiView):
     """A Messaging API endpoint: domain errors answered as LINE does."""
 
@@ -84,11 +97,14 @@ class BotApiView(LineApiView):
         """``messages``, validated; errors join the body's other errors."""
         messages = body.array("messages")
         try:
-            messages_validate(messages)
+            messages_validate(messages, api=True)
         except MessagesInvalid as exc:
             if exc.type_error:
                 raise PropertyInvalid(exc.type_error) from exc
-            body.errors.extend(exc.errors)
+            if exc.per_message:
+                body.deferred = _as_line_error(exc)
+            else:
+                body.errors.extend(exc.errors)
         return messages or []
 
 
@@ -164,6 +180,9 @@ class MessagePushApi(BotApiView):
         retry_key = self.retry_key(request)
         body = Body(request.data)
         to = body.string("to", required=True)
+        if to and not re.fullmatch(RECIPIENT_ID, to):
+            # Only a well-formed ID that is no friend is "Failed to send".
+            raise PropertyInvalid("to", located=False)
         messages = self.read_messages(body)
         body.boolean("notificationDisabled")
         _aggregation_units(body)
@@ -195,8 +214,10 @@ class MessageMulticastApi(BotApiView):
         body = Body(request.data)
         to = body.array("to", required=True, min_items=1, max_items=500)
         for i, user_id in enumerate(to or []):
-            if not isinstance(user_id, str) or not _is_user_id(user_id):
+            if not isinstance(user_id, str):
                 raise PropertyInvalid(f"to[{i}]")
+            if not _is_user_id(user_id):
+                raise PropertyInvalid(f"to[{i}]", located=False)
         messages = self.read_messages(body)
         body.boolean("notificationDisabled")
         _aggregation_units(body)
@@ -509,7 +530,7 @@ class ProfileGetApi(BotApiView):
     def get(self, request, **kwargs):
         # Path parameters keep LINE's names (``userId``) for the schema.
         friend = selectors.friend_profile_get(
-            account=request.account, user_id=kwargs["userId"]
+            account=request.account, user_id=_path_id(kwargs, "userId", USER_ID)
         )
         if friend is None:
             raise LineApiError(NOT_FOUND, status=404)
@@ -666,7 +687,8 @@ class MessageContentGetApi(BotApiView):
     )
     def get(self, request, **kwargs):
         message = selectors.message_content_get(
-            account=request.account, message_id=kwargs["messageId"]
+            account=request.account,
+            message_id=_path_id(kwargs, "messageId", MESSAGE_ID),
         )
         if message is None:
             raise LineApiError(NOT_FOUND, status=404)
@@ -699,7 +721,8 @@ class MessageContentTranscodingGetApi(BotApiView):
     )
     def get(self, request, **kwargs):
         message = selectors.message_content_get(
-            account=request.account, message_id=kwargs["messageId"]
+            account=request.account,
+            message_id=_path_id(kwargs, "messageId", MESSAGE_ID),
         )
         if message is None or message.type not in ("video", "audio"):
             raise LineApiError(NOT_FOUND, status=404)

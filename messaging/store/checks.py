@@ -29,6 +29,7 @@ MAX_FLEX_CAROUSEL_BYTES = 50 * 1024
 MAX_FLEX_DEPTH = 10  # boxes nested deeper than this are refused
 IMAGEMAP_BASE_WIDTH = 1040
 MAY_NOT_BE_EMPTY = "May not be empty"
+URL_INVALID = "Must be a valid URL"
 HEX_COLOR = r"#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?"
 
 SUBSTITUTION_KEY = r"[0-9a-zA-Z_]{1,20}"
@@ -40,12 +41,26 @@ URI_SCHEMES = ("http://", "https://", "line://", "tel:", "mailto:", "/")
 
 
 class MessagesInvalid(ApplicationError):
-    def __init__(self, errors: list[dict], type_error: str | None = None):
-        super().__init__(
-            f"The request body has {len(errors)} error(s)",
-        )
+    """Messages LINE refuses, in one of its three answers.
+
+    ``type_error``: a property of the wrong JSON type (answered "The
+    property, 'X', … is invalid"). ``per_message``: the contents of one
+    message break LINE's rules (``message`` is "A message (messages[i]) in
+    the request body is invalid", ``errors`` are relative to the message's
+    container). Otherwise ``errors`` are the "X error(s)" details.
+    """
+
+    def __init__(
+        self,
+        errors: list[dict],
+        type_error: str | None = None,
+        *,
+        message: str | None = None,
+    ):
+        super().__init__(message or f"The request body has {len(errors)} error(s)")
         self.errors = errors
         self.type_error = type_error
+        self.per_message = message is not None
 
 
 UNSTORABLE = "Must not contain NUL or unpaired surrogate characters"
@@ -100,12 +115,18 @@ _JSON_KINDS: dict[str, tuple[type, ...]] = {
 class _Check:
     """Collects LINE ``details`` entries while walking one request."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, https_only: bool = False) -> None:
         self.errors: list[dict] = []
-        self.type_error: str | None = None
+        self.type_errors: list[str] = []
+        # LINE's API takes media only from https:// URLs; the Manager also
+        # stores its own uploads as same-origin paths (/media/...).
+        self.https_only = https_only
 
     def add(self, prop: str, message: str) -> None:
         self.errors.append({"message": message, "property": prop})
+
+    def wrong_type(self, prop: str) -> None:
+        self.type_errors.append(prop)
 
     def get(self, obj: dict, key: str, prop: str, kind: str, required: bool):
         """``obj[key]`` if present and of JSON type ``kind``, else None."""
@@ -120,7 +141,7 @@ class _Check:
             value, kinds
         ):
             self.add(path, f"Must be a JSON {kind}")
-            self.type_error = self.type_error or path
+            self.wrong_type(path)
             return None
         return value
 
@@ -164,8 +185,10 @@ class _Check:
             self.add(path, MAY_NOT_BE_EMPTY)
         elif len(value) > limit:
             self.add(path, f"Length must be between 0 and {limit}")
-        elif not value.startswith(("https://", "http://", "/")):
-            self.add(path, "Must be a valid URL")
+        elif not value.startswith(
+            ("https://",) if self.https_only else ("https://", "http://", "/")
+        ) or value.startswith("//"):
+            self.add(path, URL_INVALID)
         return value
 
     def integer(
@@ -214,7 +237,7 @@ class _Check:
             path = f"{prop}[{i}]"
             if not isinstance(item, dict):
                 self.add(path, "Must be a JSON object")
-                self.type_error = self.type_error or path
+                self.wrong_type(path)
                 continue
             yield i, path, item
 
@@ -258,7 +281,7 @@ def _action(
     """One action object (REF#action-objects) in the given context."""
     if not isinstance(action, dict):
         c.add(prop, "Must be a JSON object")
-        c.type_error = c.type_error or prop
+        c.wrong_type(prop)
         return
     kind = action.get("type")
     if kind not in allowed:

@@ -62,7 +62,7 @@ def _flex_common(c: _Check, comp: dict, prop: str) -> None:
 def _flex_component(c: _Check, comp, prop: str, depth: int) -> None:
     if not isinstance(comp, dict):
         c.add(prop, "Must be a JSON object")
-        c.type_error = c.type_error or prop
+        c.wrong_type(prop)
         return
     kind = c.string(comp, "type", prop, choices=_FLEX_COMPONENTS)
     if kind is None or kind not in _FLEX_COMPONENTS:

@@ -30,6 +30,7 @@ from messaging.store.checks import (
     QUICK_REPLY_ACTIONS,
     SUBSTITUTION_KEY,
     UNSTORABLE,
+    URL_INVALID,
     MessagesInvalid,
     _action,
     _Check,
@@ -70,7 +71,7 @@ def _text_v2(msg: dict, prop: str, c: _Check) -> None:
             continue
         if not isinstance(value, dict):
             c.add(item, "Must be a JSON object")
-            c.type_error = c.type_error or item
+            c.wrong_type(item)
             continue
         kind = c.string(value, "type", item, choices=("mention", "emoji"))
         if kind == "emoji":
@@ -295,39 +296,136 @@ _VALIDATORS = {
 }
 
 
-def messages_validate(messages, *, max_count: int = 5, prop: str = "messages"):
-    """Validate a list of message objects; return them or raise."""
+# Where LINE validates a message's contents on their own and answers in its
+# per-message form: (message type, the properties checked that way, the
+# object the answer's ``property`` pointers are relative to). Flex contents
+# and templates are relative to their container; imagemap actions and
+# video and textV2 substitutions to the message itself.
+_CONTAINERS = {
+    "flex": (("contents",), "contents"),
+    "template": (("template",), "template"),
+    "imagemap": (("actions", "video"), ""),
+    "textV2": (("substitution",), ""),
+}
+_MISSING = object()
+_PATH_TOKEN = re.compile(r"\.([^.\[\]]+)|\[(\d+)\]")
+
+
+def _in_container(path: str, item: str, kind) -> bool:
+    if kind not in _CONTAINERS:
+        return False
+    # The container itself (missing, of the wrong type) is the request's
+    # error; only what lies inside it is answered per message.
+    return any(
+        path.startswith((f"{item}.{key}.", f"{item}.{key}["))
+        for key in _CONTAINERS[kind][0]
+    )
+
+
+def _pointer(path: str, base: str, msg: dict) -> tuple[str, object]:
+    """``messages[0].contents.body.contents[1]`` → ``/body/contents/1`` and
+    the value found there in ``msg`` (``_MISSING`` when absent)."""
+    value: object = msg
+    parts: list[str] = []
+    for n, (name, index) in enumerate(_PATH_TOKEN.findall(path)):
+        key: str | int = int(index) if index else name
+        if isinstance(value, dict) and isinstance(key, str):
+            value = value.get(key, _MISSING)
+        elif isinstance(value, list) and isinstance(key, int) and key < len(value):
+            value = value[key]
+        else:
+            value = _MISSING
+        if n or not base:
+            parts.append(str(key))
+    return "/" + "/".join(parts), value
+
+
+def _per_message_detail(error: dict, item: str, msg: dict) -> dict:
+    """One "X error(s)" entry restated the way the per-message answer words
+    it: a pointer relative to the container, LINE's lower-case messages."""
+    base = _CONTAINERS[msg["type"]][1]
+    pointer, value = _pointer(error["property"][len(item) :], base, msg)
+    message = error["message"]
+    if message == MAY_NOT_BE_EMPTY:
+        message = "must be specified" if value is _MISSING else "must be non-empty text"
+    elif message == URL_INVALID:
+        message = "invalid uri scheme"
+    elif message.startswith("Must be a JSON") or (
+        pointer.endswith("/type") and message.startswith("Must be one of")
+    ):
+        message = "invalid property"
+    return {"message": message, "property": pointer}
+
+
+def messages_validate(
+    messages, *, max_count: int = 5, prop: str = "messages", api: bool = False
+):
+    """Validate a list of message objects; return them or raise.
+
+    Raises ``MessagesInvalid`` in LINE's order: a property of the wrong
+    JSON type first, then the request's "X error(s)", then (``api``) the
+    first message whose contents are invalid, in the per-message form.
+    ``api``: the Messaging API's rules — media URLs are https:// only and
+    contents errors are answered per message; the Manager's forms keep
+    every error in one list and accept their own same-origin uploads.
+    """
     if not isinstance(messages, list) or not messages:
         raise MessagesInvalid([{"message": MAY_NOT_BE_EMPTY, "property": prop}])
     if len(messages) > max_count:
         raise MessagesInvalid(
             [{"message": f"Size must be between 1 and {max_count}", "property": prop}]
         )
-    c = _Check()
+    errors: list[dict] = []
+    type_errors: list[str] = []
+    per_message: tuple[str, list[dict]] | None = None
     for i, msg in enumerate(messages):
         item = f"{prop}[{i}]"
         if not isinstance(msg, dict):
-            c.add(item, "Must be a JSON object")
-            c.type_error = c.type_error or item
+            errors.append({"message": "Must be a JSON object", "property": item})
+            type_errors.append(item)
             continue
         bad = unstorable_paths(msg, item)
         if bad:
             # NUL and lone surrogates cannot be stored or sent on.
-            for path in bad:
-                c.add(path, UNSTORABLE)
+            errors += [{"message": UNSTORABLE, "property": path} for path in bad]
             continue
-        validator = _VALIDATORS.get(msg.get("type"))
+        kind = msg.get("type")
+        if kind is not None and not isinstance(kind, str):
+            type_errors.append(f"{item}.type")
+            continue
+        validator = _VALIDATORS.get(kind)
         if validator is None:
-            c.add(
-                f"{item}.type",
-                f"Must be one of the following values: [{', '.join(_VALIDATORS)}]",
+            errors.append(
+                {
+                    "message": "Must be one of the following values: "
+                    f"[{', '.join(_VALIDATORS)}]",
+                    "property": f"{item}.type",
+                }
             )
             continue
+        c = _Check(https_only=api)
         validator(msg, item, c)
         _quick_reply(msg, item, c)
         _sender(msg, item, c)
-    if c.errors:
-        raise MessagesInvalid(c.errors, type_error=c.type_error)
+        inner = [
+            e for e in c.errors if api and _in_container(e["property"], item, kind)
+        ]
+        errors += [e for e in c.errors if e not in inner]
+        type_errors += [
+            p for p in c.type_errors if not (api and _in_container(p, item, kind))
+        ]
+        if inner and per_message is None:
+            details = [_per_message_detail(e, item, msg) for e in inner]
+            per_message = (item, details)
+    if type_errors:
+        raise MessagesInvalid(errors, type_error=type_errors[0])
+    if errors:
+        raise MessagesInvalid(errors)
+    if per_message is not None:
+        item, details = per_message
+        raise MessagesInvalid(
+            details, message=f"A message ({item}) in the request body is invalid"
+        )
     return messages
 
 

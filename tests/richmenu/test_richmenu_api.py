@@ -87,7 +87,7 @@ def test_image_upload_download_and_rules(line, line_blob):
         )
     assert _error(excinfo) == (
         415,
-        {"message": "The content type, image/gif, is not supported"},
+        {"message": "The content type, 'image/gif', is not supported"},
     )
     assert RichMenu.objects.get(rich_menu_id=rich_menu_id).image == ""
     image = jpeg()

@@ -107,7 +107,7 @@ def test_unsupported_content_type_is_415(api, friend, unchanged):
     )
     assert response.status_code == 415
     assert response.json() == {
-        "message": "The content type, text/plain, is not supported"
+        "message": "The content type, 'text/plain', is not supported"
     }
     unchanged()
 

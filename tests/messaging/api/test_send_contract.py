@@ -186,7 +186,12 @@ def test_push_retry_key_repeat_is_409_with_original_ids(line, account, friend):
     assert exc.headers["x-line-request-id"] != first.headers["x-line-request-id"]
     assert _body(exc) == {
         "message": "The retry key is already accepted",
-        "sentMessages": [{"id": first.data.sent_messages[0].id}],
+        "sentMessages": [
+            {
+                "id": first.data.sent_messages[0].id,
+                "quoteToken": first.data.sent_messages[0].quote_token,
+            }
+        ],
     }
     # and the customer got the message once, counted once
     assert len(_sent(friend, Message.Source.API_PUSH)) == 1
