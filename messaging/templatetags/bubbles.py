@@ -8,6 +8,7 @@ All three call ``messaging.store.rendering`` (docs/rendering.md).
 
 from django import template
 
+from core.media_access import signed_media_url
 from messaging.store.models import Message
 from messaging.store.rendering import bubble_html, quick_reply_html
 
@@ -18,8 +19,10 @@ def message_bubble_html(message: Message) -> str:
     """The bubble of a stored message, the same on every surface."""
     content_url = preview_url = None
     if message.content:
-        content_url = message.content.url
-        preview_url = (message.preview or message.content).url
+        # Customers' uploads carry a signature: only pages that show the
+        # message can link to them (core.media_access).
+        content_url = signed_media_url(message.content)
+        preview_url = signed_media_url(message.preview or message.content)
     return bubble_html(
         message.payload, content_url=content_url, preview_url=preview_url
     )

@@ -77,7 +77,11 @@ def test_video_and_audio_reach_room_inbox_and_webhook(
     # and the room plays it from the stored file
     room = parse(talk_client(hanako).get(f"/talk/rooms/{friend.pk}/").content.decode())
     [player] = room.cssselect(f".msg.mine {kind}")
-    assert player.get("src") == message.content.url
+    assert player.get("src").startswith(message.content.url + "?s=")
+    # the signed URL serves the file; the bare path does not
+    client = talk_client(hanako)
+    assert client.get(player.get("src")).status_code == 200
+    assert client.get(message.content.url).status_code == 404
 
 
 def test_oversized_media_is_refused_and_nothing_is_written(

@@ -1,8 +1,11 @@
+import datetime as dt
 import re
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from freezegun import freeze_time
 
 from accounts.services import account_suspend
 from chat.inbound import customer_block
@@ -441,8 +444,8 @@ def test_send_sticker_and_image(client, friend, settings):
     assert sticker.payload["stickerId"] == "5"
     assert image.type == "image" and image.content and image.preview
     html = client.get(_room(friend)).content.decode()
-    assert f'href="{image.content.url}"' in html
-    assert f'src="{image.preview.url}"' in html
+    assert f'href="{image.content.url}?s=' in html
+    assert f'src="{image.preview.url}?s=' in html
 
 
 @pytest.mark.parametrize(
@@ -759,3 +762,24 @@ def test_staff_rehearse_as_a_friend_of_their_own_account_only(
     assert other.get("/talk/").url.startswith("/talk/login/")
     # nor can an anonymous visitor
     assert Client().post(reverse("talk:rehearse", args=[cafe.pk])).status_code == 404
+
+
+def test_customer_uploads_need_the_signature_the_page_gave(client, hanako, account):
+    """QA #18: a customer's photo is not public by its path."""
+    friend = befriend(account, hanako)
+    client.post(
+        _room(friend) + "send",
+        {"kind": "image", "image": upload(image_bytes("PNG"), "p.png")},
+        **FETCH,
+    )
+    image = Message.objects.get(type="image")
+    html = client.get(_room(friend)).content.decode()
+    [url] = re.findall(r'href="([^"]*\?s=[^"]*)"', html)
+    stranger = Client()
+    assert stranger.get(url).status_code == 200  # the page's link works
+    assert stranger.get(image.content.url).status_code == 404
+    assert stranger.get(image.content.url + "?s=1:forged").status_code == 404
+    other = url.replace(image.content.name, image.preview.name)
+    assert stranger.get(other).status_code == 404  # signed for another file
+    with freeze_time(timezone.now() + dt.timedelta(days=8)):
+        assert stranger.get(url).status_code == 404  # expired
