@@ -5,6 +5,7 @@ their polling fallback — which is what a dead socket must look like. The
 last test runs the real ASGI app (uvicorn) to see the socket path.
 """
 
+import re
 import socket
 import threading
 import time
@@ -120,8 +121,14 @@ def test_bad_text_shows_an_error_sticker_and_photo_send(page, account, tmp_path)
     page.set_input_files("input[name=image]", str(photo))
     expect(page.locator(".msg.mine .lb-photo img")).to_have_count(1)
     image = Message.objects.get(type="image")
+    # the signed link to the customer's own upload (core.media_access)
     expect(page.locator(".msg.mine .lb-photo img")).to_have_attribute(
-        "src", image.preview.url
+        "src", re.compile("^" + re.escape(image.preview.url + "?s="))
+    )
+    # and the picture really loaded
+    page.wait_for_function(
+        "() => { const img = document.querySelector('.msg.mine .lb-photo img');"
+        " return img && img.complete && img.naturalWidth > 0; }"
     )
     assert list(Message.objects.order_by("id").values_list("type", flat=True)) == [
         "sticker",
