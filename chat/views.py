@@ -184,6 +184,12 @@ def unread_json(request):
 # --- Conversation pane ----------------------------------------------------------
 
 
+def _own(request, conversation_id: int) -> None:
+    """404 for a conversation that is not the account's, before the posted
+    data is even looked at (no answer may tell another account's ids apart)."""
+    selectors.conversation_get(account=request.account, conversation_id=conversation_id)
+
+
 def _int_param(request, name: str) -> int | None:
     try:
         return int(request.GET[name])
@@ -303,6 +309,7 @@ def _up_to_id(request) -> int | None:
 def conversation_read(request, conversation_id: int):
     """inbox.js showed the conversation up to message ``up_to_id`` in a
     visible pane: the customer's messages become 既読 and unread clears."""
+    _own(request, conversation_id)  # another account's id: 404 first
     up_to_id = _up_to_id(request)
     if up_to_id is None:
         return JsonResponse(
@@ -318,6 +325,7 @@ def conversation_read(request, conversation_id: int):
 @account_view(CHAT)
 def conversation_send(request, conversation_id: int):
     """A staff reply: text, a sticker of the talk app's set, or a photo."""
+    _own(request, conversation_id)  # another account's id: 404 first
     account = request.account
     try:
         if "image" in request.FILES:
@@ -354,6 +362,7 @@ def conversation_send(request, conversation_id: int):
 @require_POST
 @account_view(CHAT)
 def conversation_status(request, conversation_id: int):
+    _own(request, conversation_id)  # another account's id: 404 first
     form = StatusForm(request.POST)
     if not form.is_valid():
         return _failed(request, conversation_id, _("Choose a valid status."))
@@ -378,6 +387,7 @@ def conversation_status(request, conversation_id: int):
 @require_POST
 @account_view(CHAT)
 def conversation_snooze(request, conversation_id: int):
+    _own(request, conversation_id)  # another account's id: 404 first
     form = SnoozeForm(request.POST, tz=request.account.tz)
     if not form.is_valid():
         return _failed(request, conversation_id, _form_error(form))
@@ -420,6 +430,7 @@ def conversation_assign(request, conversation_id: int):
 @require_POST
 @account_view(CHAT)
 def conversation_note_add(request, conversation_id: int):
+    _own(request, conversation_id)  # another account's id: 404 first
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _failed(request, conversation_id, _("Write something."))
@@ -440,6 +451,7 @@ def conversation_note_add(request, conversation_id: int):
 @require_POST
 @account_view(CHAT)
 def conversation_tag_add(request, conversation_id: int):
+    _own(request, conversation_id)  # another account's id: 404 first
     form = TagForm(request.POST)
     if not form.is_valid():
         return _failed(request, conversation_id, _("Enter a name."))
