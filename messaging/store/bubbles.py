@@ -5,6 +5,8 @@ of up to 3 bubbles of the kinds below; images must be the account's own
 uploads (``messaging.store.assets``). Then LINE's full validation runs.
 """
 
+import re
+
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -13,6 +15,7 @@ from core.exceptions import ApplicationError
 from messaging.store.checks import (
     IMAGEMAP_BASE_WIDTH,
     MAX_TEXT,
+    UNSTORABLE,
     MessagesInvalid,
     text_length,
 )
@@ -119,10 +122,58 @@ def bubbles_clean(*, account: OfficialAccount, messages) -> list[dict]:
     try:
         messages_validate(messages, max_count=MAX_BUBBLES)
     except MessagesInvalid as exc:
-        details = "; ".join(f"{e['property']}: {e['message']}" for e in exc.errors)
+        details = "; ".join(error_for_people(e) for e in exc.errors)
         msg = _("The bubbles are not valid: %(details)s") % {"details": details}
         raise ApplicationError(msg, {"messages": msg}) from None
     return messages
+
+
+_PATH_PART = re.compile(r"(\w+)(?:\[(\d+)\])?")
+
+
+def error_for_people(error: dict) -> str:
+    """One validator error (``{"property", "message"}``, the API's terms) as
+    staff read it, in their language: ``Bubble 2 · card 1 · button 1 ·
+    label: fill this in``. Unknown parts and messages are kept as they are.
+    """
+    places = {
+        "messages": _("Bubble %(n)d"),
+        "columns": _("card %(n)d"),
+        "actions": _("button %(n)d"),
+        "contents": _("card %(n)d"),
+    }
+    fields = {
+        "text": _("text"),
+        "title": _("title"),
+        "label": _("label"),
+        "uri": _("link"),
+        "linkUri": _("link"),
+        "altText": _("alt text"),
+        "data": _("postback data"),
+        "thumbnailImageUrl": _("image"),
+        "originalContentUrl": _("file"),
+        "previewImageUrl": _("image"),
+    }
+    parts = []
+    for name, index in _PATH_PART.findall(error.get("property", "")):
+        if index and name in places:
+            parts.append(str(places[name]) % {"n": int(index) + 1})
+        elif name in fields:
+            parts.append(str(fields[name]))
+        elif name not in ("template", "defaultAction", "area"):
+            parts.append(name + (f"[{index}]" if index else ""))
+    raw = error.get("message", "")
+    if raw in ("May not be empty", "must be specified", "must be non-empty text"):
+        said = _("fill this in")
+    elif raw in ("invalid uri scheme", "invalid uri", "Must be a valid URL"):
+        said = _("enter a link starting with https://")
+    elif raw.startswith(("Length must be between", "Size must be between")):
+        said = _("too long or too many")
+    elif raw == UNSTORABLE:
+        said = _("contains a character that cannot be sent")
+    else:
+        said = raw
+    return f"{' · '.join(parts)}: {said}" if parts else said
 
 
 def _imagemap_areas_check(index: int, msg: dict) -> None:

@@ -68,7 +68,29 @@ def test_draft_keeps_bubbles_audience_and_cap(account, alice, crowd):
         ),
         (
             [{"type": "sticker", "packageId": "lineoa-1"}],
-            "The bubbles are not valid: messages[0].stickerId: May not be empty",
+            "The bubbles are not valid: Bubble 1 · stickerId: fill this in",
+        ),
+        (
+            [
+                {
+                    "type": "template",
+                    "altText": "Menu",
+                    "template": {
+                        "type": "carousel",
+                        "columns": [
+                            {
+                                "text": "Tart",
+                                "actions": [
+                                    {"type": "uri", "label": "", "uri": "https://"}
+                                ],
+                            }
+                        ],
+                    },
+                }
+            ],
+            "The bubbles are not valid: Bubble 1 · card 1 · button 1 · label: "
+            "fill this in; Bubble 1 · card 1 · button 1 · link: enter a link "
+            "starting with https://",
         ),
     ],
 )
