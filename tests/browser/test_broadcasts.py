@@ -94,6 +94,8 @@ def test_segmented_broadcast_arrives_in_the_customers_talk_room(
     expect(estimate.locator('[data-est="warning"]')).to_have_text(
         "Choose a value for every condition to count recipients."
     )
+    # and no cost of an earlier count lingers (QA #12)
+    expect(estimate.locator('[data-est="cost"]')).to_have_text("—")
     assert segment_counts == []
     builder.get_by_label("vip").check()
     # the live count shows one recipient costing one message of 5,000

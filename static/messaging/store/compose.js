@@ -614,7 +614,9 @@
         var warning = box.querySelector('[data-est="warning"]');
         if (body.mode === "segment" && !complete(body.audience)) {
           // Nothing to count yet: ask once every condition has its value.
+          // (Clear the cost too: an earlier count must not linger.)
           show("recipients", "—");
+          show("cost", "—");
           if (warning) { warning.textContent = T.incomplete; warning.hidden = false; }
           return;
         }
@@ -627,6 +629,7 @@
             if (mine !== seq) return;
             if (res.error) {
               show("recipients", "—");
+              show("cost", "—");
               if (warning) { warning.textContent = res.error; warning.hidden = false; }
               return;
             }
