@@ -386,6 +386,7 @@ def inbox_page(
             last_text=Subquery(latest.values("text")[:1]),
             last_type=Subquery(latest.values("type")[:1]),
             last_direction=Subquery(latest.values("direction")[:1]),
+            last_source=Subquery(latest.values("source")[:1]),
         )
         .prefetch_related(
             Prefetch("friend__tags", queryset=Tag.objects.order_by("name"))

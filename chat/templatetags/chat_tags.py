@@ -7,6 +7,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from messaging.store.labels import message_summary
+from messaging.store.models import Message
 
 register = template.Library()
 
@@ -48,3 +49,13 @@ def duration(seconds) -> str:
         return _("%(m)d min %(s)d s") % {"m": minutes, "s": secs}
     hours, minutes = divmod(minutes, 60)
     return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
+
+
+@register.filter
+def sender_label(source: str | None) -> str:
+    """Who sent an account's message, for an inbox row: ``You`` for staff
+    chat replies, else the kind (``API push``, ``Auto-response`` …)."""
+    if source == Message.Source.CHAT:
+        return _("You:")
+    label = dict(Message.Source.choices).get(source)
+    return f"{label}:" if label else _("You:")

@@ -807,3 +807,19 @@ def test_response_times_read_in_minutes_and_hours(seconds, shown):
     from chat.templatetags.chat_tags import duration
 
     assert duration(seconds) == shown
+
+
+def test_inbox_rows_say_who_sent_the_accounts_last_message(alice_client, account):
+    """QA #15: a bot's answer is not labelled as the staff member's."""
+    from messaging.store.services import messages_send
+
+    conversation = talk(account, "Ann", "Hello")
+    messages_send(
+        account=account,
+        friends=[conversation.friend],
+        messages=[{"type": "text", "text": "Bot here"}],
+        source=Message.Source.API_PUSH,
+    )
+    html = alice_client.get(url(account, "inbox")).content.decode()
+    assert '<span class="muted">API push:</span> Bot here' in html
+    assert "You:</span> Bot here" not in html
