@@ -1,7 +1,9 @@
 """Composing: bubbles, images and drafts; bad input changes nothing."""
 
 import datetime as dt
+import html
 import json
+import re
 
 import pytest
 from django.conf import settings
@@ -274,10 +276,20 @@ def test_drafts_can_be_copied_and_deleted_but_history_cannot(account, alice, cro
     assert list(Broadcast.objects.values_list("pk", flat=True)) == [broadcast.pk]
 
 
-def test_json_of_the_stored_draft_round_trips(account, alice):
-    messages = [text('Quotes " and \\ backslashes {Nickname}')]
+def test_a_stored_draft_comes_back_to_the_form_unchanged(account, alice, client):
+    """Quotes, backslashes and placeholders survive the database and the
+    edit page's hidden JSON field (what the composer reads back)."""
+    messages = [text('Quotes " and \\ backslashes {Nickname} </script>')]
     broadcast = draft(account, alice, messages=messages)
-    assert json.loads(json.dumps(broadcast.messages)) == messages
+    assert Broadcast.objects.get(pk=broadcast.pk).messages == messages
+    client.force_login(alice)
+    page = client.get(
+        f"/manager/{account.slug}/broadcasts/{broadcast.pk}/edit/"
+    ).content.decode()
+    [value] = re.findall(
+        r'<textarea name="messages"[^>]*>([^<]*)</textarea>', page
+    ) or re.findall(r'name="messages" value="([^"]*)"', page)
+    assert json.loads(html.unescape(value)) == messages
 
 
 def test_deleting_a_saved_segment_keeps_drafts_targeted(account, alice, crowd):
