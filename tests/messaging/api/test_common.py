@@ -7,6 +7,7 @@ import pytest
 
 from accounts.services import channel_token_issue, channel_token_revoke
 from core.api.throttling import RATE_LIMITS
+from messaging.store.models import Message
 from tests.messaging.api.conftest import ApiClient
 from tests.messaging.api.factories import text
 
@@ -172,9 +173,11 @@ def test_rate_limit_per_endpoint_and_method_is_429(api, settings, friend):
     body = {"to": friend.line_user.user_id, "messages": [text()]}
     # when three pushes are made
     statuses = [api.call("POST", PUSH, body).status_code for _i in range(3)]
-    # then the third is refused with LINE's message
+    # then the third is refused with LINE's message, and sent nothing
     assert statuses == [200, 200, 429]
+    assert Message.objects.filter(source="api_push").count() == 2
     refused = api.call("POST", PUSH, body)
+    assert Message.objects.filter(source="api_push").count() == 2
     assert refused.json() == {
         "message": "The API rate limit has been exceeded. Try again later."
     }

@@ -11,6 +11,7 @@ import pytest
 from accounts.services import account_suspend
 from messaging.api.models import RetryKey
 from messaging.broadcasts.models import Broadcast
+from tests.messaging.api.conftest import Snapshot
 from tests.messaging.api.factories import customer, text
 
 PUSH = "/v2/bot/message/push"
@@ -138,11 +139,13 @@ def test_notification_disabled_must_be_a_boolean(api, user_id, unchanged, path):
 @pytest.mark.parametrize("path", [PUSH, MULTICAST, NARROWCAST, BROADCAST])
 def test_suspended_account_cannot_send(api, account, user_id, path):
     account_suspend(account=account, actor=None, reason="abuse")
+    before = Snapshot.take()  # after the suspension's own writes
     response = api.call("POST", path, _body_for(path, user_id, [text()]))
     assert response.status_code == 403
     assert response.json() == {
         "message": "Access to this API is not available for your account"
     }
+    assert Snapshot.take() == before
 
 
 # --- push -----------------------------------------------------------------------------
