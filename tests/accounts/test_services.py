@@ -182,10 +182,12 @@ def test_suspend_and_resume_are_audited(account, alice):
     services.account_resume(account=account, actor=None)
     assert OfficialAccount.objects.get(pk=account.pk).is_suspended is False
     assert list(
-        AuditLog.objects.filter(account=account, action__startswith="account.s")
+        AuditLog.objects.filter(
+            account=account, action__in=["account.suspend", "account.resume"]
+        )
         .order_by("id")
-        .values_list("action", flat=True)
-    ) == ["account.suspend"]
+        .values_list("action", "data")
+    ) == [("account.suspend", {"reason": "spam"}), ("account.resume", {})]
 
 
 def test_badge_set_refuses_an_unknown_badge_and_changes_nothing(account):
