@@ -41,6 +41,7 @@ from core.images import (
 )
 from core.selectors import get_or_not_found
 from core.services import model_update
+from core.text import text_storable
 from messaging.automation.services import greeting_enabled_set
 from messaging.friends.models import Friend, FriendNote, Tag
 from messaging.friends.services import (
@@ -48,7 +49,7 @@ from messaging.friends.services import (
     friend_tag_add,
     friend_tag_remove,
 )
-from messaging.store.checks import MAX_TEXT, text_length, text_storable
+from messaging.store.checks import MAX_TEXT, text_length
 from messaging.store.models import Message
 from messaging.store.services import messages_mark_read, messages_send
 from messaging.store.stickers import sticker_get

@@ -34,9 +34,10 @@ from core.images import (
     image_square,
 )
 from core.media import MEDIA_MAX_BYTES, media_check, media_kind
+from core.text import text_storable
 from messaging.friends.models import Friend, LineUser
 from messaging.friends.services import line_user_create
-from messaging.store.checks import MAX_TEXT, text_length, text_storable
+from messaging.store.checks import MAX_TEXT, text_length
 from messaging.store.models import Message
 from messaging.store.stickers import PACKAGE_ID, sticker_get, sticker_message
 from richmenu.models import RichMenu

@@ -6,6 +6,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 
 from core.api.exceptions import BODY_TOO_LARGE, LineApiError, parse_error_message
+from core.text import UNSTORABLE, unstorable_paths
 
 MAX_BODY_BYTES = 2 * 1024 * 1024  # LINE's limit for every request (413)
 
@@ -39,44 +40,12 @@ class LineJSONParser(BaseParser):
             raise ParseError(parse_error_message(exc.lineno, exc.colno)) from exc
         if not isinstance(data, dict):
             raise ParseError(parse_error_message(1, 1))
-        bad = _unstorable(data, "")
+        bad = unstorable_paths(data)
         if bad:
             # Valid JSON, but NUL and unpaired surrogates cannot be stored
             # or passed on: refused before any view looks at the body.
             raise LineApiError(
                 f"The request body has {len(bad)} error(s)",
-                details=[
-                    {"message": UNSTORABLE_CHARACTER, "property": path} for path in bad
-                ],
+                details=[{"message": UNSTORABLE, "property": path} for path in bad],
             )
         return data
-
-
-UNSTORABLE_CHARACTER = "Must not contain NUL or unpaired surrogate characters"
-
-
-def _storable(text: str) -> bool:
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _unstorable(value, path: str) -> list[str]:
-    """Paths of the strings (and keys) in a parsed body that cannot be kept."""
-    found = []
-    if isinstance(value, str):
-        if not _storable(value):
-            found.append(path or "$")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if not _storable(key):
-                found.append(path or "$")
-            found.extend(_unstorable(item, f"{path}.{key}" if path else key))
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            found.extend(_unstorable(item, f"{path}[{i}]"))
-    return found

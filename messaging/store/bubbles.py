@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import OfficialAccount
 from core.exceptions import ApplicationError
+from core.text import UNSTORABLE
 from messaging.store.checks import (
     IMAGEMAP_BASE_WIDTH,
     MAX_TEXT,
-    UNSTORABLE,
     MessagesInvalid,
     text_length,
 )

@@ -16,6 +16,7 @@ objects live in ``checks``; Flex Messages in ``flex``.
 import re
 
 from accounts.ids import USER_ID
+from core.text import UNSTORABLE, unstorable_paths
 from messaging.store.checks import (
     HEX_COLOR,
     IMAGEMAP_BASE_WIDTH,
@@ -29,13 +30,11 @@ from messaging.store.checks import (
     MAY_NOT_BE_EMPTY,
     QUICK_REPLY_ACTIONS,
     SUBSTITUTION_KEY,
-    UNSTORABLE,
     URL_INVALID,
     MessagesInvalid,
     _action,
     _Check,
     _uri,
-    unstorable_paths,
 )
 from messaging.store.flex import _flex
 
