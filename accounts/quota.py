@@ -7,6 +7,8 @@ See docs/quota.md.
 """
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -247,6 +249,35 @@ def quota_consume(*, account: OfficialAccount, count: int) -> int:
     Returns the id of the month's ``MonthlyUsage`` row.
     """
     return _add_or_refuse(account, "used", count)
+
+
+@contextmanager
+def quota_taken(*, account: OfficialAccount, count: int) -> Iterator[int]:
+    """Count ``count`` messages now; give them back if the block raises.
+
+    Yields the id of the month's ``MonthlyUsage`` row; raises
+    ``QuotaExceeded`` (nothing counted) like ``quota_consume``.
+
+    Called outside a transaction, the count is its own one-statement
+    transaction, so the month's row (one per account: every push of a
+    channel updates it) stays locked for that ``UPDATE`` only, not until
+    the send's ``INSERT`` and ``COMMIT`` — concurrent pushes of one channel
+    no longer queue behind each other (issue 18 #7, ``bench/api.py``). If
+    the block raises, the count is given back by a second ``UPDATE``; a
+    process killed in between leaves it counted, so the quota can err
+    towards refusing, never towards sending more than the plan allows.
+    Inside a caller's transaction it is ``quota_consume``: the count
+    commits or rolls back with the caller's work.
+    """
+    if connection.in_atomic_block:
+        yield quota_consume(account=account, count=count)
+        return
+    usage_id = _add_or_refuse(account, "used", count)
+    try:
+        yield usage_id
+    except BaseException:
+        MonthlyUsage.objects.filter(pk=usage_id).update(used=F("used") - count)
+        raise
 
 
 def usage_limits_refresh(*, account: OfficialAccount) -> None:

@@ -15,8 +15,9 @@ class GroupRelayConsumer(AsyncJsonWebsocketConsumer):
     """Join the groups ``groups_to_join()`` names, relay their events as JSON.
 
     A message ``{"type": "relay", "event": {...}}`` sent to one of them
-    (``core.events``) reaches the browser as the ``event`` object. Nothing
-    the browser sends is acted on.
+    (``core.events``) reaches the browser as the ``event`` object;
+    ``{"type": "relay.many", "events": [...]}`` as each event in turn, in
+    order. Nothing the browser sends is acted on.
     """
 
     async def groups_to_join(self) -> list[str] | None:
@@ -40,3 +41,7 @@ class GroupRelayConsumer(AsyncJsonWebsocketConsumer):
 
     async def relay(self, message):
         await self.send_json(message["event"])
+
+    async def relay_many(self, message):
+        for event in message["events"]:
+            await self.send_json(event)

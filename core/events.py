@@ -66,23 +66,32 @@ def _publish(batch: list[tuple[list[str], dict]]) -> None:
 
 
 async def _group_send_all(layer, batch: list[tuple[list[str], dict]]) -> None:
-    """Every group gets its events in order; groups are served side by side
-    (one Redis round trip at a time would make a 500-friend multicast wait
-    for 1,000 of them in a row)."""
+    """Every group gets its events in order, in one channel-layer message.
+
+    A group with several events (the account's staff pages during a
+    500-friend multicast) gets one ``relay.many`` message instead of one
+    message per event: one Redis round trip instead of 500, and no events
+    dropped by a full channel (channels_redis keeps 100 messages per
+    channel). Groups are served side by side.
+    """
     by_group: dict[str, list[dict]] = {}
     for groups, event in batch:
         for group in groups:
-            by_group.setdefault(group, []).append({"type": "relay", "event": event})
+            by_group.setdefault(group, []).append(event)
 
     # Bounded: each concurrent send holds a connection of the layer's pool.
     slots = asyncio.Semaphore(PUBLISH_CONCURRENCY)
 
-    async def send(group: str, messages: list[dict]) -> None:
+    async def send(group: str, events: list[dict]) -> None:
+        message = (
+            {"type": "relay", "event": events[0]}
+            if len(events) == 1
+            else {"type": "relay.many", "events": events}
+        )
         async with slots:
-            for message in messages:
-                await layer.group_send(group, message)
+            await layer.group_send(group, message)
 
-    await asyncio.gather(*(send(g, messages) for g, messages in by_group.items()))
+    await asyncio.gather(*(send(g, events) for g, events in by_group.items()))
 
 
 # One event loop per process, in a daemon thread, for every publish. The

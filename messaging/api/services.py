@@ -11,6 +11,7 @@ These services live next to the API because the API is their only caller
 so far; other apps import them from here, never from the views.
 """
 
+import contextlib
 import datetime as dt
 import secrets
 import uuid
@@ -172,7 +173,6 @@ def message_reply(
     return _sent_messages(rows, len(messages))
 
 
-@transaction.atomic
 def message_push(
     *,
     account: OfficialAccount,
@@ -185,7 +185,9 @@ def message_push(
 
     Unknown users (and group/room IDs, which this platform has none of) are
     refused; a blocked friend gets nothing and costs nothing, and the call
-    still succeeds, as on LINE.
+    still succeeds, as on LINE. The quota is counted before the send's own
+    transaction (``quota_taken``: the account's usage row is not held
+    locked across the send) and given back if the send fails.
     """
     _check_active(account)
     _retry_key_check(account, retry_key)
@@ -197,27 +199,35 @@ def message_push(
     )
     if friend is None:
         raise SendFailed("Failed to send messages")
-    rows: list[Message] = []
-    if friend.status == Friend.Status.FOLLOWING:
-        quota.quota_consume(account=account, count=1)
+    if friend.status != Friend.Status.FOLLOWING:
+        sent = _sent_messages([], len(messages))
+        with transaction.atomic():
+            _retry_key_store(
+                account,
+                retry_key,
+                endpoint="push",
+                request_id=request_id,
+                response={"sentMessages": sent},
+            )
+        return sent
+    with quota.quota_taken(account=account, count=1), transaction.atomic():
         rows = messages_send(
             account=account,
             friends=[friend],
             messages=messages,
             source=Message.Source.API_PUSH,
         )
-    sent = _sent_messages(rows, len(messages))
-    _retry_key_store(
-        account,
-        retry_key,
-        endpoint="push",
-        request_id=request_id,
-        response={"sentMessages": sent},
-    )
+        sent = _sent_messages(rows, len(messages))
+        _retry_key_store(
+            account,
+            retry_key,
+            endpoint="push",
+            request_id=request_id,
+            response={"sentMessages": sent},
+        )
     return sent
 
 
-@transaction.atomic
 def messages_multicast(
     *,
     account: OfficialAccount,
@@ -229,7 +239,8 @@ def messages_multicast(
     """Send to up to 500 users; returns how many friends received it.
 
     IDs that are not following friends are skipped silently, as LINE does;
-    only the friends reached are counted against the quota.
+    only the friends reached are counted against the quota (counted before
+    the send's transaction and given back if it fails, as for push).
     """
     _check_active(account)
     _retry_key_check(account, retry_key)
@@ -243,17 +254,24 @@ def messages_multicast(
         )
         .order_by("pk")
     )
-    if friends:
-        quota.quota_consume(account=account, count=len(friends))
-        messages_send(
-            account=account,
-            friends=friends,
-            messages=messages,
-            source=Message.Source.API_MULTICAST,
-        )
-    _retry_key_store(
-        account, retry_key, endpoint="multicast", request_id=request_id, response={}
-    )
+    with contextlib.ExitStack() as stack:
+        if friends:
+            stack.enter_context(quota.quota_taken(account=account, count=len(friends)))
+        with transaction.atomic():
+            if friends:
+                messages_send(
+                    account=account,
+                    friends=friends,
+                    messages=messages,
+                    source=Message.Source.API_MULTICAST,
+                )
+            _retry_key_store(
+                account,
+                retry_key,
+                endpoint="multicast",
+                request_id=request_id,
+                response={},
+            )
     return len(friends)
 
 

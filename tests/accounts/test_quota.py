@@ -4,7 +4,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from freezegun import freeze_time
 
 from accounts import quota, services
@@ -203,3 +203,56 @@ def test_reserve_and_consume_are_one_query_once_the_month_exists(
         quota.quota_commit(reservation=reservation, count=2)
     usage = _usage(comm_account)
     assert (usage.used, usage.reserved) == (5, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_quota_taken_commits_at_once_and_gives_back_when_the_send_fails():
+    """Outside a transaction the count is visible to other connections
+    (committed, row unlocked) while the send runs; a failure gives it back."""
+    admin = UserFactory(username="taker")
+    account = make_account(admin=admin, name="Taker", plan_code="communication")
+    seen_from_another_connection: list[int] = []
+
+    def peek():
+        try:
+            seen_from_another_connection.append(_usage(account).used)
+        finally:
+            connection.close()
+
+    with quota.quota_taken(account=account, count=3):
+        # a second connection reads (and could lock) the row meanwhile
+        thread = threading.Thread(target=peek)
+        thread.start()
+        thread.join(timeout=10)
+    assert seen_from_another_connection == [3]
+    assert _usage(account).used == 3
+
+    with pytest.raises(RuntimeError), quota.quota_taken(account=account, count=5):
+        assert _usage(account).used == 8
+        raise RuntimeError("the send failed")
+    assert _usage(account).used == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_quota_taken_refuses_past_the_limit_and_counts_nothing():
+    admin = UserFactory(username="taker2")
+    account = make_account(admin=admin, name="Taker 2", plan_code="communication")
+    quota.quota_consume(account=account, count=199)
+    ran = []
+    with (
+        pytest.raises(quota.QuotaExceeded),
+        quota.quota_taken(account=account, count=2),
+    ):
+        ran.append(True)
+    assert ran == []
+    assert _usage(account).used == 199
+
+
+def test_quota_taken_inside_a_transaction_rolls_back_with_it(comm_account):
+    # pytest's test transaction: the count belongs to the caller's work
+    quota.usage_get(account=comm_account)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        with quota.quota_taken(account=comm_account, count=4):
+            assert _usage(comm_account).used == 4
+        raise RuntimeError("the caller failed after the block")
+    assert _usage(comm_account).used == 0

@@ -52,3 +52,28 @@ def test_none_refuses_the_connection_like_a_404():
         return result, sorted(layer.groups)
 
     assert async_to_sync(scenario)() == ((False, CLOSE_NOT_FOUND), [])
+
+
+def test_a_batch_of_events_for_one_group_arrives_as_each_event_in_order():
+    """core.events sends a group several events as one ``relay.many``."""
+
+    async def scenario():
+        socket = WebsocketCommunicator(TwoGroups.as_asgi(), "/ok/")
+        await socket.connect()
+        layer = get_channel_layer()
+        await layer.group_send(
+            "test.one",
+            {"type": "relay.many", "events": [{"type": "a", "n": i} for i in range(3)]},
+        )
+        received = [await socket.receive_json_from(timeout=1) for _i in range(3)]
+        nothing_more = await socket.receive_nothing(timeout=0.2)
+        await socket.disconnect()
+        return received, nothing_more
+
+    received, nothing_more = async_to_sync(scenario)()
+    assert received == [
+        {"type": "a", "n": 0},
+        {"type": "a", "n": 1},
+        {"type": "a", "n": 2},
+    ]
+    assert nothing_more is True

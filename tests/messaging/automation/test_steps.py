@@ -177,7 +177,7 @@ def test_blocked_friends_skip_steps_and_are_not_counted(account, sequence):
 def test_step_the_quota_cannot_cover_is_recorded_not_sent(account, sequence):
     with at(dt.timedelta()):
         ann = follow(account, "Ann", "female")
-    quota.quota_consume(account=account, count=5000)
+        quota.quota_consume(account=account, count=5000)  # the month is full
     with at(dt.timedelta(days=1)):
         assert step_messages_send_task() == 1
     assert texts(ann) == []

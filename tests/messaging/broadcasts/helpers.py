@@ -23,10 +23,12 @@ def usage(account: OfficialAccount) -> MonthlyUsage:
 
 
 def usage_pair(account: OfficialAccount) -> tuple[int, int]:
-    """(used, reserved) of this month, or (0, 0) before the first send."""
-    row = MonthlyUsage.objects.filter(
-        account=account, month=month_start(account)
-    ).first()
+    """(used, reserved) of the latest month with a send, or (0, 0) before one.
+
+    The latest, not the current: tests freeze the clock in a month of their
+    own, and the real date must not decide what they read.
+    """
+    row = MonthlyUsage.objects.filter(account=account).order_by("-month").first()
     return (row.used, row.reserved) if row else (0, 0)
 
 
