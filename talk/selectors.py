@@ -12,6 +12,7 @@ from accounts.models import OfficialAccount
 from core.selectors import get_or_not_found
 from messaging.friends.models import Friend, FriendSource, LineUser
 from messaging.store.models import Message
+from messaging.store.quotes import quotes_attach
 from talk.models import TalkAccount
 
 # Session keys: the talk account logged in, the persona it acts as, and a
@@ -174,10 +175,13 @@ def room_messages(
     """
     qs = Message.objects.filter(friend=friend)
     if after is not None:
-        return list(qs.filter(pk__gt=after).order_by("id")[:limit])
-    if before is not None:
-        qs = qs.filter(pk__lt=before)
-    return list(reversed(qs.order_by("-id")[:limit]))
+        rows = list(qs.filter(pk__gt=after).order_by("id")[:limit])
+    else:
+        if before is not None:
+            qs = qs.filter(pk__lt=before)
+        rows = list(reversed(qs.order_by("-id")[:limit]))
+    # ``row.quoted``: the message a bot's or staff's message quotes
+    return quotes_attach(friend_id=friend.pk, rows=rows)
 
 
 def room_read_up_to(*, friend: Friend) -> int | None:

@@ -32,6 +32,7 @@ from messaging.broadcasts.control import broadcast_api_send
 from messaging.broadcasts.models import Broadcast
 from messaging.friends.models import Friend
 from messaging.store.models import Message
+from messaging.store.quotes import quote_tokens_check
 from messaging.store.services import messages_mark_read, messages_send
 from messaging.store.validators import messages_validate
 from messaging.webhooks.events import mark_as_read_token_parse
@@ -162,6 +163,7 @@ def message_reply(
     )
     if token is None or token.used_at is not None or token.expires_at <= now:
         raise ReplyTokenInvalid("Invalid reply token")
+    quote_tokens_check(friend_id=token.friend_id, messages=messages)
     token.used_at = now
     token.save(update_fields=["used_at"])
     rows = messages_send(
@@ -199,6 +201,7 @@ def message_push(
     )
     if friend is None:
         raise SendFailed("Failed to send messages")
+    quote_tokens_check(friend_id=friend.pk, messages=messages)
     if friend.status != Friend.Status.FOLLOWING:
         sent = _sent_messages([], len(messages))
         with transaction.atomic():
