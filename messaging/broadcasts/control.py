@@ -17,9 +17,11 @@ from accounts.quota import (
     quota_consume,
 )
 from accounts.services import audit_record
+from core.broker import broker_data_lost
 from core.exceptions import ApplicationError
 from messaging.broadcasts.fanout import (
     BATCH_STALL_SECONDS,
+    IDLE_STALL_SECONDS,
     _enqueue_pending,
     _progress_event,
     broadcast_close,
@@ -304,13 +306,26 @@ def broadcasts_dispatch(
     # A broadcast is stalled when no batch of it finished for a while; one
     # whose batches are still draining from a long queue is left alone, so
     # a big fan-out is not duplicated into the queue it is working through.
-    cutoff = now - dt.timedelta(seconds=stall_seconds)
-    stalled = (
-        Broadcast.objects.filter(status=Broadcast.Status.SENDING)
-        .annotate(last_done=Max("batches__done_at"))
-        .filter(Q(last_done__lte=cutoff) | Q(last_done=None, started_at__lte=cutoff))
-        .values("pk")
-    )
+    # Two faster signals (issue 19, #8): the broker lost its queues (a Redis
+    # restart) — every pending batch is re-queued at once; and no batch of
+    # any broadcast finished for IDLE_STALL_SECONDS while batches wait — the
+    # workers are gone or idle, so nothing is draining.
+    if broker_data_lost():
+        cutoff = now
+        stalled = Broadcast.objects.filter(status=Broadcast.Status.SENDING).values("pk")
+    else:
+        idle_cutoff = now - dt.timedelta(seconds=min(stall_seconds, IDLE_STALL_SECONDS))
+        if not BroadcastBatch.objects.filter(done_at__gt=idle_cutoff).exists():
+            stall_seconds = min(stall_seconds, IDLE_STALL_SECONDS)
+        cutoff = now - dt.timedelta(seconds=stall_seconds)
+        stalled = (
+            Broadcast.objects.filter(status=Broadcast.Status.SENDING)
+            .annotate(last_done=Max("batches__done_at"))
+            .filter(
+                Q(last_done__lte=cutoff) | Q(last_done=None, started_at__lte=cutoff)
+            )
+            .values("pk")
+        )
     stale_qs = BroadcastBatch.objects.filter(
         status=BroadcastBatch.Status.PENDING,
         broadcast__in=stalled,

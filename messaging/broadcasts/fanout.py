@@ -49,6 +49,11 @@ BATCH_SIZE = 5000
 # a killed worker). Running a batch twice is harmless, so this only bounds
 # how late a broadcast resumes after a crash.
 BATCH_STALL_SECONDS = 300
+# When no batch of any broadcast finished for this long while batches wait,
+# nothing is draining the queue (workers killed, or their tasks lost): the
+# dispatcher re-queues without waiting for BATCH_STALL_SECONDS. A broker
+# that lost its queues (``core.broker``) is caught at the next beat tick.
+IDLE_STALL_SECONDS = 30
 # Batches up to this many recipients also publish one ``message.created``
 # event per recipient to their talk app; larger ones publish one progress
 # event per batch and talk apps pick the message up by polling. One Redis

@@ -8,11 +8,13 @@ import datetime as dt
 import threading
 
 import pytest
+import redis
 from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
 from accounts import services as account_services
+from core import broker
 from core.exceptions import ApplicationError
 from messaging.broadcasts.control import (
     broadcast_cancel,
@@ -22,6 +24,7 @@ from messaging.broadcasts.control import (
     broadcasts_dispatch,
 )
 from messaging.broadcasts.fanout import (
+    IDLE_STALL_SECONDS,
     broadcast_batch_send,
     broadcast_finish,
     broadcast_start,
@@ -277,22 +280,48 @@ def test_dispatch_revives_batches_whose_task_was_lost(
     # nothing is stale yet
     with django_capture_on_commit_callbacks(execute=True):
         assert broadcasts_dispatch()["revived"] == []
-    # batches queued long ago are left alone while the broadcast progresses
+    # batches queued long ago are left alone while batches keep finishing
     BroadcastBatch.objects.filter(broadcast=broadcast).update(
         enqueued_at=timezone.now() - dt.timedelta(hours=1)
     )
     soon = timezone.now() + dt.timedelta(minutes=2)
+    BroadcastBatch.objects.filter(pk=batches[0].pk).update(
+        done_at=soon - dt.timedelta(seconds=10)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert broadcasts_dispatch(now=soon)["revived"] == []
-    # ten minutes later the two pending batches are enqueued again
-    later = timezone.now() + dt.timedelta(minutes=10)
+    # once no batch anywhere finished for IDLE_STALL_SECONDS, nothing drains
+    # the queue: the two pending batches are enqueued again
+    idle = soon + dt.timedelta(seconds=IDLE_STALL_SECONDS)
     with django_capture_on_commit_callbacks(execute=True):
-        result = broadcasts_dispatch(now=later)
+        result = broadcasts_dispatch(now=idle)
     assert result["revived"] == [batches[1].pk, batches[2].pk]
     broadcast.refresh_from_db()
     assert broadcast.status == Broadcast.Status.SENT
     assert Delivery.objects.count() == 12
     assert usage_pair(account) == (12, 0)
+
+
+def test_a_broker_that_lost_its_queues_gets_every_pending_batch_again_at_once(
+    account, alice, django_capture_on_commit_callbacks, settings
+):
+    """A Redis broker restarted without persistence comes back empty: the
+    dispatcher notices at its next tick (core.broker), not minutes later."""
+    bulk_friends(account, 12)
+    batches = started(account, alice, django_capture_on_commit_callbacks, batch_size=5)
+    broadcast_batch_send(batch_id=batches[0].pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert broadcasts_dispatch()["revived"] == []
+    # when the broker's database is emptied
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(broker.SENTINEL_KEY)
+    # then the very next tick re-queues the batches queued a moment ago
+    with django_capture_on_commit_callbacks(execute=True):
+        result = broadcasts_dispatch()
+    assert result["revived"] == [batches[1].pk, batches[2].pk]
+    assert Delivery.objects.count() == 12
+    assert usage_pair(account) == (12, 0)
+    # and the tick after that sees the broker as it is now
+    assert broker.broker_data_lost() is False
 
 
 def test_suspension_mid_fan_out_fails_it_and_releases_quota(

@@ -270,3 +270,52 @@ def test_killing_the_worker_mid_batch_neither_duplicates_nor_skips(workers):
     assert broadcast.sent_count == RECIPIENTS
     _assert_exactly_once(broadcast, friend_ids)
     assert usage_pair(account) == (RECIPIENTS, 0)
+
+
+def test_a_broker_that_loses_its_queues_mid_fan_out_recovers_at_the_next_tick(
+    workers, broker
+):
+    """Redis restarted without persistence (issue 19, #8): the queued batch
+    tasks are gone. The dispatcher's next tick (every 15 s under beat)
+    re-queues them because the broker's sentinel is gone too, not because
+    BATCH_STALL_SECONDS passed; nobody gets the broadcast twice."""
+    admin = UserFactory(username="flush-admin")
+    account = make_account(admin=admin, name="Flush Café")
+    friend_ids = bulk_friends(account, RECIPIENTS)
+    broadcast = draft(account, admin, messages=BUBBLES)
+    broadcast_schedule(
+        broadcast=broadcast, actor=admin, when=timezone.now() + dt.timedelta(seconds=1)
+    )
+    workers()
+    time.sleep(1.1)
+    assert broadcast_start(broadcast_id=broadcast.pk, batch_size=250)
+    _wait_for(
+        lambda: Delivery.objects.filter(broadcast=broadcast).count() >= 500,
+        120,
+        "the first batches",
+    )
+    # when the broker loses every queued task
+    broker.flushdb()
+
+    def settled() -> bool:
+        before = Delivery.objects.filter(broadcast=broadcast).count()
+        time.sleep(1.5)
+        return before == Delivery.objects.filter(broadcast=broadcast).count()
+
+    _wait_for(settled, 60, "the worker to run out of tasks")
+    assert _status(broadcast.pk) == "sending"
+    assert Delivery.objects.filter(broadcast=broadcast).count() < RECIPIENTS
+    # then the next tick of the dispatcher (default stall window) revives
+    # exactly the batches still pending
+    pending = list(
+        BroadcastBatch.objects.filter(broadcast=broadcast, status="pending")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    assert pending
+    assert broadcasts_dispatch()["revived"] == pending
+    _wait_for(lambda: _status(broadcast.pk) == "sent", 180, "the broadcast to finish")
+    broadcast.refresh_from_db()
+    assert broadcast.sent_count == RECIPIENTS
+    _assert_exactly_once(broadcast, friend_ids)
+    assert usage_pair(account) == (RECIPIENTS, 0)
