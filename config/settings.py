@@ -257,6 +257,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "analytics.rollup_task",
         "schedule": 900.0,
     },
+    # Webhook deliveries whose (retry) task was lost with a worker or broker.
+    "webhook-deliveries-resume": {
+        "task": "messaging.resume_webhook_deliveries_task",
+        "schedule": 30.0,
+    },
     "webhook-records-prune": {
         "task": "messaging.prune_webhook_records_task",
         "schedule": 3600.0,
@@ -280,6 +285,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
     },
 }
+
+# Seconds before a failed webhook's first retry (tripled per attempt).
+WEBHOOK_RETRY_BACKOFF_SECONDS = env_int("WEBHOOK_RETRY_BACKOFF_SECONDS", 10)
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"

@@ -54,6 +54,10 @@ class WebhookDelivery(models.Model):
     last_status_code = models.SmallIntegerField(null=True, blank=True)
     last_latency_ms = models.PositiveIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=200, blank=True)
+    # When the next attempt is due (the first: at once; a retry: after its
+    # backoff). A delivery still pending well after this lost its task (a
+    # worker restart, a broker restart): beat's resume sweep queues it again.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("webhook delivery")
@@ -61,6 +65,12 @@ class WebhookDelivery(models.Model):
         indexes = [
             # The Manager's delivery log: one account's deliveries, newest first.
             models.Index(fields=["account", "-id"], name="webhook_delivery_log"),
+            # The resume sweep: only unfinished deliveries are in it.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="webhook_delivery_due",
+                condition=models.Q(status__in=["pending", "sending"]),
+            ),
         ]
 
     def __str__(self) -> str:

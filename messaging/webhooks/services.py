@@ -17,6 +17,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.functions import Least
@@ -48,7 +49,12 @@ logger = logging.getLogger(__name__)
 
 
 MAX_ATTEMPTS = 6
-RETRY_BACKOFF = 10  # seconds before the first retry, tripled each time
+# Seconds before the first retry, tripled each time: settings'
+# WEBHOOK_RETRY_BACKOFF_SECONDS (10; the real-worker tests shorten it).
+# A delivery still pending this long after its attempt was due lost its
+# task; the resume sweep (beat) queues it again.
+RESUME_GRACE = dt.timedelta(seconds=60)
+RESUME_BATCH = 1000
 # A worker that died while sending leaves a delivery in SENDING; after this
 # long another run may claim it again.
 STALE_CLAIM = dt.timedelta(seconds=60)
@@ -184,8 +190,8 @@ def webhook_delivery_attempt(*, delivery_id: int) -> AttemptOutcome:
         ).first()
         redeliver = endpoint and endpoint.active and endpoint.redelivery
         if redeliver and delivery.attempt_count < MAX_ATTEMPTS:
-            retry_in = RETRY_BACKOFF * 3 ** (delivery.attempt_count - 1)
-    _record(delivery, result, redelivery=redelivery, final=retry_in is None)
+            retry_in = retry_backoff() * 3 ** (delivery.attempt_count - 1)
+    _record(delivery, result, redelivery=redelivery, retry_in=retry_in)
     return AttemptOutcome(delivery_id=delivery_id, result=result, retry_in=retry_in)
 
 
@@ -215,9 +221,19 @@ def _reply_tokens_extend(delivery: WebhookDelivery) -> None:
 
 
 @transaction.atomic
+def retry_backoff() -> int:
+    """Seconds before the first retry (spec 3.1: LINE retries with backoff)."""
+    return int(getattr(settings, "WEBHOOK_RETRY_BACKOFF_SECONDS", 10))
+
+
 def _record(
-    delivery: WebhookDelivery, result: PostResult, *, redelivery: bool, final: bool
+    delivery: WebhookDelivery,
+    result: PostResult,
+    *,
+    redelivery: bool,
+    retry_in: int | None = None,
 ) -> None:
+    final = retry_in is None
     WebhookAttempt.objects.create(
         delivery=delivery,
         is_redelivery=redelivery,
@@ -239,7 +255,49 @@ def _record(
         last_status_code=result.status_code,
         last_latency_ms=result.latency_ms,
         last_error=result.error[:200],
+        **(
+            {"next_attempt_at": timezone.now() + dt.timedelta(seconds=retry_in)}
+            if retry_in is not None
+            else {}
+        ),
     )
+
+
+def webhook_deliveries_resume(*, now: dt.datetime | None = None) -> list[int]:
+    """Queue again the deliveries whose task was lost; returns their ids.
+
+    Beat runs this every 30 s (issue 19, #9). A retry waits in a worker as
+    a countdown task: a worker restart (its unacknowledged task comes back
+    only after the broker's visibility timeout, an hour) or a broker restart
+    (the queue is gone) would otherwise lose it. Due are deliveries still
+    ``pending`` ``RESUME_GRACE`` after their attempt was due, and ``sending``
+    ones whose claim went stale (a worker died mid-POST). Running a delivery
+    twice is harmless (``_claim``); those queued here are marked due now,
+    so a backed-up queue is not flooded with copies every tick.
+    """
+    from messaging.webhooks.tasks import deliver_webhook_task
+
+    now = now or timezone.now()
+    due = list(
+        WebhookDelivery.objects.filter(
+            Q(
+                status=WebhookDelivery.Status.PENDING,
+                next_attempt_at__lte=now - RESUME_GRACE,
+            )
+            | Q(
+                status=WebhookDelivery.Status.SENDING,
+                claimed_at__lt=now - STALE_CLAIM,
+            ),
+            is_test=False,
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:RESUME_BATCH]
+    )
+    if due:
+        WebhookDelivery.objects.filter(pk__in=due).update(next_attempt_at=now)
+        for delivery_id in due:
+            deliver_webhook_task.delay(delivery_id)
+    return due
 
 
 @transaction.atomic
@@ -266,7 +324,8 @@ def webhook_delivery_redeliver(
     delivery.status = WebhookDelivery.Status.PENDING
     delivery.url = endpoint.url
     delivery.finished_at = None
-    delivery.save(update_fields=["status", "url", "finished_at"])
+    delivery.next_attempt_at = timezone.now()
+    delivery.save(update_fields=["status", "url", "finished_at", "next_attempt_at"])
     audit_record(
         account=account,
         actor=actor,
@@ -384,7 +443,7 @@ def webhook_endpoint_test(
         )
     timestamp = timezone.now()
     result = _post(delivery, redelivery=False)
-    _record(delivery, result, redelivery=False, final=True)
+    _record(delivery, result, redelivery=False)
     if result.ok:
         reason, detail = "OK", str(result.status_code)
     elif result.error == REQUEST_TIMED_OUT:

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from messaging.webhooks.services import (
+    webhook_deliveries_resume,
     webhook_delivery_attempt,
     webhook_records_prune,
 )
@@ -31,3 +32,12 @@ def prune_webhook_records_task() -> dict:
     Returns the number of rows dropped per kind.
     """
     return webhook_records_prune()
+
+
+@shared_task(name="messaging.resume_webhook_deliveries_task")
+def resume_webhook_deliveries_task() -> int:
+    """Beat, every 30 s: queue again deliveries whose task was lost.
+
+    Returns how many were queued (``webhook_deliveries_resume``).
+    """
+    return len(webhook_deliveries_resume())

@@ -1,6 +1,7 @@
 """Webhooks this server sends, parsed and verified by the SDK's parser on a
 real local HTTP server standing in for the bot."""
 
+import datetime as dt
 import json
 import re
 
@@ -340,3 +341,73 @@ def test_redeliver_of_another_accounts_delivery_is_404(
     url = _url(other_account, "webhook-redeliver", delivery_id=delivery.pk)
     assert charlie_client.post(url).status_code == 404
     bot.assert_nothing()
+
+
+def test_resume_sweep_queues_only_deliveries_whose_task_was_lost(
+    account, bot, webhook_on
+):
+    """Issue 19, #9: a retry waiting in a worker that restarted (or in a
+    broker that restarted) is queued again by beat's sweep, once."""
+    from django.utils import timezone
+
+    from messaging.webhooks.services import (
+        RESUME_GRACE,
+        STALE_CLAIM,
+        webhook_deliveries_resume,
+    )
+
+    now = timezone.now()
+    payload = {"destination": account.bot_user_id, "events": []}
+
+    def row(**fields) -> WebhookDelivery:
+        return WebhookDelivery.objects.create(
+            account=account, url=bot.url, payload=payload, **fields
+        )
+
+    lost_retry = row(attempt_count=1, next_attempt_at=now - RESUME_GRACE)
+    dead_claim = row(
+        status="sending", attempt_count=1, claimed_at=now - STALE_CLAIM * 2
+    )
+    not_yet_due = row(attempt_count=1, next_attempt_at=now - RESUME_GRACE / 2)
+    in_flight = row(status="sending", attempt_count=1, claimed_at=now)
+    done = row(status="succeeded", attempt_count=1, next_attempt_at=now - RESUME_GRACE)
+    check = row(is_test=True, next_attempt_at=now - RESUME_GRACE)
+    # when beat's sweep runs
+    resumed = webhook_deliveries_resume(now=now)
+    # then exactly the two lost ones are attempted again, as redeliveries
+    assert sorted(resumed) == sorted([lost_retry.pk, dead_claim.pk])
+    bodies = [json.loads(bot.get().body) for _i in range(2)]
+    bot.assert_nothing()
+    assert all(b["destination"] == account.bot_user_id for b in bodies)
+    states = dict(WebhookDelivery.objects.values_list("pk", "status"))
+    assert states == {
+        lost_retry.pk: "succeeded",
+        dead_claim.pk: "succeeded",
+        not_yet_due.pk: "pending",
+        in_flight.pk: "sending",
+        done.pk: "succeeded",
+        check.pk: "pending",
+    }
+    assert list(
+        WebhookAttempt.objects.filter(delivery=lost_retry).values_list(
+            "status_code", "is_redelivery"
+        )
+    ) == [(200, True)]
+    # and a second sweep finds nothing left
+    assert webhook_deliveries_resume(now=now + dt.timedelta(seconds=1)) == []
+
+
+def test_a_retry_is_due_after_its_backoff(account, bot, webhook_on, settings):
+    from django.utils import timezone
+
+    settings.WEBHOOK_RETRY_BACKOFF_SECONDS = 7
+    webhook_endpoint_set(account=account, actor=None, redelivery=True)
+    # the retry task runs at once in eager mode: fail both attempts so the
+    # second schedules a third
+    bot.script += [(500, 0), (500, 0), (500, 0), (500, 0), (500, 0), (500, 0)]
+    before = timezone.now()
+    customer(account)
+    delivery = WebhookDelivery.objects.get()
+    # six attempts, then given up; the last retry was due 7 × 3⁴ s after
+    assert (delivery.status, delivery.attempt_count) == ("failed", 6)
+    assert delivery.next_attempt_at >= before + dt.timedelta(seconds=7 * 3**4)
