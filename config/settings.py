@@ -199,11 +199,16 @@ IMAGE_DECODE_CONCURRENCY = env_int("IMAGE_DECODE_CONCURRENCY", 2)
 IMAGE_DECODE_WAIT_SECONDS = env_int("IMAGE_DECODE_WAIT_SECONDS", 20)
 
 REDIS_URL = env_str("REDIS_URL", "")
+# Every key this product writes to Redis (cache, channel layer, rate limits,
+# the broker's sentinel) starts with this prefix: two installations, or two
+# test runs, can share one Redis without reading each other's keys.
+REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", "lineoa")
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_KEY_PREFIX,
         }
     }
     CHANNEL_LAYERS = {
@@ -212,7 +217,10 @@ if REDIS_URL:
             # redis-py 8 reads with a 5 s timeout by default, shorter than
             # channels_redis's blocking receive: idle sockets would drop
             # every 5 s (django/channels_redis#422).
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "prefix": f"{REDIS_KEY_PREFIX}:asgi",
+            },
         }
     }
 else:
@@ -225,7 +233,10 @@ REALTIME_WORKER_EVENTS = bool(REDIS_URL)
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {}
+    # Queues, unacknowledged tasks and results under REDIS_KEY_PREFIX too.
+    {"global_keyprefix": f"{REDIS_KEY_PREFIX}:"}
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+    else {}
     if CELERY_BROKER_URL != "filesystem://"
     else {
         "data_folder_in": str(VAR_DIR / "celery" / "queue"),

@@ -15,13 +15,17 @@ from functools import cache
 import redis
 from django.conf import settings
 
-SENTINEL_KEY = "lineoa:broker-epoch"
 logger = logging.getLogger(__name__)
 
 
 @cache
 def _client(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_timeout=2)
+
+
+def sentinel_key() -> str:
+    """The sentinel's key in the broker's database (``REDIS_KEY_PREFIX``)."""
+    return f"{settings.REDIS_KEY_PREFIX}:broker-epoch"
 
 
 def broker_data_lost() -> bool:
@@ -36,7 +40,7 @@ def broker_data_lost() -> bool:
     if not url.startswith(("redis://", "rediss://", "unix://")):
         return False
     try:
-        created = _client(url).set(SENTINEL_KEY, secrets.token_hex(8), nx=True)
+        created = _client(url).set(sentinel_key(), secrets.token_hex(8), nx=True)
     except (redis.RedisError, OSError):
         logger.warning("broker unreachable while checking for lost queues")
         return False

@@ -4,11 +4,26 @@ alice is admin of Demo Café, bob an operator of Demo Café, charlie admin of
 another account ("Charlie's Bakery") and a stranger to Demo Café.
 """
 
+import contextlib
+
 import pytest
+import redis
+from django.conf import settings as django_settings
 from django.test import Client
 
 from accounts.models import Membership
 from tests.factories import PASSWORD, UserFactory, add_member, make_account
+from tests.redis_keys import redis_delete_run_keys, redis_keys_of_this_run
+
+redis_keys_of_this_run()
+
+
+def pytest_sessionfinish(session):
+    """Leave no keys of this run behind (a dead Redis is no test failure)."""
+    for url in {django_settings.REDIS_URL, django_settings.CELERY_BROKER_URL}:
+        if url.startswith("redis"):
+            with contextlib.suppress(redis.RedisError):
+                redis_delete_run_keys(url)
 
 
 @pytest.hookimpl(trylast=True)

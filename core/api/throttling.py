@@ -34,7 +34,6 @@ RATE_LIMITS: dict[str, tuple[int, int]] = {
     "richmenu_batch": (3, HOUR),
     "richmenu_batch_progress": (100, HOUR),
 }
-KEY_PREFIX = "lineoa:rl:"
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +85,8 @@ class ChannelRateThrottle(BaseThrottle):
         limit, seconds = rate_for(scope)
         window = int(time.time() // seconds)
         key = (
-            f"{KEY_PREFIX}{account.channel_id}:{view.__class__.__name__}:"
+            f"{settings.REDIS_KEY_PREFIX}:rl:{account.channel_id}:"
+            f"{view.__class__.__name__}:"
             f"{request.method}:{window}"
         )
         return window_hit(key, seconds) <= limit

@@ -1,23 +1,27 @@
 """Chat fixtures: a recording channel layer to capture published events."""
 
 import pytest
-from channels.layers import InMemoryChannelLayer
+from channels_redis.core import RedisChannelLayer
 
 from accounts.models import Membership
 from tests.factories import UserFactory, add_member
 
 
-class RecordingLayer(InMemoryChannelLayer):
-    """The in-memory layer, also keeping every group message it was given.
+class RecordingLayer(RedisChannelLayer):
+    """The deployed Redis layer, also keeping every event it was given.
 
     The channel layer is the process boundary (Redis in production);
-    recording there lets tests see exactly what pages would receive.
+    recording there lets tests see exactly what pages would receive. It runs
+    on the run's own key prefix (tests/conftest.py), so runs sharing a Redis
+    cannot hear each other.
     """
 
     sent: list[tuple[str, dict]] = []
 
     async def group_send(self, group, message):
-        RecordingLayer.sent.append((group, message["event"]))
+        # core.events sends one event ("relay") or a batch ("relay.many")
+        for event in message.get("events") or [message["event"]]:
+            RecordingLayer.sent.append((group, event))
         await super().group_send(group, message)
 
 
@@ -29,7 +33,10 @@ def events(settings):
     ``django_capture_on_commit_callbacks(execute=True)``.
     """
     settings.CHANNEL_LAYERS = {
-        "default": {"BACKEND": "tests.chat.conftest.RecordingLayer"}
+        "default": {
+            "BACKEND": "tests.chat.conftest.RecordingLayer",
+            "CONFIG": settings.CHANNEL_LAYERS["default"]["CONFIG"],
+        }
     }
     RecordingLayer.sent = []
 

@@ -313,7 +313,7 @@ def test_a_broker_that_lost_its_queues_gets_every_pending_batch_again_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         assert broadcasts_dispatch()["revived"] == []
     # when the broker's database is emptied
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(broker.SENTINEL_KEY)
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(broker.sentinel_key())
     # then the very next tick re-queues the batches queued a moment ago
     with django_capture_on_commit_callbacks(execute=True):
         result = broadcasts_dispatch()

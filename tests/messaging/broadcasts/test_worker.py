@@ -2,8 +2,8 @@
 
 The worker is ``celery -A config worker`` started as a subprocess against
 the test database (``DATABASE_URL`` points at ``test_<name>``) and the
-test broker (``CELERY_BROKER_URL``, a Redis database of its own that is
-flushed first). The second test kills the worker's whole process group
+test broker (``CELERY_BROKER_URL``; this run's keys in it are deleted
+first, tests/redis_keys.py). The second test kills the worker's whole process group
 with SIGKILL while a batch transaction is open, starts a new worker, and
 checks that every recipient ends with exactly one delivery and one copy of
 each message.
@@ -36,6 +36,7 @@ from messaging.broadcasts.models import Broadcast, BroadcastBatch, Delivery
 from messaging.store.models import Message
 from tests.factories import UserFactory, make_account
 from tests.messaging.broadcasts.helpers import bulk_friends, draft, text, usage_pair
+from tests.redis_keys import redis_delete_run_keys
 
 pytestmark = [
     pytest.mark.worker,
@@ -124,20 +125,20 @@ class Worker:
 
 @pytest.fixture
 def broker():
-    """An empty broker database; tasks from this process go to it.
+    """An empty broker (this run's keys); tasks from this process go to it.
 
-    One database for every worker test, so they must not run side by side:
+    One broker for every worker test of a run, so they must not run side by side:
     ``make test`` runs the suite in one process (``-m "not worker"`` with
     pytest-xdist, then the worker tests alone, is the fast way locally).
     """
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.flushdb()
+    redis_delete_run_keys(settings.CELERY_BROKER_URL)
     app.conf.task_always_eager = False
     try:
         yield client
     finally:
         app.conf.task_always_eager = True
-        client.flushdb()
+        redis_delete_run_keys(settings.CELERY_BROKER_URL)
 
 
 @pytest.fixture
@@ -294,8 +295,8 @@ def test_a_broker_that_loses_its_queues_mid_fan_out_recovers_at_the_next_tick(
         120,
         "the first batches",
     )
-    # when the broker loses every queued task
-    broker.flushdb()
+    # when the broker loses every queued task (a restart empties it)
+    redis_delete_run_keys(settings.CELERY_BROKER_URL)
 
     def settled() -> bool:
         before = Delivery.objects.filter(broadcast=broadcast).count()
