@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "chat",
     "richmenu",
     "shopcard",
+    "voom",
+    "research",
     "analytics",
     "talk",
 ]
@@ -274,6 +276,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "broadcasts-dispatch": {
         "task": "messaging.broadcasts_dispatch_task",
         "schedule": 15.0,
+    },
+    # Scheduled VOOM posts go live (idempotent).
+    "voom-posts-publish": {
+        "task": "voom.publish_due_posts_task",
+        "schedule": 60.0,
     },
     "step-messages-send": {
         "task": "messaging.step_messages_send_task",
