@@ -1,5 +1,7 @@
 """Reads of VOOM posts: the Manager's lists and the talk app's feed."""
 
+import datetime as dt
+
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.models import OfficialAccount
@@ -52,14 +54,21 @@ def comment_get(*, account: OfficialAccount, post_id: int, comment_id: int):
     )
 
 
-def post_stats(*, account: OfficialAccount, limit: int = 10) -> list[Post]:
-    """The latest published posts with impressions, likes, comments and
-    link taps, for the analytics dashboard."""
-    return list(
-        _with_counts(
-            Post.objects.filter(account=account, status=Post.Status.PUBLISHED)
-        ).order_by("-published_at", "-id")[:limit]
-    )
+def post_stats(
+    *,
+    account: OfficialAccount,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    limit: int = 100,
+) -> list[Post]:
+    """Published posts (in ``[since, until)`` when given), newest first, with
+    impressions, reactions, comments and link taps: the analytics tab."""
+    qs = Post.objects.filter(account=account, status=Post.Status.PUBLISHED)
+    if since is not None:
+        qs = qs.filter(published_at__gte=since)
+    if until is not None:
+        qs = qs.filter(published_at__lt=until)
+    return list(_with_counts(qs).order_by("-published_at", "-id")[:limit])
 
 
 def _feed(qs: QuerySet[Post], *, friend_of, before: Post | None) -> QuerySet[Post]:
