@@ -194,3 +194,29 @@ def test_analytics_posts_tab(alice_client, account, alice):
     html = response.content.decode()
     assert response.status_code == 200
     assert "<td>Sale</td><td>0</td><td>1</td><td>0</td><td>0</td>" in html
+
+
+def _queries(client, url, django_assert_num_queries, n):
+    with django_assert_num_queries(n):
+        response = client.get(url)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("posts", [1, 6])
+def test_feed_and_manager_list_query_counts_are_pinned(
+    account, alice, alice_client, posts, django_assert_num_queries
+):
+    persona = make_persona("Hanako")
+    friend = befriend(account, persona)
+    for i in range(posts):
+        post = services.post_create(
+            account=account,
+            actor=alice,
+            text=f"post {i}",
+            photos=[upload(image_bytes(size=(40, 30)))],
+        )
+        services.post_react(friend=friend, post=post, kind="nice")
+    client = talk_client(persona)
+    client.get(reverse("talk:voom"))  # session warm-up
+    _queries(client, reverse("talk:voom"), django_assert_num_queries, 4)
+    _queries(alice_client, _url(account), django_assert_num_queries, 7)
