@@ -66,6 +66,7 @@ def test_staff_publish_a_photo_post_customer_reacts_and_comments_staff_hide(
     expect(card).to_have_count(1)
     expect(card.get_by_test_id("voom-text")).to_have_text("季節のタルト始めました 🍓")
     expect(card.get_by_test_id("voom-photo")).to_have_count(1)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     card.get_by_test_id("voom-open").click()
     phone.get_by_test_id("react-nice").click()
     expect(phone.get_by_test_id("react-nice")).to_have_attribute("aria-pressed", "true")
@@ -142,6 +143,7 @@ def test_customer_answers_a_survey_from_a_broadcast_and_matches_the_segment(
     expect(anchor).to_be_visible()
     phone.goto(anchor.get_attribute("href"))  # the tracked link redirects
     expect(phone.get_by_test_id("survey")).to_contain_text("Breakfast survey")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     phone.select_option(f"select[name=q{age.pk}]", "20_24")
     phone.get_by_label("Mornings").check()
     phone.get_by_test_id("survey-submit").click()
