@@ -77,7 +77,7 @@ def home_figures(
 
 # LINE hides attribute breakdowns below this many friends (privacy).
 DEMOGRAPHIC_THRESHOLD = 20
-TABS = ("friends", "messages", "chat")
+TABS = ("friends", "messages", "chat", "posts")
 
 
 def _days(first: dt.date, last: dt.date) -> list[dt.date]:

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "chat",
     "richmenu",
     "shopcard",
+    "voom",
+    "research",
     "analytics",
     "talk",
 ]
@@ -191,6 +193,9 @@ MAX_MEDIA_BODY_BYTES = env_int("MAX_MEDIA_BODY_BYTES", 201 * 1024 * 1024)
 MEDIA_UPLOAD_PATHS = [
     r"/manager/[^/]+/broadcasts/images/$",
     r"/talk/rooms/\d+/send$",
+    # VOOM posts: one video of 200 MB, or up to 20 photos of 10 MB.
+    r"/manager/[^/]+/posts/new/$",
+    r"/manager/[^/]+/posts/\d+/$",
 ]
 # Images one process decodes at once (core.images): each may take up to
 # ~67 MB (4096×4096 RGBA); an upload waits this long for a turn, then is
@@ -290,6 +295,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "broadcasts-dispatch": {
         "task": "messaging.broadcasts_dispatch_task",
         "schedule": 15.0,
+    },
+    # Scheduled VOOM posts go live (idempotent).
+    "voom-posts-publish": {
+        "task": "voom.publish_due_posts_task",
+        "schedule": 60.0,
     },
     "step-messages-send": {
         "task": "messaging.step_messages_send_task",

@@ -30,12 +30,21 @@ from messaging.broadcasts.compose import broadcast_save
 from messaging.broadcasts.control import broadcast_schedule, broadcast_send_now
 from messaging.broadcasts.links import link_click_record
 from messaging.broadcasts.models import Broadcast, Delivery
+from messaging.friends.filters import age_band_of
 from messaging.friends.models import Friend, LineUser
 from messaging.friends.regions import PREFECTURES
 from messaging.friends.services import friend_staff_link_set, friend_tag_add
 from messaging.store.services import messages_mark_opened
+from research.models import Survey
+from research.services import (
+    question_add,
+    survey_answer,
+    survey_create,
+    survey_publish,
+)
 from talk.models import PersonaOwner
 from talk.services import talk_demo_account
+from voom.services import comment_create, post_create, post_react
 
 DEMO_ACCOUNT_NAME = "Demo Café"
 DEMO_STAFF_USERNAME = "demo-admin"
@@ -117,6 +126,8 @@ def demo_seed() -> dict:
             _seed_activity(account, staff)
         finally:
             celery_app.conf.task_always_eager = eager
+    if not Survey.objects.filter(account=account).exists():
+        _seed_voom_and_research(account, staff)
     return facts
 
 
@@ -337,6 +348,88 @@ def _seed_activity(account: OfficialAccount, staff: User) -> None:
                 conversation_id=conversation.pk,
                 status=Conversation.Status.DONE,
             )
+
+
+@transaction.atomic
+def _seed_voom_and_research(account: OfficialAccount, staff: User) -> None:
+    """One survey (some answers) and one VOOM post linking to it.
+
+    The demo's questions write to no friend attribute, so the seeded
+    demographics and tags stay as they are.
+    """
+    now = timezone.now()
+    survey = survey_create(
+        account=account,
+        actor=staff,
+        title="ご来店アンケート / Visitor survey",
+        description="1分で終わります。/ Takes one minute.",
+        starts_at=now - dt.timedelta(days=1),
+        ends_at=now + dt.timedelta(days=30),
+    )
+    age = question_add(
+        account=account,
+        actor=staff,
+        survey=survey,
+        kind="age_band",
+        text="年代 / Your age",
+    )
+    rating = question_add(
+        account=account,
+        actor=staff,
+        survey=survey,
+        kind="rating",
+        text="満足度 / How was your visit?",
+    )
+    when = question_add(
+        account=account,
+        actor=staff,
+        survey=survey,
+        kind="single",
+        text="よく来る時間 / When do you come?",
+        choices=["朝 / Mornings", "昼 / Afternoons", "夜 / Evenings"],
+    )
+    question_add(
+        account=account,
+        actor=staff,
+        survey=survey,
+        kind="text",
+        text="ご意見 / Anything else?",
+        required=False,
+    )
+    survey_publish(account=account, actor=staff, survey=survey)
+    following = list(
+        Friend.objects.filter(account=account, status=Friend.Status.FOLLOWING)
+        .select_related("line_user", "account")
+        .order_by("id")[:12]
+    )
+    rng = random.Random(20261204)
+    for friend in following[2:]:
+        survey_answer(
+            friend=friend,
+            survey=survey,
+            answers={
+                age.pk: age_band_of(friend.line_user.age).code
+                if friend.line_user.age and friend.line_user.age >= 20
+                else "lt20",
+                rating.pk: str(rng.randint(1, 5)),
+                when.pk: rng.choice(when.choices),
+            },
+            now=now,
+        )
+    link = f"{settings.SITE_URL.rstrip('/')}/talk/research/{survey.public_id}/"
+    post = post_create(
+        account=account,
+        actor=staff,
+        text="秋の新メニュー🌰 モンブランラテ始めました！\n"
+        "アンケートに答えてね / Tell us about your visit.",
+        link_url=link,
+        link_title="ご来店アンケート / Visitor survey",
+    )
+    for friend, kind in zip(
+        following[:5], ["nice", "love", "nice", "fun", "nice"], strict=False
+    ):
+        post_react(friend=friend, post=post, kind=kind)
+    comment_create(friend=following[1], post=post, text="美味しそう！")
 
 
 def _seed_opens_and_clicks(broadcast: Broadcast) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from talk import views
+from talk import views, views_social
 
 app_name = "talk"
 
@@ -35,4 +35,11 @@ urlpatterns = [
     path("accounts/@<str:basic_id>/", views.account_profile, name="account-profile"),
     path("accounts/@<str:basic_id>/block", views.account_block, name="account-block"),
     path("scan/", views.scan, name="scan"),
+    path("voom/", views_social.voom_feed, name="voom"),
+    path("voom/seen", views_social.voom_seen, name="voom-seen"),
+    path("voom/<int:post_id>/", views_social.voom_post, name="voom-post"),
+    path("voom/<int:post_id>/react", views_social.voom_react, name="voom-react"),
+    path("voom/<int:post_id>/comment", views_social.voom_comment, name="voom-comment"),
+    path("voom/<int:post_id>/link", views_social.voom_link, name="voom-link"),
+    path("research/<str:public_id>/", views_social.survey, name="survey"),
 ]

@@ -39,6 +39,7 @@ from talk.forms import (
     TalkLoginForm,
     TalkSignupForm,
 )
+from voom.selectors import account_posts
 
 # Message ids are bigints; a larger "up to" id is as malformed as a word.
 MAX_MESSAGE_ID = 2**63 - 1
@@ -491,6 +492,7 @@ def account_profile(request, basic_id: str):
                 line_user=request.persona, account=account
             ),
             "src": code,
+            "posts": account_posts(account=account, line_user=request.persona),
         },
     )
 

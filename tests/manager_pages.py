@@ -16,7 +16,9 @@ from chat.models import CannedReply, Conversation
 from messaging.automation.models import AutoResponse, StepSequence
 from messaging.broadcasts.models import Broadcast, Segment
 from messaging.friends.models import Friend, FriendSource, Tag
+from research.models import Question, Survey
 from talk.demo import DEMO_STAFF_USERNAME
+from voom.models import Post, PostComment
 
 
 def manager_page_paths(account_id: int) -> list[str]:
@@ -33,6 +35,18 @@ def manager_page_paths(account_id: int) -> list[str]:
         "sequence_id": StepSequence.objects.filter(account_id=account_id).first().pk,
         "tag_id": Tag.objects.filter(account_id=account_id).first().pk,
     }
+    post = Post.objects.filter(account_id=account_id).first()
+    if post:
+        ids["post_id"] = post.pk
+    comment = PostComment.objects.filter(post__account_id=account_id).first()
+    if comment:
+        ids["comment_id"] = comment.pk
+    survey = Survey.objects.filter(account_id=account_id).first()
+    if survey:
+        ids["survey_id"] = survey.pk
+        question = Question.objects.filter(survey=survey).first()
+        if question:
+            ids["question_id"] = question.pk
     source = FriendSource.objects.filter(account_id=account_id).first()
     if source:
         ids["source_id"] = source.pk

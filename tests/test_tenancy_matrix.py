@@ -22,8 +22,10 @@ from messaging.automation.models import AutoResponse, StepEnrollment, StepSequen
 from messaging.broadcasts.models import Broadcast, Segment
 from messaging.friends.models import CustomField, Friend, FriendNote, FriendSource, Tag
 from messaging.webhooks.models import WebhookDelivery
+from research.models import Question, Survey
 from richmenu.models import RichMenu
 from talk.demo import demo_seed
+from voom.models import Post, PostComment
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +43,8 @@ def _victim_ids(account_id: int) -> dict[str, int]:
     friend = Friend.objects.filter(account_id=account_id).first()
     note = FriendNote.objects.filter(friend__account_id=account_id).first()
     enrollment = StepEnrollment.objects.filter(friend__account_id=account_id).first()
+    comment = PostComment.objects.filter(post__account_id=account_id).first()
+    question = Question.objects.filter(survey__account_id=account_id).first()
     return {
         "broadcast_id": first(Broadcast),
         "conversation_id": first(Conversation),
@@ -59,6 +63,10 @@ def _victim_ids(account_id: int) -> dict[str, int]:
         "source_id": first(FriendSource),
         "tag_id": first(Tag),
         "token_id": first(ChannelAccessToken),
+        "post_id": first(Post),
+        "comment_id": comment.pk if comment else 987654321,
+        "survey_id": first(Survey),
+        "question_id": question.pk if question else 987654321,
     }
 
 
@@ -89,7 +97,16 @@ def _fill(route: str, slug: str, ids: dict[str, int]) -> str:
 
 def _snapshot() -> dict[str, int]:
     """Rows of every table of our apps (sessions and axes excluded)."""
-    labels = {"accounts", "messaging", "chat", "analytics", "richmenu", "talk"}
+    labels = {
+        "accounts",
+        "messaging",
+        "chat",
+        "analytics",
+        "richmenu",
+        "talk",
+        "voom",
+        "research",
+    }
     return {
         model._meta.label: model.objects.count()
         for model in apps.get_models()

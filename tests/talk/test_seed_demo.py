@@ -86,6 +86,8 @@ def test_seed_demo_brings_the_console_to_life_once(transactional_db):
     from messaging.broadcasts.models import Broadcast
     from messaging.broadcasts.selectors import broadcast_report
     from messaging.friends.models import Tag
+    from research.models import Survey
+    from voom.models import Post
 
     facts = _seed()
     account = OfficialAccount.objects.get(pk=facts["account_id"])
@@ -109,8 +111,19 @@ def test_seed_demo_brings_the_console_to_life_once(transactional_db):
     assert CannedReply.objects.filter(account=account).count() == 3
     assert AutoResponse.objects.filter(account=account, is_active=True).count() == 1
     assert StepSequence.objects.filter(account=account, is_active=True).count() == 1
+    # one VOOM post linking to one published survey with ten answers
+    post = Post.objects.get(account=account)
+    survey = Survey.objects.get(account=account)
+    assert post.link_url.endswith(f"/talk/research/{survey.public_id}/")
+    assert post.reactions.count() == 5
+    assert post.comments.count() == 1
+    assert survey.published_at is not None
+    assert survey.questions.count() == 4
+    assert survey.responses.count() == 10
     # a second run adds none of it again
     _seed()
+    assert Post.objects.filter(account=account).count() == 1
+    assert Survey.objects.filter(account=account).count() == 1
     assert Broadcast.objects.filter(account=account).count() == 2
     assert Conversation.objects.filter(account=account).count() == 4
     assert CannedReply.objects.filter(account=account).count() == 3
