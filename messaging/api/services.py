@@ -135,7 +135,7 @@ def _sent_messages(rows: list[Message], count: int) -> list[dict]:
     and quote tokens are made up for messages that were not stored.
     """
     if rows:
-        return [{"id": str(row.pk), "quoteToken": row.quote_token} for row in rows]
+        return [{"id": row.public_id, "quoteToken": row.quote_token} for row in rows]
     return [
         {
             "id": str(10**17 + secrets.randbelow(9 * 10**17)),

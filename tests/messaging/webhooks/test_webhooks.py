@@ -80,7 +80,7 @@ def test_follow_message_and_unfollow_arrive_signed_and_parse(account, bot, webho
     assert (sticker.message.package_id, sticker.message.sticker_id) == ("446", "1988")
     assert sticker.message.keywords == ["hello"]
     assert isinstance(image.message, ImageMessageContent)
-    assert image.message.id == str(photo.pk)
+    assert image.message.id == photo.public_id
     assert image.message.content_provider.type == "line"
     assert isinstance(unfollow, UnfollowEvent)
     for event in events:
