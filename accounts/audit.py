@@ -56,6 +56,7 @@ AUDIT_ACTION_LABELS = {
     "member.remove": _("Member removed"),
     "member.role_change": _("Member's role changed"),
     "response_mode.update": _("Response settings changed"),
+    "audience.export": _("Segment exported as an audience"),
     "segment.delete": _("Segment deleted"),
     "segment.save": _("Segment saved"),
     "step_sequence.save": _("Step messages saved"),

@@ -191,6 +191,8 @@ MAX_MEDIA_BODY_BYTES = env_int("MAX_MEDIA_BODY_BYTES", 201 * 1024 * 1024)
 MEDIA_UPLOAD_PATHS = [
     r"/manager/[^/]+/broadcasts/images/$",
     r"/talk/rooms/\d+/send$",
+    # 1,500,000 user IDs a line (LINE's audience file limit): ~51 MB
+    r"/v2/bot/audienceGroup/upload/byFile$",
 ]
 # Images one process decodes at once (core.images): each may take up to
 # ~67 MB (4096×4096 RGBA); an upload waits this long for a turn, then is

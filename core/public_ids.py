@@ -3,12 +3,14 @@
 LINE's message IDs are opaque 18-digit numbers; ours are a bigint sequence,
 which would tell every bot the platform's message volume. Rows keep their
 sequential key and the outside world sees ``public_number(pk)``: a keyed
-permutation of ``[0, 9 × 10^17)`` shifted into the 18-digit range. It is
+permutation of ``[0, 9 × 10^17)`` shifted into the 18-digit range
+(13 digits for audience IDs, which LINE's JSON writes as numbers: they
+stay exact in JavaScript). It is
 one-to-one (no collisions, no column, no index, no write on insert — COPY
 and bulk writers need no change) and ``public_number_parse`` inverts it.
 
-The permutation is a balanced Feistel network on 60 bits (two 30-bit
-halves, 8 rounds keyed by BLAKE2b) with cycle walking back into the
+The permutation is a balanced Feistel network (60 bits for 18 digits,
+8 rounds keyed by BLAKE2b) with cycle walking back into the
 domain. The key comes from ``settings.PUBLIC_ID_KEY`` (by default derived
 from ``SECRET_KEY``): rotating it changes every public number, so bots that
 stored message IDs could no longer fetch their content (docs/api.md).
@@ -21,8 +23,6 @@ from django.conf import settings
 
 LOW = 10**17  # the smallest 18-digit number
 SPAN = 9 * 10**17  # how many 18-digit numbers there are
-_HALF_BITS = 30
-_HALF_MASK = (1 << _HALF_BITS) - 1
 _ROUNDS = 8
 
 
@@ -42,48 +42,59 @@ def _keys(namespace: str) -> tuple[bytes, ...]:
     return _round_keys(secret, namespace)
 
 
-def _f(key: bytes, half: int) -> int:
-    digest = hashlib.blake2b(half.to_bytes(4, "big"), key=key, digest_size=4).digest()
-    return int.from_bytes(digest, "big") & _HALF_MASK
+def _f(key: bytes, half: int, bits: int) -> int:
+    digest = hashlib.blake2b(half.to_bytes(8, "big"), key=key, digest_size=8).digest()
+    return int.from_bytes(digest, "big") & ((1 << bits) - 1)
 
 
-def _encrypt(value: int, keys: tuple[bytes, ...]) -> int:
-    left, right = value >> _HALF_BITS, value & _HALF_MASK
+def _half_bits(span: int) -> int:
+    return ((span - 1).bit_length() + 1) // 2
+
+
+def _encrypt(value: int, keys: tuple[bytes, ...], bits: int) -> int:
+    mask = (1 << bits) - 1
+    left, right = value >> bits, value & mask
     for key in keys:
-        left, right = right, left ^ _f(key, right)
-    return (left << _HALF_BITS) | right
+        left, right = right, left ^ _f(key, right, bits)
+    return (left << bits) | right
 
 
-def _decrypt(value: int, keys: tuple[bytes, ...]) -> int:
-    left, right = value >> _HALF_BITS, value & _HALF_MASK
+def _decrypt(value: int, keys: tuple[bytes, ...], bits: int) -> int:
+    mask = (1 << bits) - 1
+    left, right = value >> bits, value & mask
     for key in reversed(keys):
-        left, right = right ^ _f(key, left), left
-    return (left << _HALF_BITS) | right
+        left, right = right ^ _f(key, left, bits), left
+    return (left << bits) | right
 
 
-def public_number(pk: int, *, namespace: str = "message") -> str:
-    """The 18-digit public number (a string, as LINE's JSON has it) of ``pk``.
+def public_number(pk: int, *, namespace: str = "message", digits: int = 18) -> str:
+    """The public number of ``pk`` with ``digits`` digits (a string; LINE's
+    JSON writes message IDs as strings).
 
-    ``pk`` is a positive primary key below 9 × 10^17.
+    ``pk`` is a positive primary key, at most 9 × 10^(digits - 1).
     """
-    if not 0 < pk <= SPAN:
+    low, span = 10 ** (digits - 1), 9 * 10 ** (digits - 1)
+    if not 0 < pk <= span:
         raise ValueError("pk out of range")
-    keys = _keys(namespace)
-    value = _encrypt(pk - 1, keys)
-    while value >= SPAN:  # cycle walking: at most a few steps
-        value = _encrypt(value, keys)
-    return str(LOW + value)
+    keys, bits = _keys(namespace), _half_bits(span)
+    value = _encrypt(pk - 1, keys, bits)
+    while value >= span:  # cycle walking: a few steps at most
+        value = _encrypt(value, keys, bits)
+    return str(low + value)
 
 
-def public_number_parse(number: str, *, namespace: str = "message") -> int | None:
-    """The primary key behind an 18-digit public number, None if malformed."""
-    if not (len(number) == 18 and number.isascii() and number.isdigit()):
+def public_number_parse(
+    number: str, *, namespace: str = "message", digits: int = 18
+) -> int | None:
+    """The primary key behind a public number, None if malformed."""
+    if not (len(number) == digits and number.isascii() and number.isdigit()):
         return None
-    value = int(number) - LOW
-    if not 0 <= value < SPAN:
+    low, span = 10 ** (digits - 1), 9 * 10 ** (digits - 1)
+    value = int(number) - low
+    if not 0 <= value < span:
         return None
-    keys = _keys(namespace)
-    value = _decrypt(value, keys)
-    while value >= SPAN:
-        value = _decrypt(value, keys)
+    keys, bits = _keys(namespace), _half_bits(span)
+    value = _decrypt(value, keys, bits)
+    while value >= span:
+        value = _decrypt(value, keys, bits)
     return value + 1

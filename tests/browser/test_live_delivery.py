@@ -42,7 +42,7 @@ pytestmark = [
 
 @pytest.mark.parametrize("setup", ["embedded", "redis"])
 def test_a_broadcast_from_a_worker_shows_in_an_open_room_within_2_seconds(
-    browser, asgi_url, workers, account, settings, monkeypatch, setup  # noqa: F811
+    request, browser, account, settings, monkeypatch, setup
 ):
     if setup == "embedded":
         # ``make run`` without REDIS_URL: every process has its own layer
@@ -53,7 +53,8 @@ def test_a_broadcast_from_a_worker_shows_in_an_open_room_within_2_seconds(
         monkeypatch.setenv("REDIS_URL", "")
     else:
         settings.REALTIME_WORKER_EVENTS = True
-    workers()
+    base_url = request.getfixturevalue("asgi_url")
+    request.getfixturevalue("workers")()
     # given Hanako has Demo Café's room open in the talk app
     hanako = _in_thread(lambda: make_persona("Hanako"))
     room = _in_thread(lambda: befriend(account, hanako))
@@ -61,10 +62,10 @@ def test_a_broadcast_from_a_worker_shows_in_an_open_room_within_2_seconds(
     talk_session(session, hanako)
     session.create()
     context = browser.new_context(
-        base_url=asgi_url, viewport={"width": 375, "height": 812}
+        base_url=base_url, viewport={"width": 375, "height": 812}
     )
     context.add_cookies(
-        [{"name": "sessionid", "value": session.session_key, "url": asgi_url}]
+        [{"name": "sessionid", "value": session.session_key, "url": base_url}]
     )
     try:
         talk = context.new_page()
@@ -73,16 +74,18 @@ def test_a_broadcast_from_a_worker_shows_in_an_open_room_within_2_seconds(
         keeps_polling = talk.evaluate("'keepPolling' in document.body.dataset")
         assert keeps_polling is (setup == "embedded")
         # when the bot broadcasts; a worker process writes the message
-        with sdk_client(asgi_url, token_for(account)) as client:
+        with sdk_client(base_url, token_for(account)) as client:
             messaging, _blob = sdk_apis(client)
             messaging.broadcast(
                 BroadcastRequest(messages=[TextMessage(text=f"Live from {setup}")])
             )
         broadcast = Broadcast.objects.get()
         _wait_for(
-            lambda: Message.objects.filter(friend=room, source="api_broadcast")
-            .values_list("created_at", flat=True)
-            .first(),
+            lambda: (
+                Message.objects.filter(friend=room, source="api_broadcast")
+                .values_list("created_at", flat=True)
+                .first()
+            ),
             60,
             "the worker to write the message",
         )

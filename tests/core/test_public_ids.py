@@ -35,8 +35,16 @@ def test_other_namespaces_and_keys_give_other_numbers(settings):
 
 @pytest.mark.parametrize(
     "number",
-    ["", "1", "12345678901234567", "1234567890123456789", "0" * 18,
-     "099999999999999999", "12345678901234567x", "１２３４５６７８９０１２３４５６７８"],
+    [
+        "",
+        "1",
+        "12345678901234567",
+        "1234567890123456789",
+        "0" * 18,
+        "099999999999999999",
+        "12345678901234567x",
+        "１２３４５６７８９０１２３４５６７８",
+    ],
 )
 def test_malformed_numbers_parse_to_none(number):
     assert public_number_parse(number) is None
@@ -46,3 +54,16 @@ def test_malformed_numbers_parse_to_none(number):
 def test_keys_out_of_range_are_refused(pk):
     with pytest.raises(ValueError):
         public_number(pk)
+
+
+def test_13_digit_numbers_for_audiences_are_a_permutation_too():
+    numbers = [
+        public_number(pk, namespace="audience", digits=13) for pk in range(1, 501)
+    ]
+    assert all(len(n) == 13 and n.isdigit() and n[0] != "0" for n in numbers)
+    assert len(set(numbers)) == 500
+    assert numbers != sorted(numbers)
+    assert [
+        public_number_parse(n, namespace="audience", digits=13) for n in numbers
+    ] == list(range(1, 501))
+    assert int(max(numbers)) < 2**53  # exact as a JSON number in JavaScript
