@@ -571,3 +571,21 @@ def test_a_file_with_a_malformed_line_is_refused_and_writes_nothing(api):
         {"message": "must be specified", "property": "file"}
     ]
     assert not AudienceGroup.objects.exists()
+
+
+def test_audience_calls_are_rate_limited_per_channel(api, settings):
+    """LINE's 60 requests a minute per endpoint, lowered here to 2 an hour
+    (an hour's window: the test never straddles two)."""
+    settings.LINE_API_RATE_LIMITS = {"audience": (2, 3600)}
+    for name in ("one", "two"):
+        body = {"description": name, "audiences": []}
+        assert api.call("POST", UPLOAD, body).status_code == 202
+    response = api.call("POST", UPLOAD, {"description": "late", "audiences": []})
+    assert response.status_code == 429
+    assert response.json() == {
+        "message": "The API rate limit has been exceeded. Try again later."
+    }
+    assert sorted(AudienceGroup.objects.values_list("description", flat=True)) == [
+        "one",
+        "two",
+    ]
