@@ -62,6 +62,7 @@ AUDIT_ACTION_LABELS = {
     "research.survey_publish": _("Survey published"),
     "research.question_add": _("Survey question added"),
     "research.question_delete": _("Survey question deleted"),
+    "audience.export": _("Segment exported as an audience"),
     "segment.delete": _("Segment deleted"),
     "segment.save": _("Segment saved"),
     "step_sequence.save": _("Step messages saved"),

@@ -196,6 +196,8 @@ MEDIA_UPLOAD_PATHS = [
     # VOOM posts: one video of 200 MB, or up to 20 photos of 10 MB.
     r"/manager/[^/]+/posts/new/$",
     r"/manager/[^/]+/posts/\d+/$",
+    # 1,500,000 user IDs a line (LINE's audience file limit): ~51 MB
+    r"/v2/bot/audienceGroup/upload/byFile$",
 ]
 # Images one process decodes at once (core.images): each may take up to
 # ~67 MB (4096×4096 RGBA); an upload waits this long for a turn, then is

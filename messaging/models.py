@@ -5,7 +5,12 @@ own ``models.py`` (docs/architecture.md).
 """
 
 from messaging.api.models import RetryKey
-from messaging.audience.models import Segment
+from messaging.audience.models import (
+    AudienceGroup,
+    AudienceJob,
+    AudienceMember,
+    Segment,
+)
 from messaging.automation.models import (
     AutoResponse,
     Greeting,
@@ -39,6 +44,9 @@ from messaging.webhooks.models import (
 )
 
 __all__ = [
+    "AudienceGroup",
+    "AudienceJob",
+    "AudienceMember",
     "AutoResponse",
     "Broadcast",
     "BroadcastAsset",

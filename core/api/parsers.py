@@ -11,8 +11,8 @@ from core.text import UNSTORABLE, unstorable_paths
 MAX_BODY_BYTES = 2 * 1024 * 1024  # LINE's limit for every request (413)
 
 
-def check_body_size(length: int) -> None:
-    if length > MAX_BODY_BYTES:
+def check_body_size(length: int, limit: int = MAX_BODY_BYTES) -> None:
+    if length > limit:
         raise LineApiError(BODY_TOO_LARGE, status=413)
 
 

@@ -27,6 +27,7 @@ RATE_LIMITS: dict[str, tuple[int, int]] = {
     "insight": (60, HOUR),
     "webhook_endpoint": (1000, 60),
     "loading": (100, 1),
+    "audience": (60, 60),
     "richmenu_create": (100, HOUR),
     "richmenu_delete": (100, HOUR),
     "richmenu_alias_delete": (100, HOUR),

@@ -15,7 +15,7 @@ from core.api.exceptions import (
     RETRY_KEY_UNSUPPORTED,
     LineApiError,
 )
-from core.api.parsers import LineJSONParser, check_body_size
+from core.api.parsers import MAX_BODY_BYTES, LineJSONParser, check_body_size
 from core.api.throttling import ChannelRateThrottle
 
 REQUEST_ID_HEADER = "X-Line-Request-Id"
@@ -47,6 +47,8 @@ class LineApiView(APIView):
     content_negotiation_class = JSONOnlyNegotiation
     rate_scope = "default"
     retry_key_allowed = False
+    # LINE's 2 MB; a file upload view (audience user IDs) sets its own.
+    max_body_bytes = MAX_BODY_BYTES
 
     def initialize_request(self, request, *args, **kwargs):
         request.line_request_id = str(uuid.uuid4())
@@ -57,7 +59,7 @@ class LineApiView(APIView):
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        check_body_size(length)
+        check_body_size(length, self.max_body_bytes)
         super().initial(request, *args, **kwargs)
         if not self.retry_key_allowed and request.META.get("HTTP_X_LINE_RETRY_KEY"):
             raise LineApiError(RETRY_KEY_UNSUPPORTED)

@@ -12,6 +12,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from accounts.models import OfficialAccount
+from core.public_ids import public_number_parse
 from messaging.broadcasts.models import Broadcast, BroadcastBatch
 from messaging.friends.models import Friend
 from messaging.store.models import Message
@@ -77,13 +78,16 @@ def followers_page(
 
 
 def message_content_get(*, account: OfficialAccount, message_id: str) -> Message | None:
-    """An inbound message of this account that has uploaded content."""
-    if not (message_id.isascii() and message_id.isdigit()):
+    """An inbound message of this account that has uploaded content.
+
+    ``message_id`` is the public 18-digit ID (``Message.public_id``)."""
+    pk = public_number_parse(message_id)
+    if pk is None:
         return None
     return (
         Message.objects.filter(
             account=account,
-            pk=int(message_id),
+            pk=pk,
             direction=Message.Direction.INBOUND,
         )
         .exclude(content="")

@@ -28,6 +28,9 @@ from core.exceptions import ApplicationError
 from messaging.api.models import RetryKey
 from messaging.api.selectors import narrowcast_get
 from messaging.audience.conditions import audience_friends
+from messaging.audience.models import AudienceGroup
+from messaging.audience.selectors import audience_group_by_public_id
+from messaging.audience.services import MIN_RECIPIENTS as AUDIENCE_MIN_RECIPIENTS
 from messaging.broadcasts.control import broadcast_api_send
 from messaging.broadcasts.models import Broadcast
 from messaging.friends.models import Friend
@@ -137,7 +140,7 @@ def _sent_messages(rows: list[Message], count: int) -> list[dict]:
     and quote tokens are made up for messages that were not stored.
     """
     if rows:
-        return [{"id": str(row.pk), "quoteToken": row.quote_token} for row in rows]
+        return [{"id": row.public_id, "quoteToken": row.quote_token} for row in rows]
     return [
         {
             "id": str(10**17 + secrets.randbelow(9 * 10**17)),
@@ -307,18 +310,29 @@ def _operator_condition(node: dict, child) -> dict:
     }
 
 
-def _recipient_condition(account: OfficialAccount, node: dict, now) -> dict:
+def _recipient_condition(
+    account: OfficialAccount, node: dict, now, used: list[AudienceGroup]
+) -> dict:
+    """LINE's recipient object as segment conditions; audiences it names
+    are appended to ``used``."""
     kind = node["type"]
     if kind == "audience":
-        # Audiences (manage-audience API) do not exist on this platform yet.
-        raise RecipientInvalid(f"Invalid audience group id: {node['audienceGroupId']}")
+        group = audience_group_by_public_id(
+            account=account, audience_group_id=node["audienceGroupId"]
+        )
+        if group is None or group.status != AudienceGroup.Status.READY:
+            raise RecipientInvalid(
+                f"Invalid audience group id: {node['audienceGroupId']}"
+            )
+        used.append(group)
+        return {"type": "audience_group", "values": [group.pk]}
     if kind == "redelivery":
         earlier = narrowcast_get(account=account, request_id=node["requestId"])
         if earlier is None or earlier.status != Broadcast.Status.SENT:
             raise RecipientInvalid(f"Invalid request id: {node['requestId']}")
         return {"type": "broadcast_received", "broadcast": earlier.pk}
     return _operator_condition(
-        node, lambda child: _recipient_condition(account, child, now)
+        node, lambda child: _recipient_condition(account, child, now, used)
     )
 
 
@@ -394,8 +408,11 @@ def narrowcast_accept(
         )
     now = timezone.now()
     conditions = []
+    audiences: list[AudienceGroup] = []
     if audience.recipient:
-        conditions.append(_recipient_condition(account, audience.recipient, now))
+        conditions.append(
+            _recipient_condition(account, audience.recipient, now, audiences)
+        )
     if audience.demographic:
         following = Friend.objects.filter(
             account=account, status=Friend.Status.FOLLOWING
@@ -407,13 +424,23 @@ def narrowcast_accept(
     cap = audience.limit_max
     failure = None
     matching = 0
-    if audience.demographic or audience.up_to_remaining_quota:
+    if audience.demographic or audience.up_to_remaining_quota or audiences:
         matching = audience_friends(
             account=account, definition=definition, now=now
         ).count()
         if cap is not None:
             matching = min(matching, cap)
-        if audience.demographic and matching < NARROWCAST_MIN_RECIPIENTS:
+        too_small = [
+            group
+            for group in audiences
+            if group.type != AudienceGroup.Type.UPLOAD
+            and group.audience_count < AUDIENCE_MIN_RECIPIENTS
+        ]
+        if too_small:
+            failure = (4, "the audience has fewer than 50 people")
+        elif (audience.demographic or audiences) and (
+            matching < NARROWCAST_MIN_RECIPIENTS
+        ):
             failure = (2, "not enough recipients")
         elif audience.up_to_remaining_quota:
             remaining = quota.usage_get(account=account).remaining

@@ -7,11 +7,31 @@ both, so both sets of paths are served here.
 
 from django.urls import path
 
-from messaging.api import views
+from messaging.api import audiences, views
 
 M = "v2/bot/message/"
+A = "v2/bot/audienceGroup/"
 
 urlpatterns = [
+    path(f"{A}upload", audiences.AudienceUploadApi.as_view(), name="audience-upload"),
+    path(
+        f"{A}upload/byFile",
+        audiences.AudienceUploadFileApi.as_view(),
+        name="audience-upload-file",
+    ),
+    path(f"{A}click", audiences.AudienceClickApi.as_view(), name="audience-click"),
+    path(f"{A}imp", audiences.AudienceImpApi.as_view(), name="audience-imp"),
+    path(f"{A}list", audiences.AudienceListApi.as_view(), name="audience-list"),
+    path(
+        f"{A}<str:audienceGroupId>/updateDescription",
+        audiences.AudienceRenameApi.as_view(),
+        name="audience-rename",
+    ),
+    path(
+        f"{A}<str:audienceGroupId>",
+        audiences.AudienceGroupApi.as_view(),
+        name="audience-group",
+    ),
     path(f"{M}reply", views.MessageReplyApi.as_view(), name="message-reply"),
     path(f"{M}push", views.MessagePushApi.as_view(), name="message-push"),
     path(

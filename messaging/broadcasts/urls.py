@@ -27,6 +27,11 @@ urlpatterns = [
     path("preview", views.bubbles_preview, name="bubbles-preview"),
     path("segments/", views.segment_list, name="segment-list"),
     path(
+        "segments/<int:segment_id>/export/",
+        views.segment_export,
+        name="segment-export",
+    ),
+    path(
         "segments/<int:segment_id>/delete/",
         views.segment_delete,
         name="segment-delete",

@@ -32,6 +32,7 @@ from messaging.audience.conditions import (
 )
 from messaging.audience.selectors import segment_get
 from messaging.broadcasts import compose, segments, selectors
+from messaging.broadcasts.audiences import segment_export_audience
 from messaging.broadcasts.compose import broadcast_save
 from messaging.broadcasts.control import (
     TestTo,
@@ -504,11 +505,13 @@ def segment_list(request):
         (s, segment_describe(account=account, definition=s.definition))
         for s in segment_selectors.segment_list(account=account)
     ]
+    audience_groups = segment_selectors.audience_group_list(account=account)[:100]
     return render(
         request,
         "messaging/broadcasts/segments.html",
         {
             "rows": rows,
+            "audience_groups": audience_groups,
             "error": error,
             "compose_data": {
                 "catalogue": condition_catalogue(account=account),
@@ -518,6 +521,29 @@ def segment_list(request):
         },
         status=status,
     )
+
+
+@require_POST
+@account_view(Perm.SEND)
+def segment_export(request, segment_id: int):
+    """Save the friends a segment matches now as an audience bots can
+    narrowcast to (Messaging API ``audienceGroupId``)."""
+    account = request.account
+    segment = segment_get(account=account, segment_id=segment_id)
+    try:
+        _insights_check(request, segment.definition)
+        group = segment_export_audience(
+            account=account, actor=request.user, segment=segment
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("Exported as audience %(id)s with %(n)d people.")
+            % {"id": group.public_id, "n": group.audience_count},
+        )
+    return redirect(_url("segment-list", request))
 
 
 @require_POST

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import OfficialAccount
+from core.public_ids import public_number
 
 
 class Message(models.Model):
@@ -72,6 +73,12 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.type} {self.text[:30]}"
+
+    @property
+    def public_id(self) -> str:
+        """The message ID bots see: 18 opaque digits, as LINE's
+        (``core.public_ids``); the key stays the internal sequence."""
+        return public_number(self.pk)
 
 
 class BroadcastAsset(models.Model):

@@ -119,7 +119,7 @@ def mark_as_read_token_parse(token: str) -> tuple[int, int, int] | None:
 def _message_content(message: Message) -> dict:
     """The ``message`` object of a message event (spec 3.2 content types)."""
     payload = message.payload
-    content: dict = {"id": str(message.pk), "type": message.type}
+    content: dict = {"id": message.public_id, "type": message.type}
     if message.type == "text":
         content["text"] = payload.get("text", "")
         for key in ("emojis", "mention"):

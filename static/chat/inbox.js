@@ -17,11 +17,15 @@
 (function () {
   "use strict";
 
-  var POLL_MS = 4000;
   var RETRY_MAX_MS = 30000;
 
   var app = document.getElementById("chat-app");
   if (!app) return;
+  // No shared channel layer (``make run``'s embedded setup): events from
+  // Celery workers and the API process never reach the socket, so the page
+  // keeps polling beside it, every 1.5 s.
+  var keepPolling = "keepPolling" in app.dataset;
+  var POLL_MS = keepPolling ? 1500 : 4000;
 
   var listEl = document.getElementById("conv-list");
   var listUrl = app.dataset.listUrl || null;
@@ -308,7 +312,7 @@
       socketOpen = true;
       retries = 0;
       setLive(true);
-      stopPolling();
+      if (keepPolling) startPolling(); else stopPolling();
       refreshAll(); // whatever happened while the socket was down
     };
     socket.onmessage = function (msg) {

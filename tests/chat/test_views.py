@@ -823,3 +823,21 @@ def test_inbox_rows_say_who_sent_the_accounts_last_message(alice_client, account
     html = alice_client.get(url(account, "inbox")).content.decode()
     assert '<span class="muted">API push:</span> Bot here' in html
     assert "You:</span> Bot here" not in html
+
+
+@pytest.mark.parametrize(
+    ("shared_layer", "keeps_polling"), [(True, False), (False, True)]
+)
+def test_the_inbox_keeps_polling_without_a_shared_channel_layer(
+    alice_client, account, settings, shared_layer, keeps_polling
+):
+    """Issue 16 #3: with ``make run``'s in-memory layer, events from workers
+    and the API process never reach the socket, so the pages poll too."""
+    settings.REALTIME_WORKER_EVENTS = shared_layer
+    conversation = talk(account)
+    for page in (
+        url(account, "inbox"),
+        url(account, "conversation", conversation.pk),
+    ):
+        html = alice_client.get(page).content.decode()
+        assert ("data-keep-polling" in html) is keeps_polling

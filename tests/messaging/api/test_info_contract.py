@@ -249,11 +249,11 @@ def _customer_photo(friend) -> Message:
 
 def test_message_content_and_preview(line_blob, friend):
     photo = _customer_photo(friend)
-    response = line_blob.get_message_content_with_http_info(str(photo.pk))
+    response = line_blob.get_message_content_with_http_info(photo.public_id)
     assert response.data == PNG
     assert response.headers["content-type"] == "image/png"
     uuid.UUID(response.headers["x-line-request-id"])
-    assert line_blob.get_message_content_preview(str(photo.pk)) == PNG[:20]
+    assert line_blob.get_message_content_preview(photo.public_id) == PNG[:20]
 
 
 @pytest.mark.parametrize(
@@ -271,9 +271,9 @@ def test_video_and_audio_content_with_their_type_and_transcoding(
         content=ContentFile(data, name=name),
     )
     # then the bot can check it is ready and download it with its type
-    status = line_blob.get_message_content_transcoding_by_message_id(str(message.pk))
+    status = line_blob.get_message_content_transcoding_by_message_id(message.public_id)
     assert status.status == "succeeded"
-    response = line_blob.get_message_content_with_http_info(str(message.pk))
+    response = line_blob.get_message_content_with_http_info(message.public_id)
     assert response.data == data
     assert response.headers["content-type"] == content_type
 
@@ -281,22 +281,24 @@ def test_video_and_audio_content_with_their_type_and_transcoding(
 def test_transcoding_of_a_photo_is_404(line_blob, friend):
     photo = _customer_photo(friend)
     with pytest.raises(ApiException) as excinfo:
-        line_blob.get_message_content_transcoding_by_message_id(str(photo.pk))
+        line_blob.get_message_content_transcoding_by_message_id(photo.public_id)
     assert excinfo.value.status == 404
 
 
-@pytest.mark.parametrize("case", ["text message", "unknown", "other account"])
+@pytest.mark.parametrize(
+    "case", ["text message", "unknown", "other account", "internal key"]
+)
 def test_message_content_is_404_otherwise(line_blob, friend, other_line, case):
     photo = _customer_photo(friend)
-    api, message_id = line_blob, str(photo.pk)
+    api, message_id = line_blob, photo.public_id
     if case == "text message":
-        message_id = str(
-            customer_message_send(
-                friend=friend, message={"type": "text", "text": "hi"}
-            ).pk
-        )
+        message_id = customer_message_send(
+            friend=friend, message={"type": "text", "text": "hi"}
+        ).public_id
     elif case == "unknown":
         message_id = "999999999"
+    elif case == "internal key":  # only the public 18-digit ID names it
+        message_id = str(photo.pk)
     else:
         api = other_line[1]
     with pytest.raises(ApiException) as excinfo:

@@ -254,7 +254,7 @@ def test_push_answers_each_message_with_id_and_quote_token(line, friend):
     )
     rows = list(Message.objects.filter(friend=friend).order_by("id"))
     assert [(m.id, m.quote_token) for m in response.sent_messages] == [
-        (str(row.pk), row.quote_token) for row in rows[-2:]
+        (row.public_id, row.quote_token) for row in rows[-2:]
     ]
     assert all(len(row.quote_token) == 22 for row in rows[-2:])
     assert rows[-1].quote_token != rows[-2].quote_token

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from linebot.v3.audience import ManageAudience, ManageAudienceBlob
 from linebot.v3.insight import Insight
 from linebot.v3.messaging import MessagingApi, MessagingApiBlob
 
@@ -13,6 +14,22 @@ pytestmark = pytest.mark.django_db
 # operationId per implemented path+method, as in LINE's messaging-api.yml
 # (the SDK method names are their snake_case).
 EXPECTED = {
+    ("/v2/bot/audienceGroup/upload", "post"): "createAudienceGroup",
+    ("/v2/bot/audienceGroup/upload", "put"): "addAudienceToAudienceGroup",
+    (
+        "/v2/bot/audienceGroup/upload/byFile",
+        "post",
+    ): "createAudienceForUploadingUserIds",
+    ("/v2/bot/audienceGroup/upload/byFile", "put"): "addUserIdsToAudience",
+    ("/v2/bot/audienceGroup/click", "post"): "createClickBasedAudienceGroup",
+    ("/v2/bot/audienceGroup/imp", "post"): "createImpBasedAudienceGroup",
+    ("/v2/bot/audienceGroup/list", "get"): "getAudienceGroups",
+    (
+        "/v2/bot/audienceGroup/{audienceGroupId}/updateDescription",
+        "put",
+    ): "updateAudienceGroupDescription",
+    ("/v2/bot/audienceGroup/{audienceGroupId}", "get"): "getAudienceData",
+    ("/v2/bot/audienceGroup/{audienceGroupId}", "delete"): "deleteAudienceGroup",
     ("/v2/bot/message/reply", "post"): "replyMessage",
     ("/v2/bot/message/push", "post"): "pushMessage",
     ("/v2/bot/message/multicast", "post"): "multicast",
@@ -105,6 +122,8 @@ def test_bot_operation_ids_are_the_sdk_methods(schema):
                 hasattr(MessagingApi, _snake(operation_id))
                 or hasattr(MessagingApiBlob, _snake(operation_id))
                 or hasattr(Insight, _snake(operation_id))
+                or hasattr(ManageAudience, _snake(operation_id))
+                or hasattr(ManageAudienceBlob, _snake(operation_id))
                 or operation_id
                 in (
                     "getMessageContent",

@@ -69,7 +69,7 @@ def test_push_reaches_the_talk_room_and_counts_one_message(line, account, friend
     assert response.status_code == 200
     uuid.UUID(response.headers["x-line-request-id"])
     rows = _sent(friend, Message.Source.API_PUSH)
-    assert [m.id for m in response.data.sent_messages] == [str(r.pk) for r in rows]
+    assert [m.id for m in response.data.sent_messages] == [r.public_id for r in rows]
     assert [r.payload for r in rows] == [
         {"type": "text", "text": "Your table is ready"},
         {"type": "sticker", "packageId": "446", "stickerId": "1988"},
@@ -236,7 +236,7 @@ def test_reply_with_the_token_of_a_webhook_event(
     )
     # then the reply is in the talk room, free of quota
     rows = _sent(friend, Message.Source.API_REPLY)
-    assert [m.id for m in response.data.sent_messages] == [str(r.pk) for r in rows]
+    assert [m.id for m in response.data.sent_messages] == [r.public_id for r in rows]
     assert rows[0].payload == {"type": "text", "text": "Here"}
     assert _usage(account).used == 0
     # and the token cannot be used twice

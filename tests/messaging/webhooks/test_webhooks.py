@@ -81,7 +81,12 @@ def test_follow_message_and_unfollow_arrive_signed_and_parse(account, bot, webho
     assert (sticker.message.package_id, sticker.message.sticker_id) == ("446", "1988")
     assert sticker.message.keywords == ["hello"]
     assert isinstance(image.message, ImageMessageContent)
-    assert image.message.id == str(photo.pk)
+    assert image.message.id == photo.public_id
+    # message IDs are LINE's 18 opaque digits, not the row's key (issue 16 #4)
+    ids = [text.message.id, sticker.message.id, image.message.id]
+    assert all(len(i) == 18 and i.isdigit() for i in ids)
+    assert str(photo.pk) not in ids
+    assert len(set(ids)) == 3
     assert image.message.content_provider.type == "line"
     assert isinstance(unfollow, UnfollowEvent)
     for event in events:
