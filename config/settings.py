@@ -279,6 +279,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "messaging.step_messages_send_task",
         "schedule": 60.0,
     },
+    # Shop card points and tickets about to expire (docs/shopcard.md).
+    "shopcard-reminders": {
+        "task": "shopcard.reminders_send_task",
+        "schedule": 3600.0,
+    },
 }
 
 EMAIL_BACKEND = env_str(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from talk import views
+from talk import shopcard_views, views
 
 app_name = "talk"
 
@@ -35,4 +35,28 @@ urlpatterns = [
     path("accounts/@<str:basic_id>/", views.account_profile, name="account-profile"),
     path("accounts/@<str:basic_id>/block", views.account_block, name="account-block"),
     path("scan/", views.scan, name="scan"),
+    # Shop cards (docs/shopcard.md); a rich menu URI area may link the card.
+    path("accounts/@<str:basic_id>/card/", shopcard_views.card, name="card"),
+    path(
+        "accounts/@<str:basic_id>/card/history/",
+        shopcard_views.card_history,
+        name="card-history",
+    ),
+    path(
+        "accounts/@<str:basic_id>/card/tickets/",
+        shopcard_views.ticket_list,
+        name="tickets",
+    ),
+    path(
+        "accounts/@<str:basic_id>/card/tickets/<int:ticket_id>/",
+        shopcard_views.ticket_detail,
+        name="ticket",
+    ),
+    path(
+        "accounts/@<str:basic_id>/card/tickets/<int:ticket_id>/use",
+        shopcard_views.ticket_use,
+        name="ticket-use",
+    ),
+    # A printed point QR code's link.
+    path("points/<str:token>", shopcard_views.points, name="points"),
 ]
