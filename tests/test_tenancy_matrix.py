@@ -23,6 +23,7 @@ from messaging.broadcasts.models import Broadcast, Segment
 from messaging.friends.models import CustomField, Friend, FriendNote, FriendSource, Tag
 from messaging.webhooks.models import WebhookDelivery
 from richmenu.models import RichMenu
+from shopcard.models import ShopCard
 from talk.demo import demo_seed
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +44,7 @@ def _victim_ids(account_id: int) -> dict[str, int]:
     enrollment = StepEnrollment.objects.filter(friend__account_id=account_id).first()
     return {
         "broadcast_id": first(Broadcast),
+        "card_id": first(ShopCard),
         "conversation_id": first(Conversation),
         "delivery_id": first(WebhookDelivery),
         "enrollment_id": enrollment.pk if enrollment else 987654321,
@@ -89,7 +91,15 @@ def _fill(route: str, slug: str, ids: dict[str, int]) -> str:
 
 def _snapshot() -> dict[str, int]:
     """Rows of every table of our apps (sessions and axes excluded)."""
-    labels = {"accounts", "messaging", "chat", "analytics", "richmenu", "talk"}
+    labels = {
+        "accounts",
+        "messaging",
+        "chat",
+        "analytics",
+        "richmenu",
+        "shopcard",
+        "talk",
+    }
     return {
         model._meta.label: model.objects.count()
         for model in apps.get_models()
