@@ -6,10 +6,12 @@ points on the friend's page needs ``Perm.CHAT``. Another account's card,
 code or friend is 404.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -36,6 +38,9 @@ def card_list(request):
             "code_form": CodeForm(),
             "can_edit": request_can(request, Perm.SEND),
             "now": timezone.now(),
+            # For a rich menu URI area, a message or a poster.
+            "card_url": settings.SITE_URL
+            + reverse("talk:card", kwargs={"basic_id": account.basic_id[1:]}),
         },
     )
 

@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
@@ -58,7 +59,12 @@ def _png(size=(1600, 1000)) -> bytes:
 
 def test_create_card_with_background_and_publish(alice_client, account):
     base = f"/manager/{account.slug}/shopcard/"
-    assert alice_client.get(base).status_code == 200
+    listing = alice_client.get(base)
+    assert listing.status_code == 200
+    assert (
+        f"{settings.SITE_URL}/talk/accounts/@{account.basic_id[1:]}/card/"
+        in listing.content.decode()
+    )
     data = _form(background=SimpleUploadedFile("bg.png", _png(), "image/png"))
     response = alice_client.post(base + "new/", data)
     card = ShopCard.objects.get(account=account)
