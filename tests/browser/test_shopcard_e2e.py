@@ -1,12 +1,17 @@
 """Issue 11's shop card path: a printed point QR completes a customer's card,
 the reward ticket arrives, and staff confirm its use on the customer's phone."""
 
+import threading
+
 import pytest
+from django.db import connections
 from playwright.sync_api import expect
 
 from shopcard.models import PointCode, RewardTicket
+from shopcard.services import points_staff_change
 from tests.conftest import browser_login, talk_signup
 from tests.shopcard.factories import published_card
+from tests.talk.factories import befriend, make_persona
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -85,3 +90,36 @@ def test_printed_point_qr_completes_card_and_staff_confirm_the_ticket(
         "Coffee card: 0 / 3 points"
     )
     context.close()
+
+
+def test_audience_builder_counts_friends_by_points(page, alice, account):
+    """The audience builder's number widget: "Shop card points at least"."""
+
+    def cast():
+        published_card(
+            account,
+            alice,
+            goal=10,
+            rewards=[{"points": 10, "title": "Coffee", "validity_days": 30}],
+        )
+        for name, points in (("Aki", 2), ("Ben", 5)):
+            friend = befriend(account, make_persona(name))
+            points_staff_change(
+                friend=friend, actor=alice, points=points, reason="Welcome"
+            )
+
+    thread = threading.Thread(target=lambda: (cast(), connections.close_all()))
+    thread.start()
+    thread.join()
+    browser_login(page, alice)
+    page.goto(f"/manager/{account.slug}/broadcasts/new/")
+    page.get_by_test_id("bubble-text-0").fill("For our regulars")
+    page.get_by_label("Filter by conditions").check()
+    builder = page.get_by_test_id("audience-builder")
+    builder.get_by_test_id("condition-type").select_option("shopcard_points")
+    estimate = page.get_by_test_id("estimate")
+    number = builder.get_by_test_id("condition-number")
+    expect(number).to_have_value("1")
+    expect(estimate.locator('[data-est="recipients"]')).to_have_text("2")
+    number.fill("3")
+    expect(estimate.locator('[data-est="recipients"]')).to_have_text("1")
