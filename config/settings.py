@@ -307,6 +307,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "messaging.step_messages_send_task",
         "schedule": 60.0,
     },
+    # Shop card points and tickets about to expire (docs/shopcard.md).
+    "shopcard-reminders": {
+        "task": "shopcard.reminders_send_task",
+        "schedule": 3600.0,
+    },
 }
 
 # Seconds before a failed webhook's first retry (tripled per attempt).

@@ -42,6 +42,13 @@ from research.services import (
     survey_create,
     survey_publish,
 )
+from shopcard.models import ShopCard
+from shopcard.services import (
+    card_publish,
+    card_save,
+    point_codes_create,
+    points_staff_change,
+)
 from talk.models import PersonaOwner
 from talk.services import talk_demo_account
 from voom.services import comment_create, post_create, post_react
@@ -128,7 +135,77 @@ def demo_seed() -> dict:
             celery_app.conf.task_always_eager = eager
     if not Survey.objects.filter(account=account).exists():
         _seed_voom_and_research(account, staff)
+    if not ShopCard.objects.filter(account=account).exists():
+        _seed_shopcard(account, staff)
     return facts
+
+
+@transaction.atomic
+def _seed_shopcard(account: OfficialAccount, staff: User) -> None:
+    """A published point card with a gold rank, point QR codes and a few
+    customers part of the way (docs/shopcard.md)."""
+    base = {
+        "rank_up": True,
+        "validity_basis": ShopCard.ValidityBasis.LAST_USE,
+        "validity_months": 12,
+        "scan_limit": ShopCard.ScanLimit.DAILY,
+        "scan_limit_hours": 1,
+        "stamp_color": "#ffffff",
+    }
+    first = card_save(
+        account=account,
+        actor=staff,
+        data={
+            **base,
+            "name": "コーヒーカード",
+            "goal": 10,
+            "welcome_points": 1,
+            "color": "#7a4b2a",
+        },
+        rewards=[
+            {"points": 5, "title": "クッキー1枚", "validity_days": 60},
+            {"points": 10, "title": "ドリンク1杯無料", "validity_days": 90},
+        ],
+    )
+    gold = card_save(
+        account=account,
+        actor=staff,
+        data={
+            **base,
+            "rank_up": False,
+            "name": "ゴールドカード",
+            "goal": 10,
+            "welcome_points": 0,
+            "color": "#b8860b",
+        },
+        rewards=[{"points": 10, "title": "ケーキセット無料", "validity_days": 90}],
+    )
+    card_publish(card=first, actor=staff)
+    card_publish(card=gold, actor=staff)
+    point_codes_create(
+        account=account,
+        actor=staff,
+        points=1,
+        single_use=False,
+        valid_days=365,
+        label="レジ横",
+    )
+    point_codes_create(
+        account=account,
+        actor=staff,
+        points=2,
+        single_use=True,
+        valid_days=30,
+        count=6,
+        label="キャンペーン",
+    )
+    following = (
+        Friend.objects.filter(account=account, status=Friend.Status.FOLLOWING)
+        .select_related("account", "line_user")
+        .order_by("id")
+    )
+    for friend, points in zip(following[:8], [3, 6, 9, 12, 2, 4, 7, 1], strict=False):
+        points_staff_change(friend=friend, actor=staff, points=points, reason="デモ")
 
 
 @transaction.atomic

@@ -81,3 +81,12 @@ def qr_decode(upload) -> str:
     if not texts:
         raise ApplicationError(_("No QR code was found in this picture."))
     return texts[0]
+
+
+def point_token_parse(text: str) -> str | None:
+    """The token of a point QR code's link (``/talk/points/<token>`` on
+    any host), or None when ``text`` is something else."""
+    path = unquote(urlsplit(text.strip()).path)
+    prefix = reverse("talk:home") + "points/"
+    match = re.fullmatch(re.escape(prefix) + r"([A-Za-z0-9_-]{8,32})/?", path)
+    return match.group(1) if match else None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from talk import views, views_social
+from talk import shopcard_views, views, views_social
 
 app_name = "talk"
 
@@ -42,4 +42,28 @@ urlpatterns = [
     path("voom/<int:post_id>/comment", views_social.voom_comment, name="voom-comment"),
     path("voom/<int:post_id>/link", views_social.voom_link, name="voom-link"),
     path("research/<str:public_id>/", views_social.survey, name="survey"),
+    # Shop cards (docs/shopcard.md); a rich menu URI area may link the card.
+    path("accounts/@<str:basic_id>/card/", shopcard_views.card, name="card"),
+    path(
+        "accounts/@<str:basic_id>/card/history/",
+        shopcard_views.card_history,
+        name="card-history",
+    ),
+    path(
+        "accounts/@<str:basic_id>/card/tickets/",
+        shopcard_views.ticket_list,
+        name="tickets",
+    ),
+    path(
+        "accounts/@<str:basic_id>/card/tickets/<int:ticket_id>/",
+        shopcard_views.ticket_detail,
+        name="ticket",
+    ),
+    path(
+        "accounts/@<str:basic_id>/card/tickets/<int:ticket_id>/use",
+        shopcard_views.ticket_use,
+        name="ticket-use",
+    ),
+    # A printed point QR code's link.
+    path("points/<str:token>", shopcard_views.points, name="points"),
 ]

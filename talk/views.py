@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from chat.inbound import customer_block, customer_follow
@@ -29,6 +30,7 @@ from messaging.store.services import messages_mark_opened
 from messaging.store.stickers import STICKERS
 from richmenu.rendering import menu_view_of
 from richmenu.selectors import richmenu_for_friend
+from shopcard.services import point_code_find, points_scan
 from talk import links, selectors, services
 from talk.decorators import talk_view
 from talk.forms import (
@@ -513,6 +515,43 @@ def account_block(request, basic_id: str):
     return redirect("talk:account-profile", basic_id=account.basic_id[1:])
 
 
+# Shop card points (docs/shopcard.md) ---------------------------------------
+
+
+def granted_message(result) -> str:
+    text = ngettext("You got %(n)d point.", "You got %(n)d points.", result.granted) % {
+        "n": result.granted
+    }
+    if result.completed:
+        text += " " + _("Card completed!")
+    if result.tickets:
+        text += " " + ngettext(
+            "You received %(n)d ticket.",
+            "You received %(n)d tickets.",
+            len(result.tickets),
+        ) % {"n": len(result.tickets)}
+    return text
+
+
+def points_grant(request, code):
+    """Grant the points of ``code`` to the customer; redirect to the card."""
+    account = code.account
+    if request.talk.scope and account.pk != request.talk.scope:
+        raise Http404
+    basic_id = account.basic_id[1:]
+    friend = selectors.friend_get_for(line_user=request.persona, account=account)
+    if friend is None:
+        messages.error(request, _("Add this account as a friend to collect points."))
+        return redirect("talk:account-profile", basic_id=basic_id)
+    try:
+        result = points_scan(friend=friend, code=code)
+    except (ApplicationError, AccountUnavailable) as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, granted_message(result))
+    return redirect("talk:card", basic_id=basic_id)
+
+
 @talk_view()
 def scan(request):
     """Add a friend from a QR code picture or a pasted add-friend link.
@@ -529,6 +568,13 @@ def scan(request):
                 if form.cleaned_data["picture"]
                 else form.cleaned_data["url"]
             )
+            token = links.point_token_parse(text)
+            if token is not None:
+                # A shop card's point QR code: points are collected here.
+                code = point_code_find(token)
+                if code is None or code.account.is_suspended:
+                    raise ApplicationError(_("This point code does not exist."))
+                return points_grant(request, code)
             link = links.add_link_parse(text)
         except ApplicationError as error:
             form_errors_from(form, error)

@@ -17,6 +17,7 @@ from messaging.automation.models import AutoResponse, StepSequence
 from messaging.broadcasts.models import Broadcast, Segment
 from messaging.friends.models import Friend, FriendSource, Tag
 from research.models import Question, Survey
+from shopcard.models import ShopCard
 from talk.demo import DEMO_STAFF_USERNAME
 from voom.models import Post, PostComment
 
@@ -50,6 +51,9 @@ def manager_page_paths(account_id: int) -> list[str]:
     source = FriendSource.objects.filter(account_id=account_id).first()
     if source:
         ids["source_id"] = source.pk
+    card = ShopCard.objects.filter(account_id=account_id).first()
+    if card:
+        ids["card_id"] = card.pk
     segment = Segment.objects.filter(account_id=account_id).first()
     if segment:
         ids["segment_id"] = segment.pk

@@ -24,6 +24,7 @@ from messaging.friends.models import CustomField, Friend, FriendNote, FriendSour
 from messaging.webhooks.models import WebhookDelivery
 from research.models import Question, Survey
 from richmenu.models import RichMenu
+from shopcard.models import ShopCard
 from talk.demo import demo_seed
 from voom.models import Post, PostComment
 
@@ -47,6 +48,7 @@ def _victim_ids(account_id: int) -> dict[str, int]:
     question = Question.objects.filter(survey__account_id=account_id).first()
     return {
         "broadcast_id": first(Broadcast),
+        "card_id": first(ShopCard),
         "conversation_id": first(Conversation),
         "delivery_id": first(WebhookDelivery),
         "enrollment_id": enrollment.pk if enrollment else 987654321,
@@ -106,6 +108,7 @@ def _snapshot() -> dict[str, int]:
         "talk",
         "voom",
         "research",
+        "shopcard",
     }
     return {
         model._meta.label: model.objects.count()

@@ -12,6 +12,7 @@ class StepSequence(models.Model):
 
     class Trigger(models.TextChoices):
         FRIEND_ADD = "friend_add", _("Friend added")
+        CARD_COMPLETED = "card_completed", _("Shop card completed")
 
     account = models.ForeignKey(
         OfficialAccount, on_delete=models.CASCADE, related_name="step_sequences"

@@ -59,13 +59,18 @@ def step_sequence_save(
     is_active: bool,
     steps: list[dict],
     sequence: StepSequence | None = None,
+    trigger: str = StepSequence.Trigger.FRIEND_ADD,
 ) -> StepSequence:
     """Create or change a sequence and its steps (kept by position).
 
     Each step is ``{"delay_value", "delay_unit", "messages", "condition"}``;
     the delay counts from the previous step (the first: from the friend
-    add). Friends already enrolled continue at their position.
+    add, or the ``trigger``'s event). Friends already enrolled continue at
+    their position.
     """
+    if trigger not in StepSequence.Trigger.values:
+        msg = _("Choose what starts the sequence.")
+        raise ApplicationError(msg, {"trigger": msg})
     name = (name or "").strip()
     if not name or len(name) > STEP_NAME_MAX:
         msg = _("Give the sequence a name of at most %(n)d characters.") % {
@@ -108,15 +113,15 @@ def step_sequence_save(
         )
     if sequence is None:
         sequence = StepSequence.objects.create(
-            account=account, name=name, is_active=is_active
+            account=account, name=name, is_active=is_active, trigger=trigger
         )
     else:
         if sequence.account_id != account.pk:
             raise NotFound()
         model_update(
             instance=sequence,
-            fields=["name", "is_active"],
-            data={"name": name, "is_active": is_active},
+            fields=["name", "is_active", "trigger"],
+            data={"name": name, "is_active": is_active, "trigger": trigger},
         )
     for position, fields in enumerate(cleaned, start=1):
         Step.objects.update_or_create(
@@ -133,7 +138,6 @@ def step_sequence_save(
     return sequence
 
 
-@transaction.atomic
 def step_sequences_start_for_friend(*, friend: Friend) -> list[StepEnrollment]:
     """Enroll a new friend in the account's active friend-add sequences.
 
@@ -141,13 +145,22 @@ def step_sequences_start_for_friend(*, friend: Friend) -> list[StepEnrollment]:
     is enrolled in a sequence once, ever (unique), so calling it again on
     an unblock does nothing.
     """
+    return step_sequences_start(friend=friend, trigger=StepSequence.Trigger.FRIEND_ADD)
+
+
+@transaction.atomic
+def step_sequences_start(*, friend: Friend, trigger: str) -> list[StepEnrollment]:
+    """Enroll ``friend`` in the account's active sequences of ``trigger``
+    (a ``StepSequence.Trigger``; apps above call it for their events, e.g.
+    a completed shop card). A friend is enrolled in a sequence once, ever.
+    """
     now = timezone.now()
     firsts = {
         s.sequence_id: s
         for s in Step.objects.filter(
             sequence__account_id=friend.account_id,
             sequence__is_active=True,
-            sequence__trigger=StepSequence.Trigger.FRIEND_ADD,
+            sequence__trigger=trigger,
             position=1,
         )
     }

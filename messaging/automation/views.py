@@ -21,7 +21,12 @@ from messaging.audience.conditions import condition_catalogue
 from messaging.audience.selectors import segment_list
 from messaging.automation import selectors, services
 from messaging.automation.forms import AutoResponseForm, GreetingForm
-from messaging.automation.models import AutoResponse, Step, StepEnrollment
+from messaging.automation.models import (
+    AutoResponse,
+    Step,
+    StepEnrollment,
+    StepSequence,
+)
 from messaging.automation.selectors import (
     autoresponse_get,
     step_enrollment_get,
@@ -105,10 +110,12 @@ def step_edit(request, sequence_id: int | None = None):
     steps_json = json.dumps(_steps_initial(sequence), ensure_ascii=False)
     name = sequence.name if sequence else ""
     is_active = sequence.is_active if sequence else True
+    trigger = sequence.trigger if sequence else StepSequence.Trigger.FRIEND_ADD
     if request.method == "POST":
         request_require(request, Perm.SEND)
         name = request.POST.get("name", "")
         is_active = request.POST.get("is_active") == "on"
+        trigger = request.POST.get("trigger", StepSequence.Trigger.FRIEND_ADD)
         steps_json = request.POST.get("steps", "")
         try:
             sequence = step_sequence_save(
@@ -118,6 +125,7 @@ def step_edit(request, sequence_id: int | None = None):
                 is_active=is_active,
                 steps=json_field(steps_json, default=[]),
                 sequence=sequence,
+                trigger=trigger,
             )
         except ApplicationError as exc:
             error, status = exc.message, 400
@@ -140,6 +148,8 @@ def step_edit(request, sequence_id: int | None = None):
             "sequence": sequence,
             "name": name,
             "is_active": is_active,
+            "trigger": trigger,
+            "triggers": StepSequence.Trigger.choices,
             "steps_json": steps_json,
             "units": Step.Unit.choices,
             "error": error,

@@ -35,6 +35,7 @@ class Message(models.Model):
         API_NARROWCAST = "api_narrowcast", _("API narrowcast")
         API_BROADCAST = "api_broadcast", _("API broadcast")
         TEST = "test", _("Test send")
+        SHOPCARD = "shopcard", _("Shop card notice")
 
     account = models.ForeignKey(
         OfficialAccount, on_delete=models.CASCADE, related_name="messages"

@@ -420,6 +420,7 @@
       return {type: kind.key, field: f ? f[0] : null, op: "set", value: null};
     }
     if (kind.widget === "broadcast") return {type: kind.key, broadcast: kind.options[0] ? kind.options[0][0] : null};
+    if (kind.widget === "number") return {type: kind.key, min: 1};
     return {type: kind.key, values: []};
   }
 
@@ -501,6 +502,12 @@
       var hi = el("input", {type: "number", min: 0, value: cond.max_days === null ? "" : cond.max_days, "aria-label": T.maxDays,
         oninput: function () { cond.max_days = hi.value === "" ? null : Number(hi.value); self.sync(); }});
       return el("div", {"class": "bc-days"}, [el("label", {}, [T.minDays + " ", lo]), el("label", {}, [T.maxDays + " ", hi])]);
+    }
+    if (kind.widget === "number") {
+      var least = el("input", {type: "number", min: 0, value: cond.min === null ? "" : cond.min, "aria-label": kind.label,
+        "data-testid": "condition-number",
+        oninput: function () { cond.min = least.value === "" ? null : Number(least.value); self.sync(); }});
+      return least;
     }
     if (kind.widget === "broadcast") {
       var pick = el("select", {onchange: function () { cond.broadcast = Number(pick.value); self.sync(); }},
@@ -592,6 +599,7 @@
       if (cond.values) return cond.values.length > 0;
       if ("min_days" in cond) return cond.min_days !== null || cond.max_days !== null;
       if ("broadcast" in cond) return cond.broadcast !== null && cond.broadcast !== undefined;
+      if ("min" in cond) return cond.min !== null && cond.min !== undefined;
       if ("field" in cond) {
         return cond.field !== null && (cond.op === "set" || cond.op === "unset" ||
           (cond.value !== null && cond.value !== ""));
