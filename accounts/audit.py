@@ -77,6 +77,7 @@ AUDIT_ACTION_LABELS = {
     "richmenu.default": _("Rich menu set as default"),
     "richmenu.default_cancel": _("Default rich menu removed"),
     "richmenu.delete": _("Rich menu deleted"),
+    "richmenu.update": _("Rich menu edited (new version)"),
     "richmenu.tag_rule_create": _("Rich menu tag rule added"),
     "richmenu.tag_rule_delete": _("Rich menu tag rule removed"),
     "tag.create": _("Tag created"),

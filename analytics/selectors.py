@@ -21,6 +21,7 @@ from messaging.friends.filters import AGE_BANDS, q_age_bands
 from messaging.friends.models import Friend, LineUser
 from messaging.friends.regions import PREFECTURES
 from messaging.friends.selectors import friend_counts
+from richmenu.models import RichMenuDailyStat
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def home_figures(
 
 # LINE hides attribute breakdowns below this many friends (privacy).
 DEMOGRAPHIC_THRESHOLD = 20
-TABS = ("friends", "messages", "chat", "posts")
+TABS = ("friends", "messages", "chat", "richmenus", "posts")
 
 
 def _days(first: dt.date, last: dt.date) -> list[dt.date]:
@@ -260,3 +261,43 @@ def home_trends(*, account: OfficialAccount, today: dt.date) -> dict:
             "series": [{"label": "", "data": [r["following"] for r in friends]}],
         },
     }
+
+
+def richmenu_table(*, account: OfficialAccount, first: dt.date, last: dt.date) -> dict:
+    """Rich menu impressions and taps per area per day (issue 15, #7).
+
+    One query on ``RichMenuDailyStat`` (its unique index per menu and day).
+    ``rows``: one per day and menu with figures, oldest first:
+    ``{"day", "menu", "impressions", "taps", "areas": [taps per area]}``;
+    ``areas``: the most areas any of those menus has; ``days``: every day
+    of the range with the impressions and taps of all menus.
+    """
+    stats = (
+        RichMenuDailyStat.objects.filter(
+            rich_menu__account=account, day__gte=first, day__lte=last
+        )
+        .order_by("day", "rich_menu_id", "area")
+        .values_list("day", "rich_menu_id", "rich_menu__name", "area", "count")
+    )
+    rows: dict[tuple, dict] = {}
+    for day, menu_id, name, area, count in stats:
+        row = rows.setdefault(
+            (day, menu_id),
+            {"day": day, "menu": name, "impressions": 0, "taps": 0, "by_area": {}},
+        )
+        if area == RichMenuDailyStat.IMPRESSION:
+            row["impressions"] += count
+        else:
+            row["taps"] += count
+            row["by_area"][area] = count
+    width = max((max(r["by_area"], default=-1) + 1 for r in rows.values()), default=0)
+    for row in rows.values():
+        row["areas"] = [row["by_area"].get(i, 0) for i in range(width)]
+        del row["by_area"]
+    totals = {
+        day: {"day": day, "impressions": 0, "taps": 0} for day in _days(first, last)
+    }
+    for row in rows.values():
+        totals[row["day"]]["impressions"] += row["impressions"]
+        totals[row["day"]]["taps"] += row["taps"]
+    return {"rows": list(rows.values()), "areas": width, "days": list(totals.values())}

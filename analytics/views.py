@@ -168,6 +168,8 @@ def _tab(account, tab: str, first: dt.date, last: dt.date, context: dict):
         return header, rows
     if tab == "posts":
         return _posts_tab(account, first, last, context)
+    if tab == "richmenus":
+        return _richmenu_tab(account, first, last, context)
     if tab == "chat":
         table = selectors.chat_table(account=account, first=first, last=last)
         header = [
@@ -216,4 +218,37 @@ def _tab(account, tab: str, first: dt.date, last: dt.date, context: dict):
     }
     shares, computed_at = selectors.demographics_snapshot(account=account)
     context["demographics"], context["demographics_at"] = shares, computed_at
+    return header, rows
+
+
+LETTERS = "ABCDEFGHIJKLMNOPQRST"
+
+
+def _richmenu_tab(account, first: dt.date, last: dt.date, context: dict):
+    """Impressions and taps per area per day of each rich menu; the chart
+    sums every menu per day. (LINE's Insight API has no rich menu
+    statistics, so the figures are the Manager's only.)"""
+    table = selectors.richmenu_table(account=account, first=first, last=last)
+    header = [
+        _("Day"),
+        _("Rich menu"),
+        _("Impressions"),
+        _("Taps"),
+        *(
+            _("Area %(letter)s taps") % {"letter": LETTERS[i]}
+            for i in range(table["areas"])
+        ),
+    ]
+    rows = [
+        [r["day"].isoformat(), r["menu"], r["impressions"], r["taps"], *r["areas"]]
+        for r in table["rows"]
+    ]
+    context["chart"] = {
+        "type": "line",
+        "labels": [d["day"].isoformat() for d in table["days"]],
+        "series": [
+            {"label": header[2], "data": [d["impressions"] for d in table["days"]]},
+            {"label": header[3], "data": [d["taps"] for d in table["days"]]},
+        ],
+    }
     return header, rows

@@ -1,22 +1,62 @@
 """The Manager's rich menu editor form (validation only)."""
 
+import datetime as dt
 import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from richmenu.layouts import MAX_TEMPLATE_AREAS, layout_bounds, layout_choices
-from richmenu.models import ALIAS_ID_PATTERN, CHAT_BAR_TEXT_MAX
+from messaging.store.checks import _PICKER_FORMATS
+from richmenu.layouts import (
+    MAX_TEMPLATE_AREAS,
+    is_free,
+    layout_bounds,
+    layout_choices,
+)
+from richmenu.models import ALIAS_ID_PATTERN, CHAT_BAR_TEXT_MAX, MAX_AREAS
 
 ACTION_CHOICES = [
     ("", _("No action")),
     ("uri", _("Open a URL")),
     ("message", _("Send text")),
     ("postback", _("Postback")),
+    ("datetimepicker", _("Date and time picker")),
     ("richmenuswitch", _("Switch to another menu (tab ID)")),
+]
+PICKER_MODES = [
+    ("date", _("Date")),
+    ("time", _("Time")),
+    ("datetime", _("Date and time")),
 ]
 # The Manager offers web, phone and LINE links (issue 15, "Bad input").
 URL_PATTERN = r"(https?://\S+|tel:[0-9+*#-]+|line://\S+)"
+LETTERS = "ABCDEFGHIJKLMNOPQRST"
+# Per area: the action, the image maker's tile, the drawn bounds.
+AREA_FIELDS = (
+    "type",
+    "value",
+    "display_text",
+    "mode",
+    "initial",
+    "min",
+    "max",
+    "label",
+    "colour",
+    "x",
+    "y",
+    "width",
+    "height",
+)
+BOUNDS = ("x", "y", "width", "height")
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
 
 
 class RichMenuForm(forms.Form):
@@ -59,35 +99,69 @@ class RichMenuForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        letters = "ABCDEF"
-        for i in range(MAX_TEMPLATE_AREAS):
-            self.fields[f"area{i}_type"] = forms.ChoiceField(
-                label=_("Area %(letter)s: action") % {"letter": letters[i]},
-                choices=ACTION_CHOICES,
-                required=False,
+        for i in range(MAX_AREAS):
+            f = f"area{i}_"
+            self.fields[f + "type"] = forms.ChoiceField(
+                label=_("Action"), choices=ACTION_CHOICES, required=False
             )
-            self.fields[f"area{i}_value"] = forms.CharField(
-                label=_("Area %(letter)s: URL, text or data") % {"letter": letters[i]},
-                max_length=1000,
-                required=False,
+            self.fields[f + "value"] = forms.CharField(
+                label=_("URL, text or data"), max_length=1000, required=False
             )
-            self.fields[f"area{i}_display_text"] = forms.CharField(
-                label=_("Area %(letter)s: display text") % {"letter": letters[i]},
-                max_length=300,
-                required=False,
+            self.fields[f + "display_text"] = forms.CharField(
+                label=_("Display text"), max_length=300, required=False
             )
-            self.fields[f"area{i}_label"] = forms.CharField(
-                label=_("Area %(letter)s: label on the image") % {"letter": letters[i]},
-                max_length=20,
-                required=False,
+            self.fields[f + "mode"] = forms.ChoiceField(
+                label=_("Picker"), choices=PICKER_MODES, required=False
             )
-            self.fields[f"area{i}_colour"] = forms.RegexField(
-                label=_("Area %(letter)s: colour") % {"letter": letters[i]},
+            for key, label in (
+                ("initial", _("Initial value")),
+                ("min", _("Earliest")),
+                ("max", _("Latest")),
+            ):
+                self.fields[f + key] = forms.CharField(
+                    label=label,
+                    max_length=16,
+                    required=False,
+                    help_text=_("2026-04-01, 09:30 or 2026-04-01T09:30"),
+                )
+            self.fields[f + "label"] = forms.CharField(
+                label=_("Label on the image"), max_length=20, required=False
+            )
+            self.fields[f + "colour"] = forms.RegexField(
+                label=_("Colour"),
                 regex=r"^#[0-9a-fA-F]{6}$",
                 initial="#06c755",
                 required=False,
                 widget=forms.TextInput(attrs={"type": "color"}),
             )
+            for key, label in (
+                ("x", _("Left (px)")),
+                ("y", _("Top (px)")),
+                ("width", _("Width (px)")),
+                ("height", _("Height (px)")),
+            ):
+                self.fields[f + key] = forms.IntegerField(
+                    label=label, min_value=0, max_value=2500, required=False
+                )
+
+    # Rendering: the menu's own fields, then one group per area.
+
+    def top_fields(self):
+        return [self[name] for name in self.fields if not name.startswith("area")]
+
+    def area_groups(self):
+        """Per area: its letter, whether it is in use, its bound fields."""
+        groups = []
+        for i in range(MAX_AREAS):
+            fields = [self[f"area{i}_{key}"] for key in AREA_FIELDS]
+            used = (
+                any((f.value() or "") not in ("", "#06c755") for f in fields)
+                or i < MAX_TEMPLATE_AREAS
+            )
+            groups.append(
+                {"index": i, "letter": LETTERS[i], "used": used, "fields": fields}
+            )
+        return groups
 
     def clean(self):
         cleaned = super().clean()
@@ -98,18 +172,22 @@ class RichMenuForm(forms.Form):
         if not layout:
             return cleaned
         size, bounds = layout_bounds(layout)
+        slots = self._drawn(size) if is_free(layout) else list(enumerate(bounds))
         areas, cleaned["area_fields"] = [], []
-        for i, box in enumerate(bounds):
+        for i, box in slots:
             action = self._action(i, cleaned)
             if action is not None:
                 areas.append({"bounds": box, "action": action})
                 cleaned["area_fields"].append(f"area{i}_value")
+        cleaned["size"] = size
+        cleaned["bounds"] = [box for _i, box in slots]
         cleaned["tiles"] = [
             {
+                "bounds": box,
                 "colour": cleaned.get(f"area{i}_colour") or "",
                 "label": cleaned.get(f"area{i}_label") or "",
             }
-            for i in range(len(bounds))
+            for i, box in slots
         ]
         cleaned["menu"] = {
             "size": {"width": size[0], "height": size[1]},
@@ -119,6 +197,50 @@ class RichMenuForm(forms.Form):
             "areas": areas,
         }
         return cleaned
+
+    def _drawn(self, size) -> list[tuple[int, dict]]:
+        """The free-drawn areas: (index, bounds) of every area with a
+        position; inside the image, not overlapping (the server decides,
+        whatever the editor's drawing allowed)."""
+        width, height = size
+        drawn: list[tuple[int, dict]] = []
+        for i in range(MAX_AREAS):
+            values = [self.cleaned_data.get(f"area{i}_{k}") for k in BOUNDS]
+            field = f"area{i}_x"
+            if all(v is None for v in values):
+                if self.cleaned_data.get(f"area{i}_type"):
+                    self.add_error(field, _("Draw this area or enter its position."))
+                continue
+            if any(v is None for v in values):
+                self.add_error(field, _("Enter the left, top, width and height."))
+                continue
+            box = dict(zip(BOUNDS, values, strict=True))
+            if box["width"] < 1 or box["height"] < 1:
+                self.add_error(
+                    field, _("The area must be at least 1 pixel wide and high.")
+                )
+                continue
+            if box["x"] + box["width"] > width or box["y"] + box["height"] > height:
+                self.add_error(
+                    field,
+                    _("The area must be inside the %(w)s×%(h)s image.")
+                    % {"w": width, "h": height},
+                )
+                continue
+            other = next((j for j, b in drawn if _overlap(box, b)), None)
+            if other is not None:
+                self.add_error(
+                    field,
+                    _("The area overlaps area %(letter)s.")
+                    % {"letter": LETTERS[other]},
+                )
+                continue
+            drawn.append((i, box))
+        if not drawn and not any(
+            self.has_error(f"area{i}_x") for i in range(MAX_AREAS)
+        ):
+            self.add_error(None, _("Draw at least one area on the image."))
+        return drawn
 
     def _action(self, i: int, cleaned: dict) -> dict | None:
         kind = cleaned.get(f"area{i}_type")
@@ -140,18 +262,71 @@ class RichMenuForm(forms.Form):
                 self.add_error(field, _("Enter the tab ID of another menu."))
                 return None
             return {"type": "richmenuswitch", "richMenuAliasId": value, "data": value}
-        if kind == "message":
-            if len(value) > 300:
-                self.add_error(field, _("Up to 300 characters."))
-                return None
-            return {"type": "message", "text": value}
         if len(value) > 300:
             self.add_error(field, _("Up to 300 characters."))
             return None
+        if kind == "message":
+            return {"type": "message", "text": value}
+        if kind == "datetimepicker":
+            return self._picker(i, cleaned, value)
         action = {"type": "postback", "data": value}
         if display:
             action["displayText"] = display
         return action
+
+    def _picker(self, i: int, cleaned: dict, data: str) -> dict | None:
+        """LINE's datetimepicker: ``data``, ``mode`` and optional
+        ``initial``/``min``/``max`` in the mode's format, min ≤ initial ≤ max."""
+        mode = cleaned.get(f"area{i}_mode") or "date"
+        action = {"type": "datetimepicker", "data": data, "mode": mode}
+        ok = True
+        for key in ("initial", "min", "max"):
+            value = (cleaned.get(f"area{i}_{key}") or "").strip()
+            if not value:
+                continue
+            if mode == "datetime":
+                value = value.replace("t", "T")
+            if not re.fullmatch(PICKER_FORMATS[mode], value) or not _real(mode, value):
+                self.add_error(
+                    f"area{i}_{key}",
+                    _("Enter a value like %(example)s.")
+                    % {"example": PICKER_EXAMPLES[mode]},
+                )
+                ok = False
+                continue
+            action[key] = value
+        low, high = action.get("min"), action.get("max")
+        initial = action.get("initial")
+        if ok and low and high and low > high:
+            self.add_error(
+                f"area{i}_max", _("The latest must not be before the earliest.")
+            )
+            ok = False
+        if ok and initial and ((low and initial < low) or (high and initial > high)):
+            self.add_error(
+                f"area{i}_initial", _("The initial value must be within the range.")
+            )
+            ok = False
+        return action if ok else None
+
+
+PICKER_FORMATS = _PICKER_FORMATS
+PICKER_EXAMPLES = {
+    "date": "2026-04-01",
+    "time": "09:30",
+    "datetime": "2026-04-01T09:30",
+}
+_PARSE = {"date": "%Y-%m-%d", "time": "%H:%M", "datetime": "%Y-%m-%dT%H:%M"}
+
+
+def _real(mode: str, value: str) -> bool:
+    """Whether ``value`` is a real date/time (not 2026-02-31 or 25:00)
+    within LINE's range (1900-01-01 to 2100-12-31)."""
+    try:
+        parsed = dt.datetime.strptime(value, _PARSE[mode])
+    except ValueError:
+        return False
+    return mode == "time" or 1900 <= parsed.year <= 2100
 
 
 class TagRuleForm(forms.Form):
@@ -164,3 +339,49 @@ class TagRuleForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["tag"].queryset = tags
         self.fields["menu"].queryset = menus
+
+
+def initial_from_menu(menu, *, alias_id: str, is_default: bool) -> dict:
+    """The editor's fields filled in from a saved menu."""
+    layout = menu.layout or ("free-large" if menu.height > 843 else "free-compact")
+    initial = {
+        "name": menu.name,
+        "layout": layout,
+        "chat_bar_text": menu.chat_bar_text,
+        "selected": menu.selected,
+        "display_from": menu.display_from,
+        "display_until": menu.display_until,
+        "alias_id": alias_id,
+        "make_default": is_default,
+    }
+    tiles = menu.tiles or []
+    if not is_free(layout):
+        slots = layout_bounds(layout)[1]
+    elif tiles:  # also the areas drawn without an action
+        slots = [t["bounds"] for t in tiles]
+    else:
+        slots = [a["bounds"] for a in menu.areas]
+    actions = {
+        tuple(sorted(a["bounds"].items())): a.get("action") or {} for a in menu.areas
+    }
+    for i, box in enumerate(slots[:MAX_AREAS]):
+        f = f"area{i}_"
+        if is_free(layout):
+            initial.update({f + k: box[k] for k in BOUNDS})
+        action = actions.get(tuple(sorted(box.items())), {})
+        kind = action.get("type", "")
+        initial[f + "type"] = kind
+        initial[f + "value"] = {
+            "uri": action.get("uri"),
+            "message": action.get("text"),
+            "richmenuswitch": action.get("richMenuAliasId"),
+        }.get(kind, action.get("data", ""))
+        initial[f + "display_text"] = action.get("displayText", "")
+        if kind == "datetimepicker":
+            initial[f + "mode"] = action.get("mode", "date")
+            for key in ("initial", "min", "max"):
+                initial[f + key] = action.get(key, "")
+        if i < len(tiles):
+            initial[f + "label"] = tiles[i].get("label", "")
+            initial[f + "colour"] = tiles[i].get("colour") or "#06c755"
+    return initial

@@ -20,8 +20,16 @@ LAYOUTS: dict[str, tuple[tuple[int, int], object, list]] = {
     "compact-2": (COMPACT, _("Compact: 2 areas"), [(1, [1, 1])]),
     "compact-2-wide": (COMPACT, _("Compact: 1 wide and 1 narrow"), [(1, [2, 1])]),
     "compact-1": (COMPACT, _("Compact: 1 area"), [(1, [1])]),
+    # No template: the staff draw up to 20 areas themselves.
+    "free-large": (LARGE, _("Large: draw the areas yourself"), []),
+    "free-compact": (COMPACT, _("Compact: draw the areas yourself"), []),
 }
 MAX_TEMPLATE_AREAS = 6
+
+
+def is_free(name: str) -> bool:
+    """Whether ``name`` is a layout whose areas the staff draw."""
+    return name.startswith("free-")
 
 
 def _split(total: int, shares: list[int]) -> list[tuple[int, int]]:

@@ -27,13 +27,20 @@ def _font(label: str, size: int, cjk_fonts: Sequence[str]):
 
 def richmenu_image_make(
     *,
-    layout: str,
     tiles: list[dict],
+    layout: str = "",
+    size: tuple[int, int] | None = None,
+    bounds: list[dict] | None = None,
     cjk_fonts: Sequence[str] = CJK_FONTS,
 ) -> bytes:
-    """JPEG bytes for ``layout``; ``tiles[i]`` = ``{"colour", "label"}`` of
-    area ``i`` (missing tiles are plain green)."""
-    (width, height), bounds = layout_bounds(layout)
+    """JPEG bytes for ``layout`` (or ``size`` and free-drawn ``bounds``);
+    ``tiles[i]`` = ``{"colour", "label"}`` of area ``i`` (missing tiles are
+    plain green; the image outside every area stays white)."""
+    if layout:
+        (width, height), bounds = layout_bounds(layout)
+    else:
+        width, height = size
+    bounds = bounds or []
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
     for i, box in enumerate(bounds):

@@ -58,6 +58,14 @@ class RichMenu(models.Model):
     display_from = models.DateTimeField(_("display from"), null=True, blank=True)
     display_until = models.DateTimeField(_("display until"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The Manager's editor: its template (or ``free-*``), every area's
+    # bounds, colour and label (``tiles``, also areas without an action),
+    # whether the image maker drew the image, and the version, counted up
+    # by each edit (a new ``rich_menu_id`` each time).
+    layout = models.CharField(max_length=20, blank=True)
+    tiles = models.JSONField(default=list, blank=True)
+    image_made = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         indexes = [

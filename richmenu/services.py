@@ -26,6 +26,7 @@ from richmenu.models import (
     RichMenuDailyStat,
     RichMenuDefault,
     RichMenuTagRule,
+    new_rich_menu_id,
 )
 from richmenu.validators import richmenu_image_check, richmenu_object_check
 
@@ -308,9 +309,13 @@ def richmenu_manager_create(
     display_until: dt.datetime | None = None,
     make_default: bool = False,
     alias_id: str = "",
+    layout: str = "",
+    tiles: list | None = None,
+    image_made: bool = False,
 ) -> RichMenu:
     """A Manager menu with its image, optionally the Manager's default and
-    a tab ID (an alias other menus switch to).
+    a tab ID (an alias other menus switch to); ``layout``, ``tiles`` and
+    ``image_made`` let the editor open it again.
 
     One transaction: a bad object, a bad image or a missing alias target
     leaves nothing behind. Raises ``RichMenuInvalid`` or
@@ -325,6 +330,8 @@ def richmenu_manager_create(
         check_aliases=True,
         own_alias=alias_id,
     )
+    menu.layout, menu.tiles, menu.image_made = layout, tiles or [], image_made
+    menu.save(update_fields=["layout", "tiles", "image_made"])
     menu = richmenu_image_upload(menu=menu, content=image, content_type=content_type)
     if alias_id:
         try:
@@ -339,6 +346,108 @@ def richmenu_manager_create(
     if make_default:
         richmenu_manager_default_set(menu=menu, actor=actor)
     return menu
+
+
+@transaction.atomic
+def richmenu_manager_update(
+    *,
+    menu: RichMenu,
+    actor: User | None,
+    data: dict,
+    image: bytes | None,
+    content_type: str = "",
+    display_from: dt.datetime | None = None,
+    display_until: dt.datetime | None = None,
+    make_default: bool = False,
+    alias_id: str = "",
+    layout: str = "",
+    tiles: list | None = None,
+    image_made: bool = False,
+) -> RichMenu:
+    """Save an edited Manager menu as a new version of the same row.
+
+    LINE's menus and images are immutable, so the edit gets a new
+    ``rich_menu_id`` (the old one answers 404 from then on) and a new image
+    file (``image`` None: the current picture, copied). The row's primary
+    key (the Manager's ID and URL), its aliases, the Manager's default,
+    tag rules, per-friend links and statistics stay on the row, so they
+    follow in this one transaction. Every check runs before the first
+    write: bad input changes nothing. Raises ``RichMenuInvalid`` or
+    ``ApplicationError``.
+    """
+    menu = RichMenu.objects.select_for_update().get(pk=menu.pk)
+    account = menu.account
+    richmenu_validate(data=data)
+    errors = _alias_targets_exist(
+        account=account, areas=data["areas"], own_alias=alias_id
+    )
+    if errors:
+        raise RichMenuInvalid(errors)
+    if (
+        alias_id
+        and RichMenuAlias.objects.filter(account=account, alias_id=alias_id)
+        .exclude(rich_menu=menu)
+        .exists()
+    ):
+        raise RichMenuInvalid(
+            [{"message": "conflict richmenu alias id", "property": "alias_id"}]
+        )
+    width, height = data["size"]["width"], data["size"]["height"]
+    if image is None:
+        with menu.image.open("rb") as f:
+            image = f.read()
+        content_type = menu.image_type
+    fmt = richmenu_image_check(
+        image, content_type=content_type, width=width, height=height
+    )
+    old_image, storage = menu.image.name, menu.image.storage
+    menu.rich_menu_id = new_rich_menu_id()
+    menu.version += 1
+    menu.name = data["name"]
+    menu.chat_bar_text = data["chatBarText"]
+    menu.selected = data["selected"]
+    menu.width, menu.height = width, height
+    menu.areas = data["areas"]
+    menu.display_from, menu.display_until = display_from, display_until
+    menu.layout, menu.tiles, menu.image_made = layout, tiles or [], image_made
+    menu.image_type = "image/png" if fmt == "PNG" else "image/jpeg"
+    ext = "png" if fmt == "PNG" else "jpg"
+    menu.image.save(f"menu.{ext}", ContentFile(image), save=False)
+    menu.save()
+    if old_image and old_image != menu.image.name:
+        transaction.on_commit(lambda: storage.delete(old_image))
+    tab = menu.aliases.order_by("id").first()
+    if tab and not alias_id:
+        tab.delete()
+    elif tab and tab.alias_id != alias_id:
+        tab.alias_id = alias_id
+        tab.save(update_fields=["alias_id"])
+    elif alias_id and not tab:
+        richmenu_alias_create(account=account, alias_id=alias_id, menu=menu)
+    audit_record(
+        account=account,
+        actor=actor,
+        action="richmenu.update",
+        target=f"{menu.name} (v{menu.version})",
+    )
+    is_default = RichMenuDefault.objects.filter(
+        account=account, origin=RichMenu.Origin.MANAGER, rich_menu=menu
+    ).exists()
+    if make_default and not is_default:
+        richmenu_manager_default_set(menu=menu, actor=actor)
+    elif is_default and not make_default:
+        richmenu_manager_default_cancel(account=account, actor=actor)
+    return menu
+
+
+def richmenu_is_published(*, menu: RichMenu) -> bool:
+    """Whether friends may see ``menu`` now: a default, a tag rule's menu or
+    linked to a friend (editing it then needs the send permission)."""
+    return (
+        RichMenuDefault.objects.filter(rich_menu=menu).exists()
+        or RichMenuTagRule.objects.filter(rich_menu=menu).exists()
+        or FriendRichMenu.objects.filter(rich_menu=menu).exists()
+    )
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ urlpatterns = [
         views.richmenu_tag_rule_delete,
         name="tag-rule-delete",
     ),
+    path("<int:menu_id>/edit/", views.richmenu_update, name="richmenu-update"),
     path("<int:menu_id>/default", views.richmenu_default, name="richmenu-default"),
     path("<int:menu_id>/delete", views.richmenu_delete, name="richmenu-delete"),
 ]

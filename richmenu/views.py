@@ -8,6 +8,7 @@ drafts-only roles may not reach customers. Another account's menu is 404.
 import json
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,10 +19,10 @@ from core.exceptions import ApplicationError
 from core.forms import form_errors_from
 from messaging.friends.selectors import tag_list
 from richmenu import selectors, services
-from richmenu.forms import RichMenuForm, TagRuleForm
+from richmenu.forms import RichMenuForm, TagRuleForm, initial_from_menu
 from richmenu.layouts import LAYOUTS, layout_bounds
 from richmenu.maker import richmenu_image_make
-from richmenu.models import RichMenu
+from richmenu.models import MAX_AREAS, RichMenu
 from richmenu.rendering import menu_view, menu_view_of
 
 
@@ -98,33 +99,76 @@ def richmenu_tag_rule_delete(request, rule_id: int):
 
 @account_view()
 def richmenu_create(request):
+    return _editor(request, None)
+
+
+@account_view()
+def richmenu_update(request, menu_id: int):
+    """The editor filled in from a saved menu; saving makes a new version
+    (a new LINE ID, the same Manager ID and URL)."""
+    menu = selectors.richmenu_get_by_pk(account=request.account, pk=menu_id)
+    if menu.origin != RichMenu.Origin.MANAGER:
+        raise Http404  # the API's menus are the bot's, as on LINE
+    return _editor(request, menu)
+
+
+def _editor(request, menu: RichMenu | None):
     account = request.account
     can_publish = request_can(request, Perm.SEND)
-    form = RichMenuForm(request.POST or None, request.FILES or None)
+    initial = None
+    if menu is not None:
+        tab = menu.aliases.order_by("id").first()
+        default = selectors.richmenu_default_get(
+            account=account, origin=RichMenu.Origin.MANAGER
+        )
+        initial = initial_from_menu(
+            menu,
+            alias_id=tab.alias_id if tab else "",
+            is_default=default is not None and default.pk == menu.pk,
+        )
+    form = RichMenuForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         upload = data["image"]
+        image, content_type, made = None, "", False
         if upload:
             image, content_type = upload.read(), upload.content_type or ""
+        elif (
+            menu is None
+            or menu.image_made
+            or (menu.width, menu.height) != tuple(data["size"])
+        ):
+            image = richmenu_image_make(
+                size=data["size"], bounds=data["bounds"], tiles=data["tiles"]
+            )
+            content_type, made = "image/jpeg", True
         else:
-            image = richmenu_image_make(layout=data["layout"], tiles=data["tiles"])
-            content_type = "image/jpeg"
+            made = False  # the uploaded picture is kept
+        fields = {
+            "actor": request.user,
+            "data": data["menu"],
+            "image": image,
+            "content_type": content_type,
+            "display_from": data["display_from"],
+            "display_until": data["display_until"],
+            "make_default": data["make_default"],
+            "alias_id": data["alias_id"] or "",
+            "layout": data["layout"],
+            "tiles": data["tiles"],
+            "image_made": made,
+        }
         try:
-            if data["make_default"] and not can_publish:
+            if not can_publish and (
+                data["make_default"]
+                or (menu is not None and services.richmenu_is_published(menu=menu))
+            ):
                 raise ApplicationError(
                     _("Your role may prepare menus but not publish them.")
                 )
-            services.richmenu_manager_create(
-                account=account,
-                actor=request.user,
-                data=data["menu"],
-                image=image,
-                content_type=content_type,
-                display_from=data["display_from"],
-                display_until=data["display_until"],
-                make_default=data["make_default"],
-                alias_id=data["alias_id"] or "",
-            )
+            if menu is None:
+                services.richmenu_manager_create(account=account, **fields)
+            else:
+                services.richmenu_manager_update(menu=menu, **fields)
         except services.RichMenuInvalid as error:
             for detail in error.errors:
                 if detail["property"] == "alias_id":
@@ -140,7 +184,10 @@ def richmenu_create(request):
         except ApplicationError as error:
             form_errors_from(form, error, field="image")
         else:
-            messages.success(request, _("Rich menu created."))
+            if menu is None:
+                messages.success(request, _("Rich menu created."))
+            else:
+                messages.success(request, _("Rich menu saved as a new version."))
             return redirect("richmenu:richmenu-list", account.slug)
     layout = form["layout"].value() or "large-6"
     size, bounds = layout_bounds(layout if layout in LAYOUTS else "large-6")
@@ -150,15 +197,18 @@ def richmenu_create(request):
         areas=[{"bounds": b, "action": {}} for b in bounds],
         chat_bar_text=form["chat_bar_text"].value() or _("Menu"),
         selected=True,
+        image_url=menu.image.url if menu and not menu.image_made else "",
     )
     return render(
         request,
         "richmenu/edit.html",
         {
             "form": form,
+            "menu": menu,
             "preview": preview,
             "layouts_json": _layouts_json(),
             "can_publish": can_publish,
+            "max_areas": MAX_AREAS,
         },
     )
 
