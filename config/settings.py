@@ -346,6 +346,11 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "LINE-compatible Messaging API",
     "VERSION": "0.1.0",
+    # Every operation lists the errors the shared base view can answer.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.line_error_responses",
+    ],
     # Two "status" enums: the Messaging API's delivery counts and Insight's.
     "ENUM_NAME_OVERRIDES": {
         "InsightStatusEnum": ["ready", "unready", "out_of_service"],

@@ -18,6 +18,7 @@ from accounts.selectors import channel_token_authenticate
 from accounts.services import channel_token_issue, channel_token_revoke
 from core.api.exceptions import LineApiError
 from core.api.views import LineApiView
+from core.text import text_storable
 
 SHORT_LIVED_TTL = dt.timedelta(days=30)
 # LINE's long-lived tokens never expire; verify reports the largest value.
@@ -47,6 +48,9 @@ class OAuthApi(LineApiView):
             value = request.data.get(name, "") if hasattr(request.data, "get") else ""
             if not value:
                 raise OAuthError("invalid_request", f"'{name}' must be specified")
+            if not isinstance(value, str) or not text_storable(value):
+                # NUL or a lone surrogate: no channel ID, secret or token has one
+                raise OAuthError("invalid_request", f"'{name}' is invalid")
             values.append(value)
         return values
 

@@ -60,3 +60,34 @@ def test_a_wrong_secret_is_invalid_client(client, account, secret):
         {"error": "invalid_client", "error_description": "invalid client_secret"},
     )
     assert not ChannelAccessToken.objects.filter(kind="short_lived").exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        (ISSUE, "client_id"),
+        (ISSUE, "client_secret"),
+        ("/v2/oauth/verify", "access_token"),
+        ("/v2/oauth/revoke", "access_token"),
+    ],
+)
+def test_a_nul_in_a_form_field_is_invalid_request_not_a_500(
+    client, account, path, field
+):
+    """Found by the schema fuzzer (tests/messaging/api/test_fuzz.py)."""
+    body = {
+        "grant_type": "client_credentials",
+        "client_id": account.channel_id,
+        "client_secret": account.channel_secret,
+        "access_token": "x",
+        field: "a\x00b",
+    }
+    before = ChannelAccessToken.objects.count()
+    response = client.post(
+        path, urlencode(body), content_type="application/x-www-form-urlencoded"
+    )
+    assert (response.status_code, response.json()) == (
+        400,
+        {"error": "invalid_request", "error_description": f"'{field}' is invalid"},
+    )
+    assert ChannelAccessToken.objects.count() == before
