@@ -26,7 +26,7 @@ from messaging.friends.services import AccountUnavailable
 from messaging.store.models import Message
 from messaging.store.rendering import quick_reply_html
 from messaging.store.services import messages_mark_opened
-from messaging.store.stickers import STICKERS
+from messaging.store.stickers import sticker_packages
 from richmenu.rendering import menu_view_of
 from richmenu.selectors import richmenu_for_friend
 from talk import links, selectors, services
@@ -251,7 +251,7 @@ def room(request, friend_id: int):
             "has_earlier": len(rows) == selectors.ROOM_PAGE_SIZE,
             "last_id": rows[-1].pk if rows else 0,
             "quick_reply": _quick_reply(rows),
-            "stickers": STICKERS.values(),
+            "sticker_packages": sticker_packages(),
             "richmenu": _richmenu(friend),
         },
     )

@@ -9,6 +9,7 @@ from ulid import ULID
 
 from messaging.friends.models import Friend
 from messaging.store.models import Message
+from messaging.store.stickers import sticker_get
 
 REPLY_TOKEN_TTL = dt.timedelta(minutes=1)
 MARK_AS_READ_SALT = "messaging.webhooks.markAsRead"
@@ -128,9 +129,13 @@ def _message_content(message: Message) -> dict:
     elif message.type == "sticker":
         content["packageId"] = str(payload.get("packageId", ""))
         content["stickerId"] = str(payload.get("stickerId", ""))
-        content["stickerResourceType"] = payload.get("stickerResourceType", "STATIC")
-        if payload.get("keywords"):
-            content["keywords"] = payload["keywords"][:15]
+        sticker = sticker_get(content["packageId"], content["stickerId"])
+        content["stickerResourceType"] = payload.get(
+            "stickerResourceType", sticker.resource_type if sticker else "STATIC"
+        )
+        keywords = payload.get("keywords") or (sticker.keywords if sticker else [])
+        if keywords:
+            content["keywords"] = keywords[:15]
         if payload.get("text"):
             content["text"] = payload["text"][:100]
     elif message.type in ("image", "video", "audio"):
