@@ -15,6 +15,8 @@ its work in a fixed order:
 Nothing below this module decides who reacts to a customer.
 """
 
+import re
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -28,6 +30,7 @@ from messaging.automation.services import (
     greeting_send,
     step_sequences_start_for_friend,
 )
+from messaging.friends.linking import LinkUse, link_token_use
 from messaging.friends.models import Friend, FriendSource, LineUser
 from messaging.friends.services import (
     AccountUnavailable,
@@ -38,6 +41,7 @@ from messaging.friends.services import (
 from messaging.store.models import Message
 from messaging.store.services import message_receive
 from messaging.webhooks.events import (
+    webhook_account_link_event,
     webhook_follow_event,
     webhook_message_event,
     webhook_postback_event,
@@ -208,3 +212,35 @@ def customer_video_play_complete(*, friend: Friend, message: Message) -> bool:
         ],
     )
     return True
+
+
+NONCE = re.compile(r"[\x21-\x7e]{1,255}")
+
+
+@transaction.atomic
+def customer_account_link(*, line_user: LineUser, token: str, nonce: str) -> LinkUse:
+    """The customer opened the account-link dialog with ``token`` and ``nonce``
+    (``/dialog/bot/accountLink?linkToken=…&nonce=…``).
+
+    In order: the link token (spent on success); the ``accountLink`` webhook
+    event — ``link.result`` ``ok`` with the user, or ``failed`` (expired,
+    already used, or issued for another user) without one; the bot compares
+    ``link.nonce`` with the one it made. Raises ``ApplicationError`` for a
+    missing or malformed nonce or token, and then nothing is written or
+    sent. An unknown token is ``failed`` with no event (no account to tell).
+    """
+    if not isinstance(nonce, str) or not NONCE.fullmatch(nonce):
+        raise ApplicationError(_("This link is not valid: its nonce is missing."))
+    if not isinstance(token, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", token):
+        raise ApplicationError(_("This link is not valid: its token is missing."))
+    use = link_token_use(token=token, line_user=line_user)
+    if use.link is not None:
+        webhook_events_dispatch_on_commit(
+            account=use.link.account,
+            events=[
+                webhook_account_link_event(
+                    friend=use.link.friend, result=use.result, nonce=nonce
+                )
+            ],
+        )
+    return use

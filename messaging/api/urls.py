@@ -89,6 +89,11 @@ urlpatterns = [
         name="message-content-transcoding",
     ),
     path("v2/bot/profile/<str:userId>", views.ProfileGetApi.as_view(), name="profile"),
+    path(
+        "v2/bot/user/<str:userId>/linkToken",
+        views.LinkTokenIssueApi.as_view(),
+        name="link-token",
+    ),
     path("v2/bot/followers/ids", views.FollowerListApi.as_view(), name="followers"),
     path("v2/bot/info", views.BotInfoGetApi.as_view(), name="bot-info"),
     path(

@@ -158,3 +158,19 @@ def webhook_message_event(*, message: Message) -> PendingEvent:
         message.created_at,
         message=_message_content(message),
     )
+
+
+def webhook_account_link_event(
+    *, friend: Friend, result: str, nonce: str
+) -> PendingEvent:
+    """``accountLink``: the customer opened the account-link dialog.
+
+    ``result`` is ``ok`` or ``failed``; a failed link names no user (no
+    ``source``) and carries no reply token (REF#account-link-event).
+    """
+    pending = _event(
+        friend, "accountLink", timezone.now(), link={"result": result, "nonce": nonce}
+    )
+    if result != "ok":
+        pending.data.pop("source")
+    return pending

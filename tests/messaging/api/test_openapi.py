@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 # (the SDK method names are their snake_case).
 EXPECTED = {
     ("/v2/bot/message/reply", "post"): "replyMessage",
+    ("/v2/bot/user/{userId}/linkToken", "post"): "issueLinkToken",
     ("/v2/bot/message/push", "post"): "pushMessage",
     ("/v2/bot/message/multicast", "post"): "multicast",
     ("/v2/bot/message/narrowcast", "post"): "narrowcast",
