@@ -38,6 +38,14 @@ from messaging.friends.services import (
     friend_block,
     friend_follow,
 )
+from messaging.groups.models import ChatGroup, GroupMessage
+from messaging.groups.services import (
+    group_account_invite,
+    group_account_remove,
+    group_member_leave,
+    group_members_add,
+    group_message_receive,
+)
 from messaging.store.models import Message
 from messaging.store.services import message_receive
 from messaging.webhooks.events import (
@@ -244,3 +252,59 @@ def customer_account_link(*, line_user: LineUser, token: str, nonce: str) -> Lin
             ],
         )
     return use
+
+
+# --- Group chats and rooms (docs/groups.md) ----------------------------------------
+# Each writes the chat, then sends the account's webhook events after commit
+# (only while the account is in the chat). The Manager shows group chats
+# read-only, so there is no conversation or inbox event.
+
+
+def _group_dispatch(group: ChatGroup, events: list) -> None:
+    if events:
+        webhook_events_dispatch_on_commit(account=group.account, events=events)
+
+
+@transaction.atomic
+def customer_group_invite_account(
+    *, group: ChatGroup, by: LineUser, account: OfficialAccount
+) -> None:
+    """A member invites ``account``: the ``join`` event. Raises
+    ``GroupJoinRefused`` when the account does not allow group chats."""
+    events = group_account_invite(group=group, by=by, account=account)
+    group.refresh_from_db()
+    _group_dispatch(group, events)
+
+
+@transaction.atomic
+def customer_group_remove_account(*, group: ChatGroup, by: LineUser) -> None:
+    """A member removes the account: the ``leave`` event."""
+    account = group.account
+    events = group_account_remove(group=group, by=by)
+    if account is not None and events:
+        webhook_events_dispatch_on_commit(account=account, events=events)
+
+
+@transaction.atomic
+def customer_group_invite(
+    *, group: ChatGroup, by: LineUser, users: list[LineUser]
+) -> None:
+    """A member invites other customers: ``memberJoined``."""
+    _group_dispatch(group, group_members_add(group=group, by=by, users=users))
+
+
+@transaction.atomic
+def customer_group_leave(*, group: ChatGroup, user: LineUser) -> None:
+    """A member leaves the chat: ``memberLeft``."""
+    _group_dispatch(group, group_member_leave(group=group, user=user))
+
+
+@transaction.atomic
+def customer_group_message_send(
+    *, group: ChatGroup, sender: LineUser, text: str
+) -> GroupMessage:
+    """A member writes in the chat: the ``message`` event with a
+    ``group``/``room`` source."""
+    row, events = group_message_receive(group=group, sender=sender, text=text)
+    _group_dispatch(row.group, events)
+    return row

@@ -30,6 +30,7 @@ from messaging.friends.models import (
     LineUser,
     Tag,
 )
+from messaging.groups.models import ChatGroup, GroupMember, GroupMessage
 from messaging.store.models import BroadcastAsset, Message
 from messaging.webhooks.models import (
     ReplyToken,
@@ -44,6 +45,7 @@ __all__ = [
     "BroadcastAsset",
     "BroadcastBatch",
     "BroadcastLink",
+    "ChatGroup",
     "CustomField",
     "Delivery",
     "Friend",
@@ -51,6 +53,8 @@ __all__ = [
     "FriendNote",
     "FriendSource",
     "Greeting",
+    "GroupMember",
+    "GroupMessage",
     "LineUser",
     "LinkClick",
     "Message",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from talk import views
+from talk import groups, views
 
 app_name = "talk"
 
@@ -35,4 +35,12 @@ urlpatterns = [
     path("accounts/@<str:basic_id>/", views.account_profile, name="account-profile"),
     path("accounts/@<str:basic_id>/block", views.account_block, name="account-block"),
     path("scan/", views.scan, name="scan"),
+    # Group chats and multi-person chats (docs/groups.md).
+    path("groups/", groups.group_list, name="groups"),
+    path("groups/<int:group_id>/", groups.group_room, name="group"),
+    path(
+        "groups/<int:group_id>/<slug:action>",
+        groups.group_act,
+        name="group-act",
+    ),
 ]

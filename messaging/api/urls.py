@@ -7,6 +7,7 @@ both, so both sets of paths are served here.
 
 from django.urls import path
 
+from messaging.api import group_views as g
 from messaging.api import views
 
 M = "v2/bot/message/"
@@ -116,4 +117,35 @@ urlpatterns = [
         views.MessagesMarkReadApi.as_view(),
         name="mark-as-read",
     ),
+    # Group chats and rooms the account is in (docs/groups.md).
+    path(
+        "v2/bot/group/<str:groupId>/summary",
+        g.GroupSummaryApi.as_view(),
+        name="group-summary",
+    ),
+    *[
+        path(f"v2/bot/{kind}/<str:{key}>/{tail}", view.as_view(), name=name)
+        for kind, key, tail, view, name in (
+            ("group", "groupId", "members/count", g.GroupMemberCountApi, "g-count"),
+            ("group", "groupId", "members/ids", g.GroupMemberIdsApi, "g-ids"),
+            (
+                "group",
+                "groupId",
+                "member/<str:userId>",
+                g.GroupMemberProfileApi,
+                "g-member",
+            ),
+            ("group", "groupId", "leave", g.GroupLeaveApi, "g-leave"),
+            ("room", "roomId", "members/count", g.RoomMemberCountApi, "r-count"),
+            ("room", "roomId", "members/ids", g.RoomMemberIdsApi, "r-ids"),
+            (
+                "room",
+                "roomId",
+                "member/<str:userId>",
+                g.RoomMemberProfileApi,
+                "r-member",
+            ),
+            ("room", "roomId", "leave", g.RoomLeaveApi, "r-leave"),
+        )
+    ],
 ]

@@ -44,10 +44,15 @@ def _millis(when: dt.datetime) -> int:
 
 @dataclass(frozen=True)
 class PendingEvent:
-    """A LINE event before dispatch adds its ID, mode and reply token."""
+    """A LINE event before dispatch adds its ID, mode and reply token.
 
-    friend_id: int
+    ``chat_id`` is the group or room ID of a group event (``friend_id`` is
+    then None): its reply token answers into that chat.
+    """
+
+    friend_id: int | None
     data: dict = field(default_factory=dict)
+    chat_id: str = ""
 
 
 def _event(friend: Friend, kind: str, when: dt.datetime, **payload) -> PendingEvent:

@@ -101,6 +101,7 @@ def webhook_events_dispatch_on_commit(
                 ReplyToken(
                     account=account,
                     friend_id=pending.friend_id,
+                    chat_id=pending.chat_id,
                     token=token,
                     event_at=event_at,
                     expires_at=max(event_at, now) + REPLY_TOKEN_TTL,
