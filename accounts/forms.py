@@ -23,7 +23,7 @@ class AccountCreateForm(forms.Form):
 class AccountProfileForm(forms.ModelForm):
     class Meta:
         model = OfficialAccount
-        fields = ["display_name", "status_message", "time_zone"]
+        fields = ["display_name", "status_message", "time_zone", "allow_group_join"]
         widgets = {"status_message": forms.Textarea(attrs={"rows": 3})}
 
     def clean_display_name(self):

@@ -123,6 +123,15 @@ class OfficialAccount(TimeStampedModel):
     channel_secret = models.CharField(max_length=32)
     bot_user_id = models.CharField(max_length=33, unique=True)
     is_suspended = models.BooleanField(_("suspended"), default=False)
+    # LINE's "Allow bot to join group chats" (off for a new channel).
+    allow_group_join = models.BooleanField(
+        _("allow the account to join group chats"),
+        default=False,
+        help_text=_(
+            "Customers can invite the account into their group chats and "
+            "multi-person chats; the bot receives their events."
+        ),
+    )
     suspended_reason = models.CharField(max_length=200, blank=True)
 
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+")

@@ -116,8 +116,10 @@ def account_profile_update(
     display_name: str,
     status_message: str,
     time_zone: str,
+    allow_group_join: bool | None = None,
 ) -> OfficialAccount:
-    """Save the account's name, status message and time zone.
+    """Save the account's name, status message, time zone and whether it
+    may join group chats (``None``: unchanged).
 
     Returns the account. Only changed fields are written and audited; an
     unchanged form writes nothing.
@@ -126,6 +128,9 @@ def account_profile_update(
         "display_name": display_name,
         "status_message": status_message,
         "time_zone": time_zone,
+        "allow_group_join": (
+            account.allow_group_join if allow_group_join is None else allow_group_join
+        ),
     }
     changed = {
         name: value for name, value in data.items() if getattr(account, name) != value

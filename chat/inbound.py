@@ -15,6 +15,8 @@ its work in a fixed order:
 Nothing below this module decides who reacts to a customer.
 """
 
+import re
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -28,6 +30,7 @@ from messaging.automation.services import (
     greeting_send,
     step_sequences_start_for_friend,
 )
+from messaging.friends.linking import LinkUse, link_token_use
 from messaging.friends.models import Friend, FriendSource, LineUser
 from messaging.friends.services import (
     AccountUnavailable,
@@ -35,9 +38,18 @@ from messaging.friends.services import (
     friend_block,
     friend_follow,
 )
+from messaging.groups.models import ChatGroup, GroupMessage
+from messaging.groups.services import (
+    group_account_invite,
+    group_account_remove,
+    group_member_leave,
+    group_members_add,
+    group_message_receive,
+)
 from messaging.store.models import Message
 from messaging.store.services import message_receive
 from messaging.webhooks.events import (
+    webhook_account_link_event,
     webhook_follow_event,
     webhook_message_event,
     webhook_postback_event,
@@ -208,3 +220,91 @@ def customer_video_play_complete(*, friend: Friend, message: Message) -> bool:
         ],
     )
     return True
+
+
+NONCE = re.compile(r"[\x21-\x7e]{1,255}")
+
+
+@transaction.atomic
+def customer_account_link(*, line_user: LineUser, token: str, nonce: str) -> LinkUse:
+    """The customer opened the account-link dialog with ``token`` and ``nonce``
+    (``/dialog/bot/accountLink?linkToken=…&nonce=…``).
+
+    In order: the link token (spent on success); the ``accountLink`` webhook
+    event — ``link.result`` ``ok`` with the user, or ``failed`` (expired,
+    already used, or issued for another user) without one; the bot compares
+    ``link.nonce`` with the one it made. Raises ``ApplicationError`` for a
+    missing or malformed nonce or token, and then nothing is written or
+    sent. An unknown token is ``failed`` with no event (no account to tell).
+    """
+    if not isinstance(nonce, str) or not NONCE.fullmatch(nonce):
+        raise ApplicationError(_("This link is not valid: its nonce is missing."))
+    if not isinstance(token, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", token):
+        raise ApplicationError(_("This link is not valid: its token is missing."))
+    use = link_token_use(token=token, line_user=line_user)
+    if use.link is not None:
+        webhook_events_dispatch_on_commit(
+            account=use.link.account,
+            events=[
+                webhook_account_link_event(
+                    friend=use.link.friend, result=use.result, nonce=nonce
+                )
+            ],
+        )
+    return use
+
+
+# --- Group chats and rooms (docs/groups.md) ----------------------------------------
+# Each writes the chat, then sends the account's webhook events after commit
+# (only while the account is in the chat). The Manager shows group chats
+# read-only, so there is no conversation or inbox event.
+
+
+def _group_dispatch(group: ChatGroup, events: list) -> None:
+    if events:
+        webhook_events_dispatch_on_commit(account=group.account, events=events)
+
+
+@transaction.atomic
+def customer_group_invite_account(
+    *, group: ChatGroup, by: LineUser, account: OfficialAccount
+) -> None:
+    """A member invites ``account``: the ``join`` event. Raises
+    ``GroupJoinRefused`` when the account does not allow group chats."""
+    events = group_account_invite(group=group, by=by, account=account)
+    group.refresh_from_db()
+    _group_dispatch(group, events)
+
+
+@transaction.atomic
+def customer_group_remove_account(*, group: ChatGroup, by: LineUser) -> None:
+    """A member removes the account: the ``leave`` event."""
+    account = group.account
+    events = group_account_remove(group=group, by=by)
+    if account is not None and events:
+        webhook_events_dispatch_on_commit(account=account, events=events)
+
+
+@transaction.atomic
+def customer_group_invite(
+    *, group: ChatGroup, by: LineUser, users: list[LineUser]
+) -> None:
+    """A member invites other customers: ``memberJoined``."""
+    _group_dispatch(group, group_members_add(group=group, by=by, users=users))
+
+
+@transaction.atomic
+def customer_group_leave(*, group: ChatGroup, user: LineUser) -> None:
+    """A member leaves the chat: ``memberLeft``."""
+    _group_dispatch(group, group_member_leave(group=group, user=user))
+
+
+@transaction.atomic
+def customer_group_message_send(
+    *, group: ChatGroup, sender: LineUser, text: str
+) -> GroupMessage:
+    """A member writes in the chat: the ``message`` event with a
+    ``group``/``room`` source."""
+    row, events = group_message_receive(group=group, sender=sender, text=text)
+    _group_dispatch(row.group, events)
+    return row

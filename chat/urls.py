@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from chat import views
+from chat import group_views, views
 
 app_name = "chat"
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("canned/<int:reply_id>/", views.canned_edit, name="canned-edit"),
     path("canned/<int:reply_id>/delete/", views.canned_delete, name="canned-delete"),
     path("settings/", views.chat_settings, name="settings"),
+    path("groups/", group_views.group_list, name="groups"),
+    path("groups/<int:group_id>/", group_views.group_detail, name="group"),
     path("<int:conversation_id>/", views.conversation, name="conversation"),
     path(
         "<int:conversation_id>/messages.json",

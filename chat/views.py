@@ -47,8 +47,7 @@ from core.exceptions import ApplicationError, NotFound
 from core.forms import form_errors_from
 from messaging.friends.models import Tag
 from messaging.friends.selectors import friend_notes, friend_tags, tag_get, tag_list
-from messaging.store.stickers import PACKAGE_ID as STICKER_PACKAGE_ID
-from messaging.store.stickers import STICKERS
+from messaging.store.stickers import STICKERS, sticker_packages
 
 CHAT = Perm.CHAT
 # Message ids are bigints; a larger "up to" id is as malformed as a word.
@@ -247,8 +246,7 @@ def conversation(request, conversation_id: int):
             "earlier_cursor": page.earlier_cursor,
             "last_id": page.messages[-1].pk if page.messages else 0,
             "canned": canned,
-            "stickers": STICKERS.values(),
-            "sticker_package": STICKER_PACKAGE_ID,
+            "sticker_packages": sticker_packages(),
         },
     )
 
@@ -337,9 +335,10 @@ def conversation_send(request, conversation_id: int):
             )
         else:
             if "sticker_id" in request.POST:
+                sticker = STICKERS.get(request.POST["sticker_id"])
                 message = {
                     "type": "sticker",
-                    "packageId": STICKER_PACKAGE_ID,
+                    "packageId": sticker.package_id if sticker else "",
                     "stickerId": request.POST["sticker_id"],
                 }
             elif request.POST.get("kind") == "image":

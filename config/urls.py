@@ -7,6 +7,8 @@ from django.views.generic import RedirectView
 from chat import urls as chat_urls
 from core import views as core_views
 from messaging.broadcasts import urls as broadcast_urls
+from messaging.store import views as store_views
+from talk import views as talk_views
 
 # Operators' console (Django admin) under the product's name.
 admin.site.site_header = _("LINE OA operators")
@@ -43,6 +45,19 @@ urlpatterns = [
     # like would otherwise read as an account slug.
     path("manager/<slug:account_slug>/", include("analytics.urls")),
     path("talk/", include("talk.urls")),
+    # LINE's account-link dialog (access.line.me/dialog/bot/accountLink),
+    # opened by the talk app's browser from a bot's link.
+    path(
+        "dialog/bot/accountLink",
+        talk_views.account_link_dialog,
+        name="account-link-dialog",
+    ),
+    # Our own drawings of LINE's sendable stickers (public, like LINE's CDN).
+    path(
+        "stickers/<str:package_id>/<str:sticker_id>.svg",
+        store_views.sticker_image,
+        name="sticker-image",
+    ),
     path("healthz", include("core.urls")),
     # The LINE-compatible Messaging API (/v2/...), at the root so that the
     # SDK's Configuration(host="http://host:port") reaches every path.

@@ -35,6 +35,7 @@ from messaging.friends.models import (
     LineUser,
     Tag,
 )
+from messaging.groups.models import ChatGroup, GroupMember, GroupMessage
 from messaging.store.models import BroadcastAsset, Message
 from messaging.webhooks.models import (
     ReplyToken,
@@ -52,6 +53,7 @@ __all__ = [
     "BroadcastAsset",
     "BroadcastBatch",
     "BroadcastLink",
+    "ChatGroup",
     "CustomField",
     "Delivery",
     "Friend",
@@ -59,6 +61,8 @@ __all__ = [
     "FriendNote",
     "FriendSource",
     "Greeting",
+    "GroupMember",
+    "GroupMessage",
     "LineUser",
     "LinkClick",
     "Message",

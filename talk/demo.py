@@ -13,7 +13,11 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import ChannelAccessToken, Membership, OfficialAccount, Plan, User
-from chat.inbound import customer_message_send
+from chat.inbound import (
+    customer_group_invite_account,
+    customer_group_message_send,
+    customer_message_send,
+)
 from chat.models import Conversation
 from chat.services import (
     canned_reply_create,
@@ -34,6 +38,7 @@ from messaging.friends.filters import age_band_of
 from messaging.friends.models import Friend, LineUser
 from messaging.friends.regions import PREFECTURES
 from messaging.friends.services import friend_staff_link_set, friend_tag_add
+from messaging.groups.services import group_create
 from messaging.store.services import messages_mark_opened
 from research.models import Survey
 from research.services import (
@@ -425,6 +430,23 @@ def _seed_activity(account: OfficialAccount, staff: User) -> None:
                 conversation_id=conversation.pk,
                 status=Conversation.Status.DONE,
             )
+    _seed_group(account)
+
+
+def _seed_group(account: OfficialAccount) -> None:
+    """A group chat of three demo customers with the account in it."""
+    account.allow_group_join = True
+    account.save(update_fields=["allow_group_join"])
+    people = list(
+        LineUser.objects.filter(user_id__in=[_demo_user_id(i) for i in range(3)])
+    )
+    group = group_create(
+        creator=people[0], kind="group", name="Café club", members=people[1:]
+    )
+    customer_group_invite_account(group=group, by=people[0], account=account)
+    customer_group_message_send(
+        group=group, sender=people[1], text="今度の土曜、ここで集まりませんか？"
+    )
 
 
 @transaction.atomic

@@ -39,7 +39,7 @@ from messaging.friends.models import Friend, LineUser
 from messaging.friends.services import line_user_create
 from messaging.store.checks import MAX_TEXT, text_length
 from messaging.store.models import Message
-from messaging.store.stickers import PACKAGE_ID, sticker_get, sticker_message
+from messaging.store.stickers import STICKERS, sticker_message
 from richmenu.models import RichMenu
 from richmenu.selectors import alias_get
 from richmenu.services import richmenu_stat_record
@@ -134,8 +134,9 @@ def text_send(*, friend: Friend, text: str) -> Message:
 
 
 def sticker_send(*, friend: Friend, sticker_id: str) -> Message:
-    """The customer sends one of the talk app's stickers."""
-    sticker = sticker_get(PACKAGE_ID, sticker_id)
+    """The customer sends one of LINE's sendable stickers, by its sticker ID
+    (unique across the packages)."""
+    sticker = STICKERS.get(sticker_id)
     if sticker is None:
         raise ApplicationError(_("There is no such sticker."))
     return customer_message_send(friend=friend, message=sticker_message(sticker))

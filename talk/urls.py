@@ -1,6 +1,6 @@
 from django.urls import path
 
-from talk import shopcard_views, views, views_social
+from talk import groups, shopcard_views, views, views_social
 
 app_name = "talk"
 
@@ -66,4 +66,12 @@ urlpatterns = [
     ),
     # A printed point QR code's link.
     path("points/<str:token>", shopcard_views.points, name="points"),
+    # Group chats and multi-person chats (docs/groups.md).
+    path("groups/", groups.group_list, name="groups"),
+    path("groups/<int:group_id>/", groups.group_room, name="group"),
+    path(
+        "groups/<int:group_id>/<slug:action>",
+        groups.group_act,
+        name="group-act",
+    ),
 ]

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from chat.inbound import customer_block, customer_follow
+from chat.inbound import customer_account_link, customer_block, customer_follow
 from core.exceptions import ApplicationError
 from core.forms import form_errors_from
 from messaging.friends.models import Friend
@@ -27,7 +27,7 @@ from messaging.friends.services import AccountUnavailable
 from messaging.store.models import Message
 from messaging.store.rendering import quick_reply_html
 from messaging.store.services import messages_mark_opened
-from messaging.store.stickers import STICKERS
+from messaging.store.stickers import sticker_packages
 from richmenu.rendering import menu_view_of
 from richmenu.selectors import richmenu_for_friend
 from shopcard.services import point_code_find, points_scan
@@ -254,7 +254,7 @@ def room(request, friend_id: int):
             "has_earlier": len(rows) == selectors.ROOM_PAGE_SIZE,
             "last_id": rows[-1].pk if rows else 0,
             "quick_reply": _quick_reply(rows),
-            "stickers": STICKERS.values(),
+            "sticker_packages": sticker_packages(),
             "richmenu": _richmenu(friend),
         },
     )
@@ -585,3 +585,27 @@ def scan(request):
     return render(
         request, "talk/scan.html", {"form": form}, status=400 if form.errors else 200
     )
+
+
+@require_GET
+@talk_view()
+def account_link_dialog(request):
+    """LINE's account-link dialog (``/dialog/bot/accountLink?linkToken=…&nonce=…``),
+    opened from a bot's link: links the persona and tells the bot
+    (``chat.inbound.customer_account_link``); says what happened."""
+    context: dict = {"result": "failed", "reason": "", "error": "", "account": None}
+    try:
+        use = customer_account_link(
+            line_user=request.persona,
+            token=request.GET.get("linkToken", ""),
+            nonce=request.GET.get("nonce", ""),
+        )
+    except ApplicationError as error:
+        context["error"] = error.message
+        return render(request, "talk/account_link.html", context, status=400)
+    context.update(result=use.result, reason=use.reason)
+    if use.link is not None:
+        context["account"] = use.link.account
+        if use.result == "ok":
+            context["room_url"] = reverse("talk:room", args=[use.link.friend_id])
+    return render(request, "talk/account_link.html", context)

@@ -16,6 +16,7 @@ from chat.models import CannedReply, Conversation
 from messaging.automation.models import AutoResponse, StepSequence
 from messaging.broadcasts.models import Broadcast, Segment
 from messaging.friends.models import Friend, FriendSource, Tag
+from messaging.groups.models import ChatGroup
 from research.models import Question, Survey
 from shopcard.models import ShopCard
 from talk.demo import DEMO_STAFF_USERNAME
@@ -54,6 +55,9 @@ def manager_page_paths(account_id: int) -> list[str]:
     card = ShopCard.objects.filter(account_id=account_id).first()
     if card:
         ids["card_id"] = card.pk
+    group = ChatGroup.objects.filter(account_id=account_id).first()
+    if group:
+        ids["group_id"] = group.pk
     segment = Segment.objects.filter(account_id=account_id).first()
     if segment:
         ids["segment_id"] = segment.pk

@@ -21,6 +21,7 @@ from chat.models import CannedReply, Conversation
 from messaging.automation.models import AutoResponse, StepEnrollment, StepSequence
 from messaging.broadcasts.models import Broadcast, Segment
 from messaging.friends.models import CustomField, Friend, FriendNote, FriendSource, Tag
+from messaging.groups.models import ChatGroup
 from messaging.webhooks.models import WebhookDelivery
 from research.models import Question, Survey
 from richmenu.models import RichMenu
@@ -54,6 +55,7 @@ def _victim_ids(account_id: int) -> dict[str, int]:
         "enrollment_id": enrollment.pk if enrollment else 987654321,
         "field_id": first(CustomField),
         "friend_id": friend.pk,
+        "group_id": first(ChatGroup),
         "invitation_id": 987654321,
         "membership_id": first(Membership),
         "menu_id": first(RichMenu),

@@ -134,6 +134,10 @@ class UserProfileResponseSerializer(serializers.Serializer):
     language = serializers.CharField(required=False)
 
 
+class IssueLinkTokenResponseSerializer(serializers.Serializer):
+    linkToken = serializers.CharField()
+
+
 class GetFollowersResponseSerializer(serializers.Serializer):
     userIds = serializers.ListField(child=serializers.CharField())
     next = serializers.CharField(required=False)

@@ -34,6 +34,9 @@ from messaging.audience.services import MIN_RECIPIENTS as AUDIENCE_MIN_RECIPIENT
 from messaging.broadcasts.control import broadcast_api_send
 from messaging.broadcasts.models import Broadcast
 from messaging.friends.models import Friend
+from messaging.groups.models import ChatGroup
+from messaging.groups.selectors import group_for_account, group_member_count
+from messaging.groups.services import group_messages_send
 from messaging.store.models import Message
 from messaging.store.quotes import quote_tokens_check
 from messaging.store.services import messages_mark_read, messages_send
@@ -166,9 +169,12 @@ def message_reply(
     )
     if token is None or token.used_at is not None or token.expires_at <= now:
         raise ReplyTokenInvalid("Invalid reply token")
-    quote_tokens_check(friend_id=token.friend_id, messages=messages)
+    if not token.chat_id:  # a group's messages are not quotable here yet
+        quote_tokens_check(friend_id=token.friend_id, messages=messages)
     token.used_at = now
     token.save(update_fields=["used_at"])
+    if token.chat_id:  # an event of a group chat or room (docs/groups.md)
+        return _group_send(account, token.chat_id, messages, quota_counted=False)
     rows = messages_send(
         account=account,
         friends=[token.friend],
@@ -176,6 +182,24 @@ def message_reply(
         source=Message.Source.API_REPLY,
     )
     return _sent_messages(rows, len(messages))
+
+
+def _group_send(
+    account: OfficialAccount, chat_id: str, messages: list[dict], *, quota_counted: bool
+) -> list[dict]:
+    """Send into a group chat or room the account is in; a push counts one
+    message per member (LINE's rule), a reply nothing."""
+    kind = ChatGroup.Kind.GROUP if chat_id[:1] == "C" else ChatGroup.Kind.ROOM
+    group = group_for_account(account=account, line_id=chat_id, kind=kind)
+    if group is None:
+        raise SendFailed("Failed to send messages")
+    if quota_counted:
+        quota.quota_consume(account=account, count=group_member_count(group=group))
+    rows = group_messages_send(account=account, group=group, messages=messages)
+    return [
+        {"id": row.message_id, "quoteToken": secrets.token_urlsafe(16)[:22]}
+        for row in rows
+    ]
 
 
 def message_push(
@@ -188,15 +212,27 @@ def message_push(
 ) -> list[dict]:
     """Send to one user; counts one message of quota if delivered.
 
-    Unknown users (and group/room IDs, which this platform has none of) are
-    refused; a blocked friend gets nothing and costs nothing, and the call
-    still succeeds, as on LINE. The quota is counted before the send's own
-    transaction (``quota_taken``: the account's usage row is not held
-    locked across the send) and given back if the send fails.
+    Unknown users, and groups or rooms the account is not in, are refused;
+    a group or room counts one message per member. A blocked friend gets
+    nothing and costs nothing, and the call still succeeds, as on LINE. A
+    user's quota is counted before the send's own transaction
+    (``quota_taken``: the account's usage row is not held locked across the
+    send) and given back if the send fails.
     """
     _check_active(account)
     _retry_key_check(account, retry_key)
     messages_validate(messages, api=True)
+    if to[:1] in ("C", "R"):  # a group chat or room the account is in
+        with transaction.atomic():
+            sent = _group_send(account, to, messages, quota_counted=True)
+            _retry_key_store(
+                account,
+                retry_key,
+                endpoint="push",
+                request_id=request_id,
+                response={"sentMessages": sent},
+            )
+        return sent
     friend = (
         Friend.objects.select_related("line_user")
         .filter(account=account, line_user__user_id=to)

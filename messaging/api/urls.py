@@ -8,6 +8,7 @@ both, so both sets of paths are served here.
 from django.urls import path
 
 from messaging.api import audiences, views
+from messaging.api import group_views as g
 
 M = "v2/bot/message/"
 A = "v2/bot/audienceGroup/"
@@ -109,6 +110,11 @@ urlpatterns = [
         name="message-content-transcoding",
     ),
     path("v2/bot/profile/<str:userId>", views.ProfileGetApi.as_view(), name="profile"),
+    path(
+        "v2/bot/user/<str:userId>/linkToken",
+        views.LinkTokenIssueApi.as_view(),
+        name="link-token",
+    ),
     path("v2/bot/followers/ids", views.FollowerListApi.as_view(), name="followers"),
     path("v2/bot/info", views.BotInfoGetApi.as_view(), name="bot-info"),
     path(
@@ -131,4 +137,35 @@ urlpatterns = [
         views.MessagesMarkReadApi.as_view(),
         name="mark-as-read",
     ),
+    # Group chats and rooms the account is in (docs/groups.md).
+    path(
+        "v2/bot/group/<str:groupId>/summary",
+        g.GroupSummaryApi.as_view(),
+        name="group-summary",
+    ),
+    *[
+        path(f"v2/bot/{kind}/<str:{key}>/{tail}", view.as_view(), name=name)
+        for kind, key, tail, view, name in (
+            ("group", "groupId", "members/count", g.GroupMemberCountApi, "g-count"),
+            ("group", "groupId", "members/ids", g.GroupMemberIdsApi, "g-ids"),
+            (
+                "group",
+                "groupId",
+                "member/<str:userId>",
+                g.GroupMemberProfileApi,
+                "g-member",
+            ),
+            ("group", "groupId", "leave", g.GroupLeaveApi, "g-leave"),
+            ("room", "roomId", "members/count", g.RoomMemberCountApi, "r-count"),
+            ("room", "roomId", "members/ids", g.RoomMemberIdsApi, "r-ids"),
+            (
+                "room",
+                "roomId",
+                "member/<str:userId>",
+                g.RoomMemberProfileApi,
+                "r-member",
+            ),
+            ("room", "roomId", "leave", g.RoomLeaveApi, "r-leave"),
+        )
+    ],
 ]

@@ -35,6 +35,7 @@ from core.api.views import ACCEPTED_REQUEST_ID_HEADER, LineApiView
 from core.exceptions import ApplicationError
 from messaging.api import selectors, services
 from messaging.api import serializers as s
+from messaging.friends.linking import link_token_issue
 from messaging.friends.services import AccountUnavailable
 from messaging.store.checks import MessagesInvalid
 from messaging.store.validators import messages_validate
@@ -543,6 +544,27 @@ class ProfileGetApi(BotApiView):
         if user.language:
             data["language"] = user.language
         return Response(data)
+
+
+class LinkTokenIssueApi(BotApiView):
+    """A single-use link token for account linking, valid 10 minutes."""
+
+    @extend_schema(
+        operation_id="issueLinkToken",
+        request=None,
+        responses={
+            200: s.IssueLinkTokenResponseSerializer,
+            400: s.ErrorResponseSerializer,
+            404: s.ErrorResponseSerializer,
+        },
+    )
+    def post(self, request, **kwargs):
+        friend = selectors.friend_profile_get(
+            account=request.account, user_id=_path_id(kwargs, "userId", USER_ID)
+        )
+        if friend is None:
+            raise LineApiError(NOT_FOUND, status=404)
+        return Response({"linkToken": link_token_issue(friend=friend).token})
 
 
 class FollowerListApi(BotApiView):

@@ -227,3 +227,27 @@ class FriendNote(models.Model):
 
     def __str__(self) -> str:
         return self.body[:40]
+
+
+class LinkToken(models.Model):
+    """A link token for account linking (LINE's ``linkToken``).
+
+    Issued by the bot for one friend (``POST /v2/bot/user/{userId}/linkToken``),
+    valid for 10 minutes and used at most once, by the account-link dialog
+    (``/dialog/bot/accountLink``). docs/bot-developers.md.
+    """
+
+    account = models.ForeignKey(
+        OfficialAccount, on_delete=models.CASCADE, related_name="+"
+    )
+    friend = models.ForeignKey(Friend, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="linktoken_expiry")]
+
+    def __str__(self) -> str:
+        return self.token

@@ -16,7 +16,7 @@ from core.exceptions import ApplicationError
 from messaging.friends.selectors import friend_newest
 from messaging.store.checks import MessagesInvalid
 from messaging.store.placeholders import placeholders_render
-from messaging.store.stickers import PACKAGE_ID, STICKERS
+from messaging.store.stickers import STICKERS
 from messaging.store.validators import messages_validate
 
 # The preview draws at most this many bubbles (LINE sends at most 5).
@@ -67,7 +67,7 @@ def composer_data(*, account: OfficialAccount) -> dict:
         **preview_names(account),
         "stickers": [
             {
-                "packageId": PACKAGE_ID,
+                "packageId": s.package_id,
                 "stickerId": s.sticker_id,
                 "url": s.url,
                 "label": str(s.label),

@@ -29,7 +29,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from messaging.friends.models import LineUser
-from messaging.store.stickers import sticker_get
+from messaging.store.stickers import sticker_drawable
 
 logger = logging.getLogger(__name__)
 
@@ -805,7 +805,7 @@ def bubble_context(
         mentions = _mention_names(payload) if kind == "textV2" else None
         ctx["parts"] = text_parts(payload, mentions)
     elif kind == "sticker":
-        sticker = sticker_get(
+        sticker = sticker_drawable(
             str(payload.get("packageId")), str(payload.get("stickerId"))
         )
         ctx["sticker"] = (

@@ -37,6 +37,9 @@ from messaging.store.checks import (
     _uri,
 )
 from messaging.store.flex import _flex
+from messaging.store.stickers import sticker_get
+
+STICKER_INVALID = "Invalid sticker: not in LINE's list of sendable stickers"
 
 
 def _text(msg: dict, prop: str, c: _Check) -> None:
@@ -87,9 +90,16 @@ def _text_v2(msg: dict, prop: str, c: _Check) -> None:
 
 
 def _sticker(msg: dict, prop: str, c: _Check) -> None:
-    c.string(msg, "packageId", prop)
-    c.string(msg, "stickerId", prop)
+    package_id = c.string(msg, "packageId", prop)
+    sticker_id = c.string(msg, "stickerId", prop)
     c.string(msg, "quoteToken", prop, required=False)
+    if (
+        isinstance(package_id, str)
+        and isinstance(sticker_id, str)
+        and sticker_get(package_id, sticker_id) is None
+    ):
+        # Only LINE's sendable stickers (docs/stickers.md).
+        c.add(prop, STICKER_INVALID)
 
 
 def _image(msg: dict, prop: str, c: _Check) -> None:

@@ -9,6 +9,7 @@ from ulid import ULID
 
 from messaging.friends.models import Friend
 from messaging.store.models import Message
+from messaging.store.stickers import sticker_get
 
 REPLY_TOKEN_TTL = dt.timedelta(minutes=1)
 MARK_AS_READ_SALT = "messaging.webhooks.markAsRead"
@@ -43,10 +44,15 @@ def _millis(when: dt.datetime) -> int:
 
 @dataclass(frozen=True)
 class PendingEvent:
-    """A LINE event before dispatch adds its ID, mode and reply token."""
+    """A LINE event before dispatch adds its ID, mode and reply token.
 
-    friend_id: int
+    ``chat_id`` is the group or room ID of a group event (``friend_id`` is
+    then None): its reply token answers into that chat.
+    """
+
+    friend_id: int | None
     data: dict = field(default_factory=dict)
+    chat_id: str = ""
 
 
 def _event(friend: Friend, kind: str, when: dt.datetime, **payload) -> PendingEvent:
@@ -128,9 +134,13 @@ def _message_content(message: Message) -> dict:
     elif message.type == "sticker":
         content["packageId"] = str(payload.get("packageId", ""))
         content["stickerId"] = str(payload.get("stickerId", ""))
-        content["stickerResourceType"] = payload.get("stickerResourceType", "STATIC")
-        if payload.get("keywords"):
-            content["keywords"] = payload["keywords"][:15]
+        sticker = sticker_get(content["packageId"], content["stickerId"])
+        content["stickerResourceType"] = payload.get(
+            "stickerResourceType", sticker.resource_type if sticker else "STATIC"
+        )
+        keywords = payload.get("keywords") or (sticker.keywords if sticker else [])
+        if keywords:
+            content["keywords"] = keywords[:15]
         if payload.get("text"):
             content["text"] = payload["text"][:100]
     elif message.type in ("image", "video", "audio"):
@@ -153,3 +163,19 @@ def webhook_message_event(*, message: Message) -> PendingEvent:
         message.created_at,
         message=_message_content(message),
     )
+
+
+def webhook_account_link_event(
+    *, friend: Friend, result: str, nonce: str
+) -> PendingEvent:
+    """``accountLink``: the customer opened the account-link dialog.
+
+    ``result`` is ``ok`` or ``failed``; a failed link names no user (no
+    ``source``) and carries no reply token (REF#account-link-event).
+    """
+    pending = _event(
+        friend, "accountLink", timezone.now(), link={"result": result, "nonce": nonce}
+    )
+    if result != "ok":
+        pending.data.pop("source")
+    return pending

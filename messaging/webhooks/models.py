@@ -107,7 +107,11 @@ class ReplyToken(models.Model):
     account = models.ForeignKey(
         OfficialAccount, on_delete=models.CASCADE, related_name="+"
     )
-    friend = models.ForeignKey(Friend, on_delete=models.CASCADE, related_name="+")
+    # The friend of a one-to-one event, or the group/room ID of a group event.
+    friend = models.ForeignKey(
+        Friend, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    chat_id = models.CharField(max_length=33, blank=True)
     delivery = models.ForeignKey(
         WebhookDelivery,
         on_delete=models.SET_NULL,

@@ -28,6 +28,7 @@ from accounts.models import OfficialAccount, User
 from accounts.services import audit_record
 from core.exceptions import ApplicationError
 from core.selectors import get_or_not_found
+from messaging.friends.linking import link_tokens_prune
 from messaging.webhooks.events import REPLY_TOKEN_TTL, REPLYABLE, PendingEvent, ulid_new
 from messaging.webhooks.models import (
     ReplyToken,
@@ -75,6 +76,11 @@ def _endpoint_in_use(account: OfficialAccount) -> WebhookEndpoint | None:
     )
 
 
+def _link_failed(event: dict) -> bool:
+    # A failed account link carries no reply token (REF#account-link-event).
+    return event["type"] == "accountLink" and event["link"]["result"] != "ok"
+
+
 def webhook_events_dispatch_on_commit(
     *, account: OfficialAccount, events: Iterable[PendingEvent]
 ) -> WebhookDelivery | None:
@@ -93,7 +99,7 @@ def webhook_events_dispatch_on_commit(
     tokens: list[ReplyToken] = []
     for pending in events:
         event = dict(pending.data)
-        if event["type"] in REPLYABLE:
+        if event["type"] in REPLYABLE and not _link_failed(event):
             token = secrets.token_hex(16)
             event_at = dt.datetime.fromtimestamp(event["timestamp"] / 1000, dt.UTC)
             event["replyToken"] = token
@@ -101,6 +107,7 @@ def webhook_events_dispatch_on_commit(
                 ReplyToken(
                     account=account,
                     friend_id=pending.friend_id,
+                    chat_id=pending.chat_id,
                     token=token,
                     event_at=event_at,
                     expires_at=max(event_at, now) + REPLY_TOKEN_TTL,
@@ -470,7 +477,8 @@ def webhook_delivery_list(*, account: OfficialAccount):
 
 
 def webhook_records_prune() -> dict[str, int]:
-    """Delete expired reply tokens and delivery logs past their 30 days."""
+    """Delete expired reply tokens, link tokens expired a day ago and
+    delivery logs past their 30 days."""
     now = timezone.now()
     tokens, _rows = ReplyToken.objects.filter(
         expires_at__lt=now - dt.timedelta(hours=1)
@@ -478,4 +486,8 @@ def webhook_records_prune() -> dict[str, int]:
     old = WebhookDelivery.objects.filter(created_at__lt=now - WEBHOOK_LOG_TTL)
     WebhookAttempt.objects.filter(delivery__in=old).delete()
     deliveries, _rows = old.delete()
-    return {"reply_tokens": tokens, "webhook_deliveries": deliveries}
+    return {
+        "reply_tokens": tokens,
+        "link_tokens": link_tokens_prune(),
+        "webhook_deliveries": deliveries,
+    }

@@ -420,3 +420,19 @@ def test_an_invite_without_an_address_sends_nothing(
         response = alice_client.post(url("member-list", account), {"role": "operator"})
     assert response.context["invite_url"]
     assert mailoutbox == []
+
+
+def test_allow_group_join_is_a_setting(alice_client, account):
+    """LINE's "allow bot to join group chats": off by default, audited."""
+    assert account.allow_group_join is False
+    data = {
+        "display_name": account.display_name,
+        "status_message": "",
+        "time_zone": account.time_zone,
+        "allow_group_join": "on",
+    }
+    assert alice_client.post(url("account-settings", account), data).status_code == 302
+    account.refresh_from_db()
+    assert account.allow_group_join is True
+    entry = AuditLog.objects.get(account=account, action="account.profile_update")
+    assert entry.data == {"allow_group_join": True}

@@ -290,7 +290,7 @@ def test_staff_composer_canned_reply_shortcut_sticker_and_photo(
     reply.fill("")
     # when alice sends a sticker and a photo
     staff.get_by_test_id("sticker-button").click()
-    staff.get_by_test_id("sticker-2").click()
+    staff.get_by_test_id("sticker-1989").click()
     expect(log.locator(".cmsg.out img.lb-sticker")).to_have_count(1)
     photo = tmp_path / "menu.png"
     photo.write_bytes(image_bytes("PNG", size=(640, 480)))

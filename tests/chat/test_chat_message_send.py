@@ -154,23 +154,24 @@ def test_text_of_exactly_5000_characters_is_sent(account, alice):
 def test_sticker_reply_uses_the_talk_apps_sticker_set(account, alice):
     # given a conversation
     conversation = talk(account)
-    # when alice sends sticker 2 of the talk app's package
+    # when alice sends sticker 1989 of LINE's package 446
     row = chat_message_send(
         account=account,
         actor=alice,
         conversation_id=conversation.pk,
-        message={"type": "sticker", "packageId": "lineoa-1", "stickerId": "2"},
+        message={"type": "sticker", "packageId": "446", "stickerId": "1989"},
     )
     # then a sticker message is stored
     assert row.type == "sticker"
-    assert row.payload == {"type": "sticker", "packageId": "lineoa-1", "stickerId": "2"}
+    assert row.payload == {"type": "sticker", "packageId": "446", "stickerId": "1989"}
 
 
 @pytest.mark.parametrize(
     "message",
     [
         {"type": "sticker", "packageId": "lineoa-1", "stickerId": "999"},
-        {"type": "sticker", "packageId": "446", "stickerId": "1988"},
+        {"type": "sticker", "packageId": "446", "stickerId": "10855"},
+        {"type": "sticker", "packageId": "lineoa-1", "stickerId": "2"},
         {
             "type": "location",
             "title": "x",

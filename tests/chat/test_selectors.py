@@ -147,7 +147,7 @@ def searchable(account, other_account, alice):
     people["ken"].friend.tags.add(vip)
     customer_message_send(
         friend=people["taro"].friend,
-        message={"type": "sticker", "packageId": "lineoa-1", "stickerId": "1"},
+        message={"type": "sticker", "packageId": "446", "stickerId": "1988"},
     )
     chat_message_send(
         account=account,
@@ -379,7 +379,7 @@ def test_inbox_page_shows_the_rooms_latest_message(account, alice):
         account=account,
         actor=alice,
         conversation_id=conversation.pk,
-        message={"type": "sticker", "packageId": "lineoa-1", "stickerId": "3"},
+        message={"type": "sticker", "packageId": "446", "stickerId": "1990"},
     )
     [row] = selectors.inbox_page(account=account, user=alice).conversations
     assert (row.last_text, row.last_type, row.last_direction) == (

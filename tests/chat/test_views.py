@@ -427,7 +427,7 @@ def test_bad_send_by_fetch_answers_400_and_writes_nothing(
 def test_send_sticker_and_photo_by_fetch(alice_client, account, settings):
     conversation = talk(account)
     sticker = alice_client.post(
-        url(account, "send", conversation.pk), {"sticker_id": "4"}, **FETCH
+        url(account, "send", conversation.pk), {"sticker_id": "1991"}, **FETCH
     )
     photo = alice_client.post(
         url(account, "send", conversation.pk),

@@ -152,19 +152,19 @@ def test_text_send_to_a_blocked_account_is_refused(friend):
 
 
 def test_sticker_send_stores_our_sticker(friend):
-    message = services.sticker_send(friend=friend, sticker_id="3")
+    message = services.sticker_send(friend=friend, sticker_id="1990")
     assert message.type == "sticker"
     assert message.payload == {
         "type": "sticker",
-        "packageId": "lineoa-1",
-        "stickerId": "3",
+        "packageId": "446",
+        "stickerId": "1990",
         "stickerResourceType": "STATIC",
-        "keywords": ["ok"],
+        "keywords": ["ok", "okay", "sure"],
     }
     assert message.text == "[Sticker]"
 
 
-@pytest.mark.parametrize("sticker_id", ["0", "9", "", "1; drop"])
+@pytest.mark.parametrize("sticker_id", ["0", "3", "1987", "2028", "", "1; drop"])
 def test_sticker_send_rejects_unknown_sticker(friend, sticker_id):
     with pytest.raises(ApplicationError, match="no such sticker"):
         services.sticker_send(friend=friend, sticker_id=sticker_id)

@@ -367,7 +367,7 @@ def test_room_renders_messages_and_writes_nothing(client, friend):
         friends=[friend],
         messages=[
             {"type": "text", "text": "Welcome <b>in</b>"},
-            {"type": "sticker", "packageId": "lineoa-1", "stickerId": "2"},
+            {"type": "sticker", "packageId": "446", "stickerId": "1989"},
             {"type": "sticker", "packageId": "446", "stickerId": "1988"},
             {
                 "type": "image",
@@ -380,6 +380,13 @@ def test_room_renders_messages_and_writes_nothing(client, friend):
     )
     Message.objects.filter(pk=sent[0].pk).update(
         type="template", payload={"type": "template", "altText": "Pick a date"}
+    )
+    # stored before LINE's numbering, and from outside LINE's list
+    Message.objects.filter(pk=sent[1].pk).update(
+        payload={"type": "sticker", "packageId": "lineoa-1", "stickerId": "2"}
+    )
+    Message.objects.filter(pk=sent[2].pk).update(
+        payload={"type": "sticker", "packageId": "1", "stickerId": "1"}
     )
     html = client.get(_room(friend)).content.decode()
     assert "Welcome &lt;b&gt;in&lt;/b&gt;" in html
@@ -434,14 +441,15 @@ def test_send_bad_text_is_an_error(client, friend, text, error):
 
 
 def test_send_sticker_and_image(client, friend, settings):
-    client.post(_room(friend) + "send", {"sticker_id": "5"}, **FETCH)
+    client.post(_room(friend) + "send", {"sticker_id": "10979904"}, **FETCH)
     client.post(
         _room(friend) + "send",
         {"kind": "image", "image": upload(image_bytes("PNG"), "p.png")},
         **FETCH,
     )
     sticker, image = Message.objects.order_by("id")
-    assert sticker.payload["stickerId"] == "5"
+    assert sticker.payload["packageId"] == "6325"
+    assert sticker.payload["stickerId"] == "10979904"
     assert image.type == "image" and image.content and image.preview
     html = client.get(_room(friend)).content.decode()
     assert f'href="{image.content.url}?s=' in html

@@ -67,7 +67,7 @@
 
   function defaults(type) {
     if (type === "sticker") {
-      var s = (DATA.stickers || [])[0] || {packageId: "lineoa-1", stickerId: "1"};
+      var s = (DATA.stickers || [])[0] || {packageId: "446", stickerId: "1988"};
       return {type: "sticker", packageId: s.packageId, stickerId: s.stickerId};
     }
     if (type === "image") return {type: "image", originalContentUrl: "", previewImageUrl: ""};
@@ -189,7 +189,7 @@
       grid.appendChild(el("button", {type: "button", "class": "bc-sticker" + (chosen ? " chosen" : ""),
         "aria-pressed": chosen ? "true" : "false", title: s.label,
         onclick: function () { bubble.packageId = s.packageId; bubble.stickerId = s.stickerId; self.render(); }},
-        [el("img", {src: s.url, alt: s.label, width: 56, height: 56})]));
+        [el("img", {src: s.url, alt: s.label, width: 56, height: 56, loading: "lazy"})]));
     });
     body.appendChild(grid);
   };

@@ -36,7 +36,7 @@ pytestmark = [
 RECIPIENTS = 5000
 MESSAGES = [
     {"type": "text", "text": "Hello {Nickname}! https://shop.example/sale"},
-    {"type": "sticker", "packageId": "lineoa-1", "stickerId": "4"},
+    {"type": "sticker", "packageId": "446", "stickerId": "1991"},
 ]
 
 

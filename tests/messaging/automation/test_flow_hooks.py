@@ -45,7 +45,7 @@ def test_customer_text_gets_the_keyword_auto_response_free(account, alice):
     customer_message_send(friend=friend, message=text("When do you open?"))
     customer_message_send(
         friend=friend,
-        message={"type": "sticker", "packageId": "lineoa-1", "stickerId": "1"},
+        message={"type": "sticker", "packageId": "446", "stickerId": "1988"},
     )
     # then exactly one auto-response follows the question, free of quota
     rows = list(

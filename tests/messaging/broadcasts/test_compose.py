@@ -31,7 +31,7 @@ def test_draft_keeps_bubbles_audience_and_cap(account, alice, crowd):
         alice,
         messages=[
             text("Hi {Nickname} 🎉"),
-            {"type": "sticker", "packageId": "lineoa-1", "stickerId": "3"},
+            {"type": "sticker", "packageId": "446", "stickerId": "1990"},
         ],
         audience={"match": "all", "conditions": [{"type": "os", "values": ["ios"]}]},
         max_recipients=2,
@@ -69,7 +69,7 @@ def test_draft_keeps_bubbles_audience_and_cap(account, alice, crowd):
             "Upload the images again: an image is missing or not valid.",
         ),
         (
-            [{"type": "sticker", "packageId": "lineoa-1"}],
+            [{"type": "sticker", "packageId": "446"}],
             "The bubbles are not valid: Bubble 1 · stickerId: fill this in",
         ),
         (

@@ -63,7 +63,7 @@ def test_send_now_delivers_to_the_segment_once_with_names_and_tracked_links(
         alice,
         messages=[
             text("Hi {Nickname} at {AccountName}: https://shop.example/sale"),
-            {"type": "sticker", "packageId": "lineoa-1", "stickerId": "2"},
+            {"type": "sticker", "packageId": "446", "stickerId": "1989"},
         ],
         audience=vip(crowd),
     )

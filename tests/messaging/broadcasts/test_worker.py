@@ -46,7 +46,7 @@ pytestmark = [
 RECIPIENTS = 5000
 BUBBLES = [
     text("Hello {Nickname}! Autumn sale: https://shop.example/autumn"),
-    {"type": "sticker", "packageId": "lineoa-1", "stickerId": "4"},
+    {"type": "sticker", "packageId": "446", "stickerId": "1991"},
 ]
 
 
