@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "chat",
     "richmenu",
     "shopcard",
+    "coupons",
     "analytics",
     "talk",
 ]
@@ -274,6 +275,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "broadcasts-dispatch": {
         "task": "messaging.broadcasts_dispatch_task",
         "schedule": 15.0,
+    },
+    # "Coupon unused N days after acquiring" step triggers.
+    "coupon-unused-steps": {
+        "task": "coupons.start_unused_coupon_steps_task",
+        "schedule": 3600.0,
     },
     "step-messages-send": {
         "task": "messaging.step_messages_send_task",

@@ -35,6 +35,7 @@ urlpatterns = [
     # The bot's webhook settings and delivery log.
     path("manager/<slug:account_slug>/webhook/", include("messaging.webhooks.urls")),
     path("manager/<slug:account_slug>/richmenus/", include("richmenu.urls")),
+    path("manager/<slug:account_slug>/coupons/", include("coupons.urls")),
     path("manager/", include("accounts.urls")),
     # The home page; after accounts.urls, whose "manager/login/" and the
     # like would otherwise read as an account slug.

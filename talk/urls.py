@@ -1,6 +1,6 @@
 from django.urls import path
 
-from talk import views
+from talk import coupons, views
 
 app_name = "talk"
 
@@ -35,4 +35,11 @@ urlpatterns = [
     path("accounts/@<str:basic_id>/", views.account_profile, name="account-profile"),
     path("accounts/@<str:basic_id>/block", views.account_block, name="account-block"),
     path("scan/", views.scan, name="scan"),
+    path("coupons/<str:coupon_id>/", coupons.coupon, name="coupon"),
+    path(
+        "coupons/<str:coupon_id>/acquire",
+        coupons.coupon_acquire,
+        name="coupon-acquire",
+    ),
+    path("coupons/<str:coupon_id>/use", coupons.coupon_use, name="coupon-use"),
 ]

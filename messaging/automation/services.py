@@ -167,6 +167,36 @@ def step_sequences_start_for_friend(*, friend: Friend) -> list[StepEnrollment]:
     )
 
 
+@transaction.atomic
+def step_sequence_enroll(*, sequence: StepSequence, friend_ids: list[int]) -> int:
+    """Enroll friends in one sequence (a trigger of an app above fired);
+    once per friend, ever (unique). Returns how many were enrolled now."""
+    first = Step.objects.filter(sequence=sequence, position=1).first()
+    if first is None or not friend_ids:
+        return 0
+    enrolled = set(
+        StepEnrollment.objects.filter(
+            sequence=sequence, friend_id__in=friend_ids
+        ).values_list("friend_id", flat=True)
+    )
+    fresh = [f for f in dict.fromkeys(friend_ids) if f not in enrolled]
+    now = timezone.now()
+    StepEnrollment.objects.bulk_create(
+        [
+            StepEnrollment(
+                sequence=sequence,
+                friend_id=friend_id,
+                next_position=1,
+                next_at=now + step_delay(first),
+                started_at=now,
+            )
+            for friend_id in fresh
+        ],
+        ignore_conflicts=True,
+    )
+    return len(fresh)
+
+
 def steps_send_due(
     *, now: dt.datetime | None = None, batch_size: int = STEP_BATCH_SIZE
 ) -> int:

@@ -13,6 +13,10 @@ pytestmark = pytest.mark.django_db
 # operationId per implemented path+method, as in LINE's messaging-api.yml
 # (the SDK method names are their snake_case).
 EXPECTED = {
+    ("/v2/bot/coupon", "post"): "createCoupon",
+    ("/v2/bot/coupon", "get"): "listCoupon",
+    ("/v2/bot/coupon/{couponId}", "get"): "getCouponDetail",
+    ("/v2/bot/coupon/{couponId}/close", "put"): "closeCoupon",
     ("/v2/bot/message/reply", "post"): "replyMessage",
     ("/v2/bot/message/push", "post"): "pushMessage",
     ("/v2/bot/message/multicast", "post"): "multicast",
