@@ -47,6 +47,7 @@ from core.exceptions import ApplicationError, NotFound
 from core.forms import form_errors_from
 from messaging.friends.models import Tag
 from messaging.friends.selectors import friend_notes, friend_tags, tag_get, tag_list
+from messaging.store.coupons import coupon_choices
 from messaging.store.stickers import PACKAGE_ID as STICKER_PACKAGE_ID
 from messaging.store.stickers import STICKERS
 
@@ -249,6 +250,7 @@ def conversation(request, conversation_id: int):
             "canned": canned,
             "stickers": STICKERS.values(),
             "sticker_package": STICKER_PACKAGE_ID,
+            "coupons": coupon_choices(request.account),
         },
     )
 
@@ -336,7 +338,9 @@ def conversation_send(request, conversation_id: int):
                 upload=request.FILES["image"],
             )
         else:
-            if "sticker_id" in request.POST:
+            if "coupon_id" in request.POST:
+                message = {"type": "coupon", "couponId": request.POST["coupon_id"]}
+            elif "sticker_id" in request.POST:
                 message = {
                     "type": "sticker",
                     "packageId": STICKER_PACKAGE_ID,

@@ -36,6 +36,7 @@ from messaging.friends.models import (
 from messaging.store.bubbles import bubbles_clean
 from messaging.store.models import Message
 from messaging.store.services import messages_send
+from messaging.store.coupons import coupon_is_open
 from messaging.store.validators import messages_validate
 
 STEP_MAX = 30
@@ -50,6 +51,33 @@ def step_delay(step: Step) -> dt.timedelta:
     return dt.timedelta(**{step.delay_unit: step.delay_value})
 
 
+COUPON_TRIGGERS = (
+    StepSequence.Trigger.COUPON_ACQUIRED,
+    StepSequence.Trigger.COUPON_UNUSED,
+)
+TRIGGER_DAYS_MAX = 365
+
+
+def _trigger_clean(account, trigger, ref, days) -> tuple[str, str, int | None]:
+    if trigger not in StepSequence.Trigger.values:
+        raise ApplicationError(_("Choose what starts the sequence."))
+    if trigger not in COUPON_TRIGGERS:
+        return trigger, "", None
+    if not coupon_is_open(account.pk, ref):
+        msg = _("Choose a coupon that is running.")
+        raise ApplicationError(msg, {"trigger_ref": msg})
+    if trigger != StepSequence.Trigger.COUPON_UNUSED:
+        return trigger, ref, None
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        days = 0
+    if not 1 <= days <= TRIGGER_DAYS_MAX:
+        msg = _("Enter 1 to %(n)d days.") % {"n": TRIGGER_DAYS_MAX}
+        raise ApplicationError(msg, {"trigger_days": msg})
+    return trigger, ref, days
+
+
 @transaction.atomic
 def step_sequence_save(
     *,
@@ -59,13 +87,22 @@ def step_sequence_save(
     is_active: bool,
     steps: list[dict],
     sequence: StepSequence | None = None,
+    trigger: str = StepSequence.Trigger.FRIEND_ADD,
+    trigger_ref: str = "",
+    trigger_days: int | None = None,
 ) -> StepSequence:
     """Create or change a sequence and its steps (kept by position).
 
     Each step is ``{"delay_value", "delay_unit", "messages", "condition"}``;
     the delay counts from the previous step (the first: from the friend
     add). Friends already enrolled continue at their position.
+    ``trigger``: a friend add, or a coupon (``trigger_ref``, a running
+    coupon's ID) acquired, or still unused ``trigger_days`` (1–365) after
+    acquiring it.
     """
+    trigger, trigger_ref, trigger_days = _trigger_clean(
+        account, trigger, trigger_ref, trigger_days
+    )
     name = (name or "").strip()
     if not name or len(name) > STEP_NAME_MAX:
         msg = _("Give the sequence a name of at most %(n)d characters.") % {
@@ -106,17 +143,22 @@ def step_sequence_save(
                 "condition": condition or None,
             }
         )
+    triggered = {
+        "trigger": trigger,
+        "trigger_ref": trigger_ref,
+        "trigger_days": trigger_days,
+    }
     if sequence is None:
         sequence = StepSequence.objects.create(
-            account=account, name=name, is_active=is_active
+            account=account, name=name, is_active=is_active, **triggered
         )
     else:
         if sequence.account_id != account.pk:
             raise NotFound()
         model_update(
             instance=sequence,
-            fields=["name", "is_active"],
-            data={"name": name, "is_active": is_active},
+            fields=["name", "is_active", *triggered],
+            data={"name": name, "is_active": is_active, **triggered},
         )
     for position, fields in enumerate(cleaned, start=1):
         Step.objects.update_or_create(

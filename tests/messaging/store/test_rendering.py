@@ -330,6 +330,7 @@ def _doc(html: str):
     return first(html)
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("name", list(CASES))
 def test_every_type_renders_its_essential_parts(name):
     """Each type the validator accepts renders, without the alt-text fallback."""
