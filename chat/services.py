@@ -50,10 +50,10 @@ from messaging.friends.services import (
     friend_tag_remove,
 )
 from messaging.store.checks import MAX_TEXT, text_length
+from messaging.store.coupons import coupon_is_open
 from messaging.store.models import Message
 from messaging.store.services import messages_mark_read, messages_send
 from messaging.store.stickers import sticker_get
-from messaging.store.coupons import coupon_is_open
 from messaging.store.validators import messages_validate
 from messaging.webhooks.services import WebhookUrlInvalid, webhook_endpoint_set
 

@@ -34,9 +34,9 @@ from messaging.friends.models import (
     Friend,
 )
 from messaging.store.bubbles import bubbles_clean
+from messaging.store.coupons import coupon_is_open
 from messaging.store.models import Message
 from messaging.store.services import messages_send
-from messaging.store.coupons import coupon_is_open
 from messaging.store.validators import messages_validate
 
 STEP_MAX = 30
