@@ -18,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import ChannelAccessToken, Membership, OfficialAccount
 from chat.models import CannedReply, Conversation
+from coupons.models import Coupon
 from messaging.automation.models import AutoResponse, StepEnrollment, StepSequence
 from messaging.broadcasts.models import Broadcast, Segment
 from messaging.friends.models import CustomField, Friend, FriendNote, FriendSource, Tag
@@ -44,6 +45,7 @@ def _victim_ids(account_id: int) -> dict[str, int]:
     return {
         "broadcast_id": first(Broadcast),
         "conversation_id": first(Conversation),
+        "coupon_pk": first(Coupon),
         "delivery_id": first(WebhookDelivery),
         "enrollment_id": enrollment.pk if enrollment else 987654321,
         "field_id": first(CustomField),
@@ -89,7 +91,15 @@ def _fill(route: str, slug: str, ids: dict[str, int]) -> str:
 
 def _snapshot() -> dict[str, int]:
     """Rows of every table of our apps (sessions and axes excluded)."""
-    labels = {"accounts", "messaging", "chat", "analytics", "richmenu", "talk"}
+    labels = {
+        "accounts",
+        "messaging",
+        "chat",
+        "analytics",
+        "richmenu",
+        "talk",
+        "coupons",
+    }
     return {
         model._meta.label: model.objects.count()
         for model in apps.get_models()
