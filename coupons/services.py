@@ -289,8 +289,10 @@ def coupon_acquire(
 
     A friend's second call returns their first ticket (won or lost). A
     lottery win takes one of the ``max_acquire_count`` places with one
-    conditional ``UPDATE``, so concurrent draws never pass it; past it the
-    draw is lost. Constant queries: the ticket, the gate, the insert.
+    conditional ``UPDATE`` (the last statement of its transaction, so the
+    coupon's row is locked briefly), so concurrent draws never pass it;
+    past it the draw is lost. Constant queries: the ticket lookup, the
+    insert, the gate; then the coupon's step triggers for a winner.
     ``draw`` (0–1) replaces the random number in tests. Raises
     ``CouponUnavailable`` for a closed, expired or upcoming coupon, or one
     of another account.
@@ -305,25 +307,26 @@ def coupon_acquire(
         raise error
     if draw is None:
         draw = secrets.randbelow(10_000) / 10_000
+    wins = not coupon.lottery or draw * 100 < (coupon.lottery_probability or 0)
     try:
         with transaction.atomic():
-            won = True
-            if coupon.lottery:
-                won = draw * 100 < (coupon.lottery_probability or 0) and bool(
-                    Coupon.objects.filter(pk=coupon.pk)
-                    .filter(
-                        Q(max_acquire_count=UNLIMITED)
-                        | Q(winners__lt=F("max_acquire_count"))
-                    )
-                    .update(winners=F("winners") + 1)
+            ticket = CouponTicket.objects.create(coupon=coupon, friend=friend, won=wins)
+            if coupon.lottery and wins:
+                # The gate comes last: the coupon's row stays locked only
+                # from here to COMMIT. Past the maximum the draw is lost.
+                gate = Coupon.objects.filter(pk=coupon.pk).filter(
+                    Q(max_acquire_count=UNLIMITED)
+                    | Q(winners__lt=F("max_acquire_count"))
                 )
-            ticket = CouponTicket.objects.create(coupon=coupon, friend=friend, won=won)
-            if won:
-                _on_acquired(ticket)
-            return ticket
+                if not gate.update(winners=F("winners") + 1):
+                    CouponTicket.objects.filter(pk=ticket.pk).update(won=False)
+                    ticket.won = False
     except IntegrityError:
         # The same friend's other device drew first; that draw stands.
         return CouponTicket.objects.get(coupon=coupon, friend=friend)
+    if ticket.won:
+        _on_acquired(ticket)
+    return ticket
 
 
 def _on_acquired(ticket: CouponTicket) -> None:

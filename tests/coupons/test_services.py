@@ -201,9 +201,9 @@ def test_lottery_past_max_winners_loses(account):
 
 
 def test_drawing_is_a_constant_number_of_queries(account, django_assert_num_queries):
-    """However many have drawn: a win is the ticket lookup, savepoint, gate
-    UPDATE, ticket INSERT, the step-trigger lookup and release (6); a loss
-    skips the gate and the trigger (4)."""
+    """However many have drawn: a win is the ticket lookup, savepoint,
+    ticket INSERT, gate UPDATE, release and the step-trigger lookup (6); a
+    loss skips the gate and the trigger (4)."""
     coupon = make_coupon(account, acquisitionCondition=lottery(50, 100))
     for _round in range(3):
         winner, loser = make_friend(account), make_friend(account)
