@@ -34,6 +34,20 @@ def coupon_list(*, account: OfficialAccount, statuses=None, origin: str | None =
     return qs.order_by("-id")
 
 
+def public_coupons(*, account: OfficialAccount, limit: int = 20) -> list[Coupon]:
+    """Running public coupons of the account, for its profile in the talk
+    app (unlisted ones are reached only by a bubble, a link or a QR)."""
+    return list(
+        Coupon.objects.filter(
+            account=account,
+            status=Coupon.Status.RUNNING,
+            visibility=Coupon.Visibility.PUBLIC,
+            start_at__lte=timezone.now(),
+            end_at__gt=timezone.now(),
+        ).order_by("end_at", "id")[:limit]
+    )
+
+
 def coupon_counts(*, coupon: Coupon) -> dict:
     """Delivered, opened (the bubble was displayed), acquired (won), lost
     (lottery) and used (tickets used at least once; uses in total)."""

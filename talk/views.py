@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from chat.inbound import customer_block, customer_follow
 from core.exceptions import ApplicationError
 from core.forms import form_errors_from
+from coupons.selectors import public_coupons
 from messaging.friends.models import Friend
 from messaging.friends.services import AccountUnavailable
 from messaging.store.models import Message
@@ -491,6 +492,7 @@ def account_profile(request, basic_id: str):
                 line_user=request.persona, account=account
             ),
             "src": code,
+            "coupons": public_coupons(account=account),
         },
     )
 

@@ -267,3 +267,15 @@ def test_another_accounts_coupon_is_404(charlie_client, account):
             ).status_code
             == 404
         )
+
+
+def test_public_running_coupons_are_listed_on_the_accounts_profile(account):
+    make_coupon(account, title="Public one", visibility="PUBLIC")
+    make_coupon(account, title="Unlisted one", visibility="UNLISTED")
+    closed = make_coupon(account, title="Closed one", visibility="PUBLIC")
+    coupon_close(coupon=closed)
+    client = talk_client(make_persona())
+    response = client.get(f"/talk/accounts/{account.basic_id}/")
+    doc = parse(response.content.decode())
+    links = doc.cssselect("[data-testid='profile-coupons'] a")
+    assert [a.text_content() for a in links] == ["Public one"]
