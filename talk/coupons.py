@@ -8,9 +8,13 @@ on the customer's phone, as on LINE. Acquiring and using send no webhook
 (LINE has no such event).
 """
 
+import re
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,6 +24,18 @@ from coupons import services as coupon_services
 from messaging.friends.models import Friend
 from talk import selectors
 from talk.decorators import talk_view
+
+_COUPON_PATH = re.compile(r"/talk/coupons/(COUPON_[0-9A-Z]{26})/?")
+
+
+def coupon_link_path(text: str) -> str | None:
+    """The talk app path of a coupon link or QR text (any host), else None:
+    the scanner opens it instead of reading an add-friend link."""
+    parts = urlsplit(text.strip())
+    match = _COUPON_PATH.fullmatch(parts.path)
+    if parts.scheme not in ("", "http", "https") or match is None:
+        return None
+    return reverse("talk:coupon", args=[match.group(1)])
 
 
 def _coupon_and_friend(request, coupon_id: str):

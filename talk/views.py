@@ -31,6 +31,7 @@ from messaging.store.stickers import STICKERS
 from richmenu.rendering import menu_view_of
 from richmenu.selectors import richmenu_for_friend
 from talk import links, selectors, services
+from talk.coupons import coupon_link_path
 from talk.decorators import talk_view
 from talk.forms import (
     LocationForm,
@@ -529,6 +530,9 @@ def scan(request):
                 if form.cleaned_data["picture"]
                 else form.cleaned_data["url"]
             )
+            coupon_path = coupon_link_path(text)
+            if coupon_path:
+                return redirect(coupon_path)
             link = links.add_link_parse(text)
         except ApplicationError as error:
             form_errors_from(form, error)

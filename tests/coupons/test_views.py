@@ -13,7 +13,7 @@ from messaging.store.services import messages_send
 from tests.coupons.factories import expire, lottery, make_coupon
 from tests.factories import UserFactory, add_member
 from tests.htmlquery import parse
-from tests.talk.factories import befriend, make_persona, talk_client
+from tests.talk.factories import befriend, make_persona, qr_png, talk_client, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -279,3 +279,18 @@ def test_public_running_coupons_are_listed_on_the_accounts_profile(account):
     doc = parse(response.content.decode())
     links = doc.cssselect("[data-testid='profile-coupons'] a")
     assert [a.text_content() for a in links] == ["Public one"]
+
+
+def test_the_scanner_opens_a_coupon_qr(account):
+    coupon = make_coupon(account)
+    persona = make_persona()
+    befriend(account, persona)
+    client = talk_client(persona)
+    png = qr_png(f"https://shop.example/talk/coupons/{coupon.coupon_id}/")
+    response = client.post(
+        "/talk/scan/", {"picture": upload(png, "qr.png", "image/png")}
+    )
+    assert (response.status_code, response["Location"]) == (
+        302,
+        f"/talk/coupons/{coupon.coupon_id}/",
+    )
