@@ -683,7 +683,9 @@ def greeting_update(
     A disabled greeting may have no bubbles; an enabled one needs one.
     """
     if enabled or messages:
-        messages_validate(messages, max_count=GREETING_MAX_BUBBLES)
+        messages_validate(
+            messages, max_count=GREETING_MAX_BUBBLES, account_id=account.pk
+        )
     greeting, _created = Greeting.objects.update_or_create(
         account=account,
         defaults={

@@ -164,3 +164,31 @@ def test_chat_reply_with_a_coupon(account, alice, other_account):
             message={"type": "coupon", "couponId": theirs.coupon_id},
         )
     assert Message.objects.filter(type="coupon").count() == 1
+
+
+def test_greeting_with_a_coupon_and_a_closed_one_refused(account, alice):
+    from messaging.automation.services import greeting_update
+    from messaging.store.checks import MessagesInvalid
+
+    coupon = make_coupon(account)
+    bubble = {"type": "coupon", "couponId": coupon.coupon_id}
+    greeting = greeting_update(
+        account=account,
+        actor=alice,
+        enabled=True,
+        send_on_unblock=True,
+        messages=[bubble],
+    )
+    assert greeting.messages == [bubble]
+    coupon_close(coupon=coupon)
+    with pytest.raises(MessagesInvalid) as excinfo:
+        greeting_update(
+            account=account,
+            actor=alice,
+            enabled=True,
+            send_on_unblock=True,
+            messages=[bubble, {"type": "text", "text": "hi"}],
+        )
+    assert excinfo.value.errors == [
+        {"message": "Invalid couponId", "property": "messages[0].couponId"}
+    ]
