@@ -1,6 +1,8 @@
 """The Manager's coupon form: turned into LINE's ``CouponCreateRequest`` so
 the Manager and the API share one set of rules (``coupons.services``)."""
 
+from zoneinfo import ZoneInfo
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -95,11 +97,10 @@ class CouponForm(forms.Form):
         zone = ZONES.get(d["time_zone"], "Asia/Tokyo")
 
         def ts(value):
-            if timezone.is_naive(value):
-                from zoneinfo import ZoneInfo
-
-                value = value.replace(tzinfo=ZoneInfo(zone))
-            return int(value.timestamp())
+            # The typed wall time is in the coupon's own time zone.
+            if timezone.is_aware(value):
+                value = timezone.make_naive(value)
+            return int(value.replace(tzinfo=ZoneInfo(zone)).timestamp())
 
         if d.get("lottery"):
             condition = {

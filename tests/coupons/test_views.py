@@ -294,3 +294,18 @@ def test_the_scanner_opens_a_coupon_qr(account):
         302,
         f"/talk/coupons/{coupon.coupon_id}/",
     )
+
+
+def test_the_period_is_typed_in_the_coupons_time_zone(alice_client, account):
+    alice_client.post(
+        f"/manager/{account.slug}/coupons/new/",
+        _form(
+            start="2026-12-01T09:00",
+            end="2099-12-31T18:00",
+            time_zone="EUROPE_LONDON",
+            lottery="",
+        ),
+    )
+    coupon = Coupon.objects.get()
+    assert coupon.start_at == dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+    assert coupon.time_zone == "EUROPE_LONDON"

@@ -319,9 +319,11 @@ CASES = {
         ["Seasonal tart", "Second"],
     ),
     "coupon": (
+        # unknown here: drawn as a coupon that is not available (a known
+        # coupon's bubble: tests/coupons/test_views.py)
         {"type": "coupon", "couponId": "01ABC"},
-        [".lb-coupon"],
-        ["Coupon", "01ABC"],
+        [".lb-coupon[data-coupon='01ABC']"],
+        ["Coupon", "This coupon is not available."],
     ),
 }
 
