@@ -67,6 +67,49 @@ def coupon_counts(*, coupon: Coupon) -> dict:
     return {**sent, **tickets}
 
 
+def coupon_list_counts(*, account: OfficialAccount, coupons: list[Coupon]) -> dict:
+    """``{coupon pk: counts}`` of ``coupon_counts`` for a page of coupons,
+    in two queries whatever the page's size."""
+    by_id = {c.coupon_id: c.pk for c in coupons}
+    counts = {
+        c.pk: {"delivered": 0, "opened": 0, "acquired": 0, "lost": 0, "used": 0}
+        for c in coupons
+    }
+    if not coupons:
+        return counts
+    sent = (
+        Message.objects.filter(
+            account=account,
+            direction=Message.Direction.OUTBOUND,
+            type="coupon",
+            payload__couponId__in=list(by_id),
+        )
+        .values("payload__couponId")
+        .annotate(
+            delivered=Count("id"),
+            opened=Count("id", filter=Q(read_at__isnull=False)),
+        )
+    )
+    for row in sent:
+        pk = by_id.get(row["payload__couponId"])
+        if pk is not None:
+            counts[pk].update(delivered=row["delivered"], opened=row["opened"])
+    tickets = (
+        CouponTicket.objects.filter(coupon_id__in=list(counts))
+        .values("coupon_id")
+        .annotate(
+            acquired=Count("id", filter=Q(won=True)),
+            lost=Count("id", filter=Q(won=False)),
+            used=Count("id", filter=Q(used_count__gt=0)),
+        )
+    )
+    for row in tickets:
+        counts[row["coupon_id"]].update(
+            acquired=row["acquired"], lost=row["lost"], used=row["used"]
+        )
+    return counts
+
+
 def ticket_for(*, coupon: Coupon, friend: Friend) -> CouponTicket | None:
     return CouponTicket.objects.filter(coupon=coupon, friend=friend).first()
 

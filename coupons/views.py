@@ -28,13 +28,23 @@ from coupons.forms import PROPERTY_FIELDS, CouponForm
 from coupons.models import Coupon
 
 
+LIST_MAX = 200
+
+
 @account_view()
 def coupon_list(request):
-    coupons = selectors.coupon_list(account=request.account)
+    coupons = list(selectors.coupon_list(account=request.account)[:LIST_MAX])
+    counts = None
+    if request_can(request, Perm.VIEW_INSIGHTS):
+        counts = selectors.coupon_list_counts(account=request.account, coupons=coupons)
     return render(
         request,
         "coupons/list.html",
-        {"coupons": coupons, "can_publish": request_can(request, Perm.SEND)},
+        {
+            "rows": [(c, counts[c.pk] if counts else None) for c in coupons],
+            "show_counts": counts is not None,
+            "can_publish": request_can(request, Perm.SEND),
+        },
     )
 
 

@@ -186,3 +186,14 @@ def test_unknown_closed_and_other_accounts_coupons_are_refused(
             },
         )
     assert Message.objects.filter(type="coupon").count() == 0
+
+
+def test_a_published_coupon_cannot_be_edited(live_server, account):
+    coupon = make_coupon(account)
+    headers = {"Authorization": f"Bearer {token_for(account)}"}
+    url = f"{live_server.url}/v2/bot/coupon/{coupon.coupon_id}"
+    response = httpx.put(url, json=coupon_body(title="Changed"), headers=headers)
+    assert response.status_code == 405
+    assert response.json() == {"message": 'Method "PUT" not allowed.'}
+    coupon.refresh_from_db()
+    assert coupon.title == "Coffee 100 yen off"

@@ -309,3 +309,35 @@ def test_the_period_is_typed_in_the_coupons_time_zone(alice_client, account):
     coupon = Coupon.objects.get()
     assert coupon.start_at == dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
     assert coupon.time_zone == "EUROPE_LONDON"
+
+
+def test_list_shows_counts_in_a_constant_number_of_queries(
+    alice_client, account, django_assert_num_queries
+):
+    persona = make_persona()
+    friend = befriend(account, persona)
+    first = make_coupon(account, title="First")
+    coupon_acquire(coupon=first, friend=friend)
+    messages_send(
+        account=account,
+        friends=[friend],
+        messages=[{"type": "coupon", "couponId": first.coupon_id}],
+        source="broadcast",
+    )
+    url = f"/manager/{account.slug}/coupons/"
+
+    def cells():
+        doc = parse(alice_client.get(url).content.decode())
+        return [
+            [td.text_content() for td in tr.cssselect("td")][4:]
+            for tr in doc.cssselect("[data-testid='coupon-list'] tbody tr")
+        ]
+
+    # session, user, membership and the page's account reads, coupons,
+    # message counts, ticket counts: the same for 1 or 6 coupons
+    with django_assert_num_queries(8):
+        assert cells() == [["1", "0", "1", "0"]]
+    for i in range(5):
+        make_coupon(account, title=f"More {i}")
+    with django_assert_num_queries(8):
+        assert cells()[-1] == ["1", "0", "1", "0"]
