@@ -27,7 +27,6 @@ from coupons import selectors, services
 from coupons.forms import PROPERTY_FIELDS, CouponForm
 from coupons.models import Coupon
 
-
 LIST_MAX = 200
 
 
