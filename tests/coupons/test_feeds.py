@@ -192,3 +192,43 @@ def test_greeting_with_a_coupon_and_a_closed_one_refused(account, alice):
     assert excinfo.value.errors == [
         {"message": "Invalid couponId", "property": "messages[0].couponId"}
     ]
+
+
+def test_step_editor_saves_a_coupon_trigger(alice_client, account):
+    import json
+
+    from messaging.automation.models import StepSequence
+
+    coupon = make_coupon(account)
+    url = f"/manager/{account.slug}/broadcasts/steps/new/"
+    steps = [
+        {
+            "delay_value": 1,
+            "delay_unit": "days",
+            "messages": [{"type": "text", "text": "Use it!"}],
+        }
+    ]
+    data = {
+        "name": "Unused coupon nudge",
+        "is_active": "on",
+        "steps": json.dumps(steps),
+        "trigger": "coupon_unused",
+        "trigger_ref": coupon.coupon_id,
+        "trigger_days": "400",
+    }
+    response = alice_client.post(url, data)
+    assert response.status_code == 400
+    assert "Enter 1 to 365 days." in response.content.decode()
+    assert StepSequence.objects.count() == 0
+    response = alice_client.post(url, {**data, "trigger_days": "3"})
+    assert response.status_code == 302
+    sequence = StepSequence.objects.get()
+    assert (sequence.trigger, sequence.trigger_ref, sequence.trigger_days) == (
+        "coupon_unused",
+        coupon.coupon_id,
+        3,
+    )
+    page = alice_client.get(f"/manager/{account.slug}/broadcasts/steps/{sequence.pk}/")
+    html = page.content.decode()
+    assert f'<option value="{coupon.coupon_id}" selected>' in html
+    assert 'value="3" data-testid="step-trigger-days"' in html
