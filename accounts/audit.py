@@ -52,6 +52,8 @@ AUDIT_ACTION_LABELS = {
     "greeting.update": _("Greeting message changed"),
     "member.invite": _("Member invited"),
     "member.invite_revoke": _("Invitation revoked"),
+    "coupon.close": _("Coupon closed"),
+    "coupon.create": _("Coupon created"),
     "member.join": _("Member joined"),
     "member.remove": _("Member removed"),
     "member.role_change": _("Member's role changed"),

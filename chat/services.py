@@ -50,6 +50,7 @@ from messaging.friends.services import (
     friend_tag_remove,
 )
 from messaging.store.checks import MAX_TEXT, text_length
+from messaging.store.coupons import coupon_is_open
 from messaging.store.models import Message
 from messaging.store.services import messages_mark_read, messages_send
 from messaging.store.stickers import sticker_get
@@ -175,11 +176,12 @@ def away_message_send_once(
 # --- Staff replies ----------------------------------------------------------
 
 
-def _reply_clean(message: dict) -> dict:
+def _reply_clean(message: dict, *, account_id: int) -> dict:
     """The message object of a staff reply, or ``ApplicationError``.
 
-    Staff send text (1 to 5,000 characters), the talk app's stickers, or
-    images stored by ``chat_image_send``.
+    Staff send text (1 to 5,000 characters), the talk app's stickers,
+    images stored by ``chat_image_send``, or a running coupon of the
+    account.
     """
     kind = message.get("type") if isinstance(message, dict) else None
     if kind == "text":
@@ -211,6 +213,11 @@ def _reply_clean(message: dict) -> dict:
         }
         messages_validate([clean], max_count=1)
         return clean
+    if kind == "coupon":
+        coupon_id = message.get("couponId")
+        if not coupon_is_open(account_id, coupon_id):
+            raise ApplicationError(_("Choose a coupon that is running."))
+        return {"type": "coupon", "couponId": coupon_id}
     raise ApplicationError(_("Send a text, a sticker or an image."))
 
 
@@ -231,7 +238,7 @@ def chat_message_send(
     response time.
     """
     _check_not_suspended(account)
-    message = _reply_clean(message)
+    message = _reply_clean(message, account_id=account.pk)
     found = selectors.conversation_get(account=account, conversation_id=conversation_id)
     friend = Friend.objects.select_for_update().get(pk=found.friend_id)
     conversation = _lock(account, found.pk)

@@ -47,6 +47,7 @@ from core.exceptions import ApplicationError, NotFound
 from core.forms import form_errors_from
 from messaging.friends.models import Tag
 from messaging.friends.selectors import friend_notes, friend_tags, tag_get, tag_list
+from messaging.store.coupons import coupon_choices
 from messaging.store.stickers import STICKERS, sticker_packages
 
 CHAT = Perm.CHAT
@@ -247,6 +248,7 @@ def conversation(request, conversation_id: int):
             "last_id": page.messages[-1].pk if page.messages else 0,
             "canned": canned,
             "sticker_packages": sticker_packages(),
+            "coupons": coupon_choices(request.account),
         },
     )
 
@@ -334,7 +336,9 @@ def conversation_send(request, conversation_id: int):
                 upload=request.FILES["image"],
             )
         else:
-            if "sticker_id" in request.POST:
+            if "coupon_id" in request.POST:
+                message = {"type": "coupon", "couponId": request.POST["coupon_id"]}
+            elif "sticker_id" in request.POST:
                 sticker = STICKERS.get(request.POST["sticker_id"])
                 message = {
                     "type": "sticker",

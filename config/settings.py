@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "shopcard",
     "voom",
     "research",
+    "coupons",
     "analytics",
     "talk",
 ]
@@ -302,6 +303,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "voom-posts-publish": {
         "task": "voom.publish_due_posts_task",
         "schedule": 60.0,
+    },
+    # "Coupon unused N days after acquiring" step triggers.
+    "coupon-unused-steps": {
+        "task": "coupons.start_unused_coupon_steps_task",
+        "schedule": 3600.0,
     },
     "step-messages-send": {
         "task": "messaging.step_messages_send_task",

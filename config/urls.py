@@ -40,6 +40,7 @@ urlpatterns = [
     path("manager/<slug:account_slug>/posts/", include("voom.urls")),
     path("manager/<slug:account_slug>/research/", include("research.urls")),
     path("manager/<slug:account_slug>/shopcard/", include("shopcard.urls")),
+    path("manager/<slug:account_slug>/coupons/", include("coupons.urls")),
     path("manager/", include("accounts.urls")),
     # The home page; after accounts.urls, whose "manager/login/" and the
     # like would otherwise read as an account slug.

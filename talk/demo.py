@@ -24,6 +24,8 @@ from chat.services import (
     chat_message_send,
     conversation_set_status,
 )
+from coupons.models import Coupon
+from coupons.services import coupon_create
 from messaging.automation.models import Greeting
 from messaging.automation.services import (
     autoresponse_save,
@@ -131,6 +133,8 @@ def demo_seed() -> dict:
     channel access token replaces the previous seed token on every run.
     """
     facts, account, staff = _demo_seed_base()
+    if not Coupon.objects.filter(account=account).exists():
+        _seed_coupon(account, staff)
     if not Broadcast.objects.filter(account=account).exists():
         eager = celery_app.conf.task_always_eager
         celery_app.conf.task_always_eager = True
@@ -329,6 +333,38 @@ _CONVERSATIONS = [
     ("Can I bring my dog to the terrace?", None, False),
 ]
 _TRACKING = re.compile(r"/r/([A-Za-z0-9]+)/([A-Za-z0-9_-]+)")
+
+
+def _seed_coupon(account: OfficialAccount, staff: User) -> None:
+    """A running coupon, and an auto-response that sends it ("クーポン")."""
+    now = int(timezone.now().timestamp())
+    coupon = coupon_create(
+        account=account,
+        actor=staff,
+        data={
+            "title": "ドリンク 100円引き / 100 yen off a drink",
+            "description": "お好きなドリンクが100円引きになります。",
+            "usageCondition": "1会計につき1回",
+            "startTimestamp": now - 3600,
+            "endTimestamp": now + 90 * 24 * 3600,
+            "timezone": "ASIA_TOKYO",
+            "visibility": "PUBLIC",
+            "maxUseCountPerTicket": 1,
+            "acquisitionCondition": {"type": "normal"},
+            "reward": {
+                "type": "discount",
+                "priceInfo": {"type": "fixed", "fixedAmount": 100},
+            },
+        },
+    )
+    autoresponse_save(
+        account=account,
+        actor=staff,
+        name="クーポン / coupon",
+        match="partial",
+        keywords=["クーポン", "coupon"],
+        messages=[{"type": "coupon", "couponId": coupon.coupon_id}],
+    )
 
 
 def _seed_activity(account: OfficialAccount, staff: User) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from talk import groups, shopcard_views, views, views_social
+from talk import coupons, groups, shopcard_views, views, views_social
 
 app_name = "talk"
 
@@ -74,4 +74,11 @@ urlpatterns = [
         groups.group_act,
         name="group-act",
     ),
+    path("coupons/<str:coupon_id>/", coupons.coupon, name="coupon"),
+    path(
+        "coupons/<str:coupon_id>/acquire",
+        coupons.coupon_acquire,
+        name="coupon-acquire",
+    ),
+    path("coupons/<str:coupon_id>/use", coupons.coupon_use, name="coupon-use"),
 ]

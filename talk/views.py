@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from chat.inbound import customer_account_link, customer_block, customer_follow
 from core.exceptions import ApplicationError
 from core.forms import form_errors_from
+from coupons.selectors import public_coupons
 from messaging.friends.models import Friend
 from messaging.friends.services import AccountUnavailable
 from messaging.store.models import Message
@@ -32,6 +33,7 @@ from richmenu.rendering import menu_view_of
 from richmenu.selectors import richmenu_for_friend
 from shopcard.services import point_code_find, points_scan
 from talk import links, selectors, services
+from talk.coupons import coupon_link_path
 from talk.decorators import talk_view
 from talk.forms import (
     LocationForm,
@@ -495,6 +497,7 @@ def account_profile(request, basic_id: str):
             ),
             "src": code,
             "posts": account_posts(account=account, line_user=request.persona),
+            "coupons": public_coupons(account=account),
         },
     )
 
@@ -575,6 +578,9 @@ def scan(request):
                 if code is None or code.account.is_suspended:
                     raise ApplicationError(_("This point code does not exist."))
                 return points_grant(request, code)
+            coupon_path = coupon_link_path(text)
+            if coupon_path:
+                return redirect(coupon_path)
             link = links.add_link_parse(text)
         except ApplicationError as error:
             form_errors_from(form, error)

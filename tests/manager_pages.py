@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import OfficialAccount, User
 from chat.models import CannedReply, Conversation
+from coupons.models import Coupon
 from messaging.automation.models import AutoResponse, StepSequence
 from messaging.broadcasts.models import Broadcast, Segment
 from messaging.friends.models import Friend, FriendSource, Tag
@@ -36,6 +37,7 @@ def manager_page_paths(account_id: int) -> list[str]:
         "rule_id": AutoResponse.objects.filter(account_id=account_id).first().pk,
         "sequence_id": StepSequence.objects.filter(account_id=account_id).first().pk,
         "tag_id": Tag.objects.filter(account_id=account_id).first().pk,
+        "coupon_pk": Coupon.objects.filter(account_id=account_id).first().pk,
     }
     post = Post.objects.filter(account_id=account_id).first()
     if post:

@@ -18,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from accounts.models import ChannelAccessToken, Membership, OfficialAccount
 from chat.models import CannedReply, Conversation
+from coupons.models import Coupon
 from messaging.automation.models import AutoResponse, StepEnrollment, StepSequence
 from messaging.broadcasts.models import Broadcast, Segment
 from messaging.friends.models import CustomField, Friend, FriendNote, FriendSource, Tag
@@ -51,6 +52,7 @@ def _victim_ids(account_id: int) -> dict[str, int]:
         "broadcast_id": first(Broadcast),
         "card_id": first(ShopCard),
         "conversation_id": first(Conversation),
+        "coupon_pk": first(Coupon),
         "delivery_id": first(WebhookDelivery),
         "enrollment_id": enrollment.pk if enrollment else 987654321,
         "field_id": first(CustomField),
@@ -111,6 +113,7 @@ def _snapshot() -> dict[str, int]:
         "voom",
         "research",
         "shopcard",
+        "coupons",
     }
     return {
         model._meta.label: model.objects.count()

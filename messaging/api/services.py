@@ -159,7 +159,7 @@ def message_reply(
 ) -> list[dict]:
     """Answer a webhook event with its reply token (free of quota)."""
     _check_active(account)
-    messages_validate(messages, api=True)
+    messages_validate(messages, api=True, account_id=account.pk)
     now = timezone.now()
     token = (
         ReplyToken.objects.select_for_update(of=("self",))
@@ -221,7 +221,7 @@ def message_push(
     """
     _check_active(account)
     _retry_key_check(account, retry_key)
-    messages_validate(messages, api=True)
+    messages_validate(messages, api=True, account_id=account.pk)
     if to[:1] in ("C", "R"):  # a group chat or room the account is in
         with transaction.atomic():
             sent = _group_send(account, to, messages, quota_counted=True)
@@ -286,7 +286,7 @@ def messages_multicast(
     """
     _check_active(account)
     _retry_key_check(account, retry_key)
-    messages_validate(messages, api=True)
+    messages_validate(messages, api=True, account_id=account.pk)
     friends = list(
         Friend.objects.select_related("line_user")
         .filter(
@@ -436,7 +436,7 @@ def narrowcast_accept(
     """
     _check_active(account)
     _retry_key_check(account, retry_key)
-    messages_validate(messages, api=True)
+    messages_validate(messages, api=True, account_id=account.pk)
     if _count_audiences(audience.recipient) > NARROWCAST_MAX_AUDIENCES:
         raise RecipientInvalid(
             f"Up to {NARROWCAST_MAX_AUDIENCES} audiences and redeliveries "
@@ -517,7 +517,7 @@ def broadcast_accept(
     """
     _check_active(account)
     _retry_key_check(account, retry_key)
-    messages_validate(messages, api=True)
+    messages_validate(messages, api=True, account_id=account.pk)
     broadcast = broadcast_api_send(
         account=account,
         origin=Broadcast.Origin.API_BROADCAST,

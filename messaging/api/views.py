@@ -98,7 +98,7 @@ class BotApiView(LineApiView):
         """``messages``, validated; errors join the body's other errors."""
         messages = body.array("messages")
         try:
-            messages_validate(messages, api=True)
+            messages_validate(messages, api=True, account_id=self.request.account.pk)
         except MessagesInvalid as exc:
             if exc.type_error:
                 raise PropertyInvalid(exc.type_error) from exc

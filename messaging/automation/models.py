@@ -13,6 +13,8 @@ class StepSequence(models.Model):
     class Trigger(models.TextChoices):
         FRIEND_ADD = "friend_add", _("Friend added")
         CARD_COMPLETED = "card_completed", _("Shop card completed")
+        COUPON_ACQUIRED = "coupon_acquired", _("Coupon acquired")
+        COUPON_UNUSED = "coupon_unused", _("Coupon unused N days after acquiring")
 
     account = models.ForeignKey(
         OfficialAccount, on_delete=models.CASCADE, related_name="step_sequences"
@@ -21,6 +23,10 @@ class StepSequence(models.Model):
     trigger = models.CharField(
         max_length=16, choices=Trigger.choices, default=Trigger.FRIEND_ADD
     )
+    # What the trigger names (a coupon's couponId), and its days (unused N
+    # days after acquiring); set by the app that owns the trigger.
+    trigger_ref = models.CharField(max_length=40, blank=True)
+    trigger_days = models.PositiveSmallIntegerField(null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -34,6 +34,7 @@ from messaging.friends.models import (
     Friend,
 )
 from messaging.store.bubbles import bubbles_clean
+from messaging.store.coupons import coupon_is_open
 from messaging.store.models import Message
 from messaging.store.services import messages_send
 from messaging.store.validators import messages_validate
@@ -50,6 +51,33 @@ def step_delay(step: Step) -> dt.timedelta:
     return dt.timedelta(**{step.delay_unit: step.delay_value})
 
 
+COUPON_TRIGGERS = (
+    StepSequence.Trigger.COUPON_ACQUIRED,
+    StepSequence.Trigger.COUPON_UNUSED,
+)
+TRIGGER_DAYS_MAX = 365
+
+
+def _trigger_clean(account, trigger, ref, days) -> tuple[str, str, int | None]:
+    if trigger not in StepSequence.Trigger.values:
+        raise ApplicationError(_("Choose what starts the sequence."))
+    if trigger not in COUPON_TRIGGERS:
+        return trigger, "", None
+    if not coupon_is_open(account.pk, ref):
+        msg = _("Choose a coupon that is running.")
+        raise ApplicationError(msg, {"trigger_ref": msg})
+    if trigger != StepSequence.Trigger.COUPON_UNUSED:
+        return trigger, ref, None
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        days = 0
+    if not 1 <= days <= TRIGGER_DAYS_MAX:
+        msg = _("Enter 1 to %(n)d days.") % {"n": TRIGGER_DAYS_MAX}
+        raise ApplicationError(msg, {"trigger_days": msg})
+    return trigger, ref, days
+
+
 @transaction.atomic
 def step_sequence_save(
     *,
@@ -60,17 +88,21 @@ def step_sequence_save(
     steps: list[dict],
     sequence: StepSequence | None = None,
     trigger: str = StepSequence.Trigger.FRIEND_ADD,
+    trigger_ref: str = "",
+    trigger_days: int | None = None,
 ) -> StepSequence:
     """Create or change a sequence and its steps (kept by position).
 
     Each step is ``{"delay_value", "delay_unit", "messages", "condition"}``;
     the delay counts from the previous step (the first: from the friend
-    add, or the ``trigger``'s event). Friends already enrolled continue at
-    their position.
+    add). Friends already enrolled continue at their position.
+    ``trigger``: a friend add, or a coupon (``trigger_ref``, a running
+    coupon's ID) acquired, or still unused ``trigger_days`` (1–365) after
+    acquiring it.
     """
-    if trigger not in StepSequence.Trigger.values:
-        msg = _("Choose what starts the sequence.")
-        raise ApplicationError(msg, {"trigger": msg})
+    trigger, trigger_ref, trigger_days = _trigger_clean(
+        account, trigger, trigger_ref, trigger_days
+    )
     name = (name or "").strip()
     if not name or len(name) > STEP_NAME_MAX:
         msg = _("Give the sequence a name of at most %(n)d characters.") % {
@@ -111,17 +143,22 @@ def step_sequence_save(
                 "condition": condition or None,
             }
         )
+    triggered = {
+        "trigger": trigger,
+        "trigger_ref": trigger_ref,
+        "trigger_days": trigger_days,
+    }
     if sequence is None:
         sequence = StepSequence.objects.create(
-            account=account, name=name, is_active=is_active, trigger=trigger
+            account=account, name=name, is_active=is_active, **triggered
         )
     else:
         if sequence.account_id != account.pk:
             raise NotFound()
         model_update(
             instance=sequence,
-            fields=["name", "is_active", "trigger"],
-            data={"name": name, "is_active": is_active, "trigger": trigger},
+            fields=["name", "is_active", *triggered],
+            data={"name": name, "is_active": is_active, **triggered},
         )
     for position, fields in enumerate(cleaned, start=1):
         Step.objects.update_or_create(
@@ -178,6 +215,36 @@ def step_sequences_start(*, friend: Friend, trigger: str) -> list[StepEnrollment
     return list(
         StepEnrollment.objects.filter(friend=friend, sequence_id__in=list(firsts))
     )
+
+
+@transaction.atomic
+def step_sequence_enroll(*, sequence: StepSequence, friend_ids: list[int]) -> int:
+    """Enroll friends in one sequence (a trigger of an app above fired);
+    once per friend, ever (unique). Returns how many were enrolled now."""
+    first = Step.objects.filter(sequence=sequence, position=1).first()
+    if first is None or not friend_ids:
+        return 0
+    enrolled = set(
+        StepEnrollment.objects.filter(
+            sequence=sequence, friend_id__in=friend_ids
+        ).values_list("friend_id", flat=True)
+    )
+    fresh = [f for f in dict.fromkeys(friend_ids) if f not in enrolled]
+    now = timezone.now()
+    StepEnrollment.objects.bulk_create(
+        [
+            StepEnrollment(
+                sequence=sequence,
+                friend_id=friend_id,
+                next_position=1,
+                next_at=now + step_delay(first),
+                started_at=now,
+            )
+            for friend_id in fresh
+        ],
+        ignore_conflicts=True,
+    )
+    return len(fresh)
 
 
 def steps_send_due(
@@ -624,7 +691,9 @@ def greeting_update(
     A disabled greeting may have no bubbles; an enabled one needs one.
     """
     if enabled or messages:
-        messages_validate(messages, max_count=GREETING_MAX_BUBBLES)
+        messages_validate(
+            messages, max_count=GREETING_MAX_BUBBLES, account_id=account.pk
+        )
     greeting, _created = Greeting.objects.update_or_create(
         account=account,
         defaults={

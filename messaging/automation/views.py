@@ -40,6 +40,7 @@ from messaging.automation.services import (
 )
 from messaging.store.checks import MessagesInvalid
 from messaging.store.composer import composer_data, json_field, preview_names
+from messaging.store.coupons import coupon_choices
 from messaging.store.placeholders import PLACEHOLDERS
 
 
@@ -110,13 +111,22 @@ def step_edit(request, sequence_id: int | None = None):
     steps_json = json.dumps(_steps_initial(sequence), ensure_ascii=False)
     name = sequence.name if sequence else ""
     is_active = sequence.is_active if sequence else True
-    trigger = sequence.trigger if sequence else StepSequence.Trigger.FRIEND_ADD
+    trigger = {
+        "trigger": sequence.trigger if sequence else StepSequence.Trigger.FRIEND_ADD,
+        "trigger_ref": sequence.trigger_ref if sequence else "",
+        "trigger_days": sequence.trigger_days if sequence else None,
+    }
     if request.method == "POST":
         request_require(request, Perm.SEND)
         name = request.POST.get("name", "")
         is_active = request.POST.get("is_active") == "on"
         trigger = request.POST.get("trigger", StepSequence.Trigger.FRIEND_ADD)
         steps_json = request.POST.get("steps", "")
+        trigger = {
+            "trigger": request.POST.get("trigger", StepSequence.Trigger.FRIEND_ADD),
+            "trigger_ref": request.POST.get("trigger_ref", ""),
+            "trigger_days": request.POST.get("trigger_days") or None,
+        }
         try:
             sequence = step_sequence_save(
                 account=account,
@@ -125,7 +135,7 @@ def step_edit(request, sequence_id: int | None = None):
                 is_active=is_active,
                 steps=json_field(steps_json, default=[]),
                 sequence=sequence,
-                trigger=trigger,
+                **trigger,
             )
         except ApplicationError as exc:
             error, status = exc.message, 400
@@ -148,10 +158,11 @@ def step_edit(request, sequence_id: int | None = None):
             "sequence": sequence,
             "name": name,
             "is_active": is_active,
-            "trigger": trigger,
-            "triggers": StepSequence.Trigger.choices,
             "steps_json": steps_json,
             "units": Step.Unit.choices,
+            "triggers": StepSequence.Trigger.choices,
+            "trigger": trigger,
+            "trigger_coupons": coupon_choices(account),
             "error": error,
             "enrollments": enrollments,
         },

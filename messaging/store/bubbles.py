@@ -19,6 +19,7 @@ from messaging.store.checks import (
     MessagesInvalid,
     text_length,
 )
+from messaging.store.coupons import coupon_is_open
 from messaging.store.models import BroadcastAsset
 from messaging.store.validators import messages_validate
 
@@ -26,7 +27,16 @@ MAX_BUBBLES = 3
 MAX_RICH_AREAS = 6
 MAX_CARDS = 10
 MAX_CARD_ACTIONS = 3
-ALLOWED_TYPES = ("text", "sticker", "image", "video", "audio", "imagemap", "template")
+ALLOWED_TYPES = (
+    "text",
+    "sticker",
+    "image",
+    "video",
+    "audio",
+    "imagemap",
+    "template",
+    "coupon",
+)
 
 
 def _bubble_error(index: int, message: str) -> ApplicationError:
@@ -71,6 +81,9 @@ def bubbles_clean(*, account: OfficialAccount, messages) -> list[dict]:
                     _("the text is %(len)s characters long; the limit is %(max)s.")
                     % {"len": f"{text_length(text):,}", "max": f"{MAX_TEXT:,}"},
                 )
+        elif kind == "coupon":
+            if not coupon_is_open(account.pk, msg.get("couponId")):
+                raise _bubble_error(i, _("choose a coupon that is running."))
         elif kind in ("image", "video"):
             keys.add(_asset_keys(msg.get("originalContentUrl")) or "")
             keys.add(_asset_keys(msg.get("previewImageUrl")) or "")
@@ -120,7 +133,7 @@ def bubbles_clean(*, account: OfficialAccount, messages) -> list[dict]:
             msg = _("Upload the images again: an image is missing or not valid.")
             raise ApplicationError(msg, {"messages": msg})
     try:
-        messages_validate(messages, max_count=MAX_BUBBLES)
+        messages_validate(messages, max_count=MAX_BUBBLES, account_id=account.pk)
     except MessagesInvalid as exc:
         details = "; ".join(error_for_people(e) for e in exc.errors)
         msg = _("The bubbles are not valid: %(details)s") % {"details": details}

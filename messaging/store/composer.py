@@ -15,6 +15,7 @@ from accounts.models import OfficialAccount
 from core.exceptions import ApplicationError
 from messaging.friends.selectors import friend_newest
 from messaging.store.checks import MessagesInvalid
+from messaging.store.coupons import coupon_choices
 from messaging.store.placeholders import placeholders_render
 from messaging.store.stickers import STICKERS
 from messaging.store.validators import messages_validate
@@ -75,6 +76,10 @@ def composer_data(*, account: OfficialAccount) -> dict:
             for s in STICKERS.values()
         ],
         "emoji": EMOJI,
+        # Running coupons of the account (``messaging.store.coupons``).
+        "coupons": [
+            {"couponId": cid, "title": title} for cid, title in coupon_choices(account)
+        ],
         "previewUrl": reverse("broadcasts:bubbles-preview", args=[account.slug]),
         "i18n": composer_strings(),
     }
@@ -135,6 +140,8 @@ def composer_strings() -> dict:
         "poster": _("Preview image shown before it plays (JPEG or PNG)"),
         "imagemap": _("Rich message"),
         "template": _("Card-type message"),
+        "coupon": _("Coupon"),
+        "noCoupons": _("No running coupons: make one under Coupons first."),
         "addBubble": _("Add bubble"),
         "remove": _("Remove"),
         "moveUp": _("Move up"),

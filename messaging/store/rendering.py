@@ -29,6 +29,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from messaging.friends.models import LineUser
+from messaging.store.coupons import coupon_view
 from messaging.store.stickers import sticker_drawable
 
 logger = logging.getLogger(__name__)
@@ -837,7 +838,8 @@ def bubble_context(
     elif kind == "flex":
         ctx["flex"] = flex_view(payload)
     elif kind == "coupon":
-        ctx["coupon"] = {"id": _str(payload, "couponId")}
+        coupon_id = _str(payload, "couponId")
+        ctx["coupon"] = coupon_view(coupon_id) or {"id": coupon_id, "state": "missing"}
     else:
         ctx["type"] = "unknown"
     return ctx

@@ -36,6 +36,7 @@ from messaging.store.checks import (
     _Check,
     _uri,
 )
+from messaging.store.coupons import coupon_messages_check
 from messaging.store.flex import _flex
 from messaging.store.stickers import sticker_get
 
@@ -367,7 +368,12 @@ def _per_message_detail(error: dict, item: str, msg: dict) -> dict:
 
 
 def messages_validate(
-    messages, *, max_count: int = 5, prop: str = "messages", api: bool = False
+    messages,
+    *,
+    max_count: int = 5,
+    prop: str = "messages",
+    api: bool = False,
+    account_id: int | None = None,
 ):
     """Validate a list of message objects; return them or raise.
 
@@ -377,6 +383,8 @@ def messages_validate(
     ``api``: the Messaging API's rules — media URLs are https:// only and
     contents errors are answered per message; the Manager's forms keep
     every error in one list and accept their own same-origin uploads.
+    ``account_id``: also check that coupon messages name a running coupon
+    of that account (``messaging.store.coupons``).
     """
     if not isinstance(messages, list) or not messages:
         raise MessagesInvalid([{"message": MAY_NOT_BE_EMPTY, "property": prop}])
@@ -435,6 +443,8 @@ def messages_validate(
         raise MessagesInvalid(
             details, message=f"A message ({item}) in the request body is invalid"
         )
+    if account_id is not None:
+        coupon_messages_check(account_id=account_id, messages=messages, prop=prop)
     return messages
 
 

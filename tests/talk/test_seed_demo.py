@@ -82,6 +82,7 @@ def test_seed_demo_credentials_log_in(db):
 def test_seed_demo_brings_the_console_to_life_once(transactional_db):
     """Issue 14 #18: a newcomer's first look is not a set of empty pages."""
     from chat.models import CannedReply, Conversation
+    from coupons.models import Coupon
     from messaging.automation.models import AutoResponse, StepSequence
     from messaging.broadcasts.models import Broadcast
     from messaging.broadcasts.selectors import broadcast_report
@@ -109,7 +110,9 @@ def test_seed_demo_brings_the_console_to_life_once(transactional_db):
         "VIP",
     }
     assert CannedReply.objects.filter(account=account).count() == 3
-    assert AutoResponse.objects.filter(account=account, is_active=True).count() == 1
+    # hours, and the coupon sent for "クーポン" (issue 11)
+    assert AutoResponse.objects.filter(account=account, is_active=True).count() == 2
+    assert Coupon.objects.filter(account=account).count() == 1
     assert StepSequence.objects.filter(account=account, is_active=True).count() == 1
     # one VOOM post linking to one published survey with ten answers
     post = Post.objects.get(account=account)
@@ -127,3 +130,4 @@ def test_seed_demo_brings_the_console_to_life_once(transactional_db):
     assert Broadcast.objects.filter(account=account).count() == 2
     assert Conversation.objects.filter(account=account).count() == 4
     assert CannedReply.objects.filter(account=account).count() == 3
+    assert Coupon.objects.filter(account=account).count() == 1

@@ -78,6 +78,10 @@
               baseSize: {width: BASE, height: BASE},
               actions: [{type: "uri", linkUri: "https://", area: layoutAreas("1", BASE)[0]}]};
     }
+    if (type === "coupon") {
+      var c = (DATA.coupons || [])[0];
+      return {type: "coupon", couponId: c ? c.couponId : ""};
+    }
     if (type === "template") {
       return {type: "template", altText: T.template || "Cards",
               template: {type: "carousel", columns: [newCard()]}};
@@ -126,7 +130,7 @@
     var self = this;
     var select = el("select", {"aria-label": T.text, "data-testid": "bubble-type-" + index,
       onchange: function () { self.bubbles[index] = defaults(select.value); self.render(); }},
-      ["text", "sticker", "image", "video", "audio", "imagemap", "template"].map(function (type) {
+      ["text", "sticker", "image", "video", "audio", "imagemap", "template", "coupon"].map(function (type) {
         return el("option", {value: type, selected: bubble.type === type, text: T[type]});
       }));
     var head = el("div", {"class": "bc-bubble-head"}, [
@@ -144,7 +148,8 @@
     var body = el("div", {"class": "bc-bubble-body"});
     var editors = {text: this.textEditor, sticker: this.stickerEditor, image: this.imageEditor,
                    video: this.videoEditor, audio: this.audioEditor,
-                   imagemap: this.imagemapEditor, template: this.cardsEditor};
+                   imagemap: this.imagemapEditor, template: this.cardsEditor,
+                   coupon: this.couponEditor};
     (editors[bubble.type] || this.textEditor).call(this, bubble, body, index);
     return el("div", {"class": "bc-bubble", "data-testid": "bubble"}, [head, body]);
   };
@@ -179,6 +184,21 @@
     body.appendChild(tools);
     body.appendChild(counter);
     counter.textContent = area.value.length + " / 5000 " + T.characters;
+  };
+
+  BubbleEditor.prototype.couponEditor = function (bubble, body, index) {
+    var self = this;
+    var coupons = DATA.coupons || [];
+    if (!coupons.length) {
+      body.appendChild(el("p", {"class": "help", text: T.noCoupons}));
+      return;
+    }
+    var select = el("select", {"aria-label": T.coupon, "data-testid": "bubble-coupon-" + index,
+      onchange: function () { bubble.couponId = select.value; self.sync(); }},
+      coupons.map(function (c) {
+        return el("option", {value: c.couponId, selected: bubble.couponId === c.couponId, text: c.title});
+      }));
+    body.appendChild(select);
   };
 
   BubbleEditor.prototype.stickerEditor = function (bubble, body) {

@@ -314,9 +314,11 @@ CASES = {
         ["Seasonal tart", "Second"],
     ),
     "coupon": (
+        # unknown here: drawn as a coupon that is not available (a known
+        # coupon's bubble: tests/coupons/test_views.py)
         {"type": "coupon", "couponId": "01ABC"},
-        [".lb-coupon"],
-        ["Coupon", "01ABC"],
+        [".lb-coupon[data-coupon='01ABC']"],
+        ["Coupon", "This coupon is not available."],
     ),
 }
 
@@ -325,6 +327,7 @@ def _doc(html: str):
     return first(html)
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("name", list(CASES))
 def test_every_type_renders_its_essential_parts(name):
     """Each type the validator accepts renders, without the alt-text fallback."""
