@@ -21,6 +21,15 @@ class SurveyForm(forms.Form):
     ends_at = forms.DateTimeField(
         label=_("Ends"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
+    thank_you_coupon = forms.ChoiceField(
+        label=_("Thank-you coupon"),
+        required=False,
+        help_text=_("Given once to every friend who completes the survey."),
+    )
+
+    def __init__(self, *args, coupons=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["thank_you_coupon"].choices = [("", "—"), *coupons]
 
 
 class QuestionForm(forms.Form):

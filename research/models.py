@@ -43,6 +43,15 @@ class Survey(TimeStampedModel):
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
     published_at = models.DateTimeField(null=True, blank=True)
+    # Given once to each friend whose first answer is stored (issue 13, #4).
+    thank_you_coupon = models.ForeignKey(
+        "coupons.Coupon",
+        verbose_name=_("thank-you coupon"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["-id"]

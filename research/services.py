@@ -5,6 +5,7 @@ Every input is checked before the first write; a bad one raises
 ``ApplicationError`` (``details`` keyed by form field) and writes nothing.
 """
 
+import contextlib
 import datetime as dt
 import secrets
 
@@ -16,6 +17,8 @@ from accounts.models import OfficialAccount, User
 from accounts.services import audit_record
 from core.exceptions import ApplicationError, NotFound
 from core.images import PHOTO, image_check, image_preview
+from coupons.models import Coupon
+from coupons.services import CouponUnavailable, coupon_acquire
 from messaging.friends.filters import AGE_BANDS_BY_CODE
 from messaging.friends.models import CustomField, Friend, LineUser
 from messaging.friends.services import (
@@ -84,6 +87,16 @@ def _clean_survey(title: str, starts_at, ends_at) -> str:
     return title
 
 
+def _thank_you_coupon(account: OfficialAccount, coupon_id: str | None):
+    """The running coupon of this account named ``coupon_id``, or None."""
+    if not coupon_id:
+        return None
+    coupon = Coupon.objects.filter(account=account, coupon_id=coupon_id).first()
+    if coupon is None or coupon.state() not in ("open", "upcoming"):
+        raise _bad(_("Choose a coupon that is running."), "thank_you_coupon")
+    return coupon
+
+
 def _cover(upload):
     if not upload:
         return None
@@ -104,8 +117,14 @@ def survey_create(
     ends_at: dt.datetime,
     description: str = "",
     cover=None,
+    thank_you_coupon: str | None = None,
 ) -> Survey:
+    """A draft survey. ``thank_you_coupon``: a running coupon's ``coupon_id``
+    given once to each friend who answers (``coupons.services.coupon_acquire``,
+    so a lottery coupon is drawn). Raises ``ApplicationError`` with the field
+    at fault; nothing is written then."""
     title = _clean_survey(title, starts_at, ends_at)
+    coupon = _thank_you_coupon(account, thank_you_coupon)
     cover_file = _cover(cover)
     survey = Survey.objects.create(
         account=account,
@@ -113,6 +132,7 @@ def survey_create(
         description=(description or "").strip()[:2000],
         starts_at=starts_at,
         ends_at=ends_at,
+        thank_you_coupon=coupon,
     )
     if cover_file:
         survey.cover = cover_file
@@ -138,11 +158,14 @@ def survey_update(
     ends_at: dt.datetime,
     description: str = "",
     cover=None,
+    thank_you_coupon: str | None = None,
 ) -> Survey:
     if survey.account_id != account.pk:
         raise NotFound
     title = _clean_survey(title, starts_at, ends_at)
+    coupon = _thank_you_coupon(account, thank_you_coupon)
     cover_file = _cover(cover)
+    survey.thank_you_coupon = coupon
     survey.title = title
     survey.description = (description or "").strip()[:2000]
     survey.starts_at, survey.ends_at = starts_at, ends_at
@@ -436,7 +459,19 @@ def survey_answer(
         ]
     )
     _apply_mappings(friend, questions, cleaned)
+    if created and survey.thank_you_coupon_id:
+        _thank(friend, survey)
     return response
+
+
+def _thank(friend: Friend, survey: Survey) -> None:
+    """The thank-you coupon, once: only a friend's first response gets it
+    (``coupon_acquire`` also returns an earlier ticket rather than a second).
+    A coupon closed or expired since the survey was set up gives nothing;
+    the answers stand."""
+    coupon = Coupon.objects.get(pk=survey.thank_you_coupon_id)  # as it is now
+    with contextlib.suppress(CouponUnavailable):
+        coupon_acquire(coupon=coupon, friend=friend)
 
 
 def _apply_mappings(friend: Friend, questions, cleaned) -> None:

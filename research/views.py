@@ -17,6 +17,7 @@ from core.csv_export import csv_response
 from core.exceptions import ApplicationError
 from core.forms import form_errors_from
 from messaging.friends.models import CustomField
+from messaging.store.coupons import coupon_choices
 from research import selectors, services
 from research.forms import QuestionForm, SurveyForm
 
@@ -36,7 +37,11 @@ def survey_list(request):
 
 @account_view(Perm.SEND)
 def survey_create(request):
-    form = SurveyForm(request.POST or None, request.FILES or None)
+    form = SurveyForm(
+        request.POST or None,
+        request.FILES or None,
+        coupons=coupon_choices(request.account),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             survey = services.survey_create(
@@ -62,11 +67,15 @@ def survey_detail(request, survey_id: int):
     form = SurveyForm(
         request.POST or None,
         request.FILES or None,
+        coupons=coupon_choices(request.account),
         initial={
             "title": survey.title,
             "description": survey.description,
             "starts_at": survey.starts_at,
             "ends_at": survey.ends_at,
+            "thank_you_coupon": survey.thank_you_coupon.coupon_id
+            if survey.thank_you_coupon
+            else "",
         },
     )
     if request.method == "POST":

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.exceptions import ApplicationError, NotFound
+from coupons.models import CouponTicket
 from messaging.friends.models import Friend
 from research import selectors as research_selectors
 from research import services as research_services
@@ -186,6 +187,16 @@ def _question_rows(questions, answers, posted=None):
     return rows
 
 
+def _thank_you_coupon(survey, friend):
+    """The survey's thank-you coupon when this friend holds it (won)."""
+    if friend is None or not survey.thank_you_coupon_id:
+        return None
+    held = CouponTicket.objects.filter(
+        coupon_id=survey.thank_you_coupon_id, friend=friend, won=True
+    ).exists()
+    return survey.thank_you_coupon if held else None
+
+
 @talk_view()
 def survey(request, public_id: str):
     """Answer a survey (one response per friend, editable while open)."""
@@ -227,6 +238,7 @@ def survey(request, public_id: str):
             "following": _following(friend),
             "is_open": is_open,
             "answered": bool(answers),
+            "thank_you": _thank_you_coupon(item, friend) if answers else None,
             "rows": _question_rows(questions, answers, posted),
             "errors": errors,
         },
