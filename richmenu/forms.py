@@ -4,9 +4,12 @@ import datetime as dt
 import re
 
 from django import forms
+from django.conf import settings
+from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext_lazy as _
 
 from messaging.store.checks import _PICKER_FORMATS
+from messaging.store.coupons import coupon_choices
 from richmenu.layouts import (
     MAX_TEMPLATE_AREAS,
     is_free,
@@ -22,6 +25,8 @@ ACTION_CHOICES = [
     ("postback", _("Postback")),
     ("datetimepicker", _("Date and time picker")),
     ("richmenuswitch", _("Switch to another menu (tab ID)")),
+    ("coupon", _("Open a coupon")),
+    ("shopcard", _("Open the shop card")),
 ]
 PICKER_MODES = [
     ("date", _("Date")),
@@ -35,6 +40,7 @@ LETTERS = "ABCDEFGHIJKLMNOPQRST"
 AREA_FIELDS = (
     "type",
     "value",
+    "coupon",
     "display_text",
     "mode",
     "initial",
@@ -97,12 +103,18 @@ class RichMenuForm(forms.Form):
         label=_("Show to every friend (the Manager's default menu)"), required=False
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, account=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.account = account
+        coupons = [("", "—"), *(coupon_choices(account) if account else [])]
         for i in range(MAX_AREAS):
             f = f"area{i}_"
             self.fields[f + "type"] = forms.ChoiceField(
                 label=_("Action"), choices=ACTION_CHOICES, required=False
+            )
+            # A running coupon of the account (messaging.store.coupons).
+            self.fields[f + "coupon"] = forms.ChoiceField(
+                label=_("Coupon"), choices=coupons, required=False
             )
             self.fields[f + "value"] = forms.CharField(
                 label=_("URL, text or data"), max_length=1000, required=False
@@ -248,6 +260,8 @@ class RichMenuForm(forms.Form):
         display = (cleaned.get(f"area{i}_display_text") or "").strip()
         if not kind:
             return None
+        if kind in ("coupon", "shopcard"):
+            return self._talk_link(i, kind, cleaned)
         field = f"area{i}_value"
         if not value:
             self.add_error(field, _("Fill in the URL, text or data of this area."))
@@ -273,6 +287,21 @@ class RichMenuForm(forms.Form):
         if display:
             action["displayText"] = display
         return action
+
+    def _talk_link(self, i: int, kind: str, cleaned: dict) -> dict | None:
+        """A coupon or the shop card: LINE's Manager makes these URI actions
+        to the talk app's screens (absolute, ``SITE_URL``), as we do."""
+        if kind == "coupon":
+            coupon_id = cleaned.get(f"area{i}_coupon") or ""
+            if not coupon_id:
+                if not self.has_error(f"area{i}_coupon"):  # not a foreign one
+                    self.add_error(f"area{i}_coupon", _("Choose a coupon."))
+                return None
+            path = reverse("talk:coupon", kwargs={"coupon_id": coupon_id})
+        else:
+            basic_id = self.account.basic_id[1:] if self.account else ""
+            path = reverse("talk:card", kwargs={"basic_id": basic_id})
+        return {"type": "uri", "uri": settings.SITE_URL + path}
 
     def _picker(self, i: int, cleaned: dict, data: str) -> dict | None:
         """LINE's datetimepicker: ``data``, ``mode`` and optional
@@ -370,6 +399,9 @@ def initial_from_menu(menu, *, alias_id: str, is_default: bool) -> dict:
             initial.update({f + k: box[k] for k in BOUNDS})
         action = actions.get(tuple(sorted(box.items())), {})
         kind = action.get("type", "")
+        talk = _talk_link_kind(action.get("uri", "")) if kind == "uri" else None
+        if talk:
+            kind, initial[f + "coupon"] = talk
         initial[f + "type"] = kind
         initial[f + "value"] = {
             "uri": action.get("uri"),
@@ -385,3 +417,19 @@ def initial_from_menu(menu, *, alias_id: str, is_default: bool) -> dict:
             initial[f + "label"] = tiles[i].get("label", "")
             initial[f + "colour"] = tiles[i].get("colour") or "#06c755"
     return initial
+
+
+def _talk_link_kind(uri: str) -> tuple[str, str] | None:
+    """``("coupon", coupon_id)`` or ``("shopcard", "")`` for a URI area the
+    editor made (``RichMenuForm._talk_link``); None for any other link."""
+    if not uri.startswith(settings.SITE_URL + "/"):
+        return None
+    try:
+        match = resolve(uri[len(settings.SITE_URL) :])
+    except Resolver404:
+        return None
+    if match.view_name == "talk:coupon":
+        return "coupon", match.kwargs["coupon_id"]
+    if match.view_name == "talk:card":
+        return "shopcard", ""
+    return None

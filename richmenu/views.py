@@ -126,7 +126,12 @@ def _editor(request, menu: RichMenu | None):
             alias_id=tab.alias_id if tab else "",
             is_default=default is not None and default.pk == menu.pk,
         )
-    form = RichMenuForm(request.POST or None, request.FILES or None, initial=initial)
+    form = RichMenuForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        account=request.account,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         upload = data["image"]

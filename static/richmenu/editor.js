@@ -77,6 +77,10 @@
       });
       var d = fieldBox("area" + i + "_display_text");
       if (d) d.hidden = kind !== "postback";
+      var c = fieldBox("area" + i + "_coupon");
+      if (c) c.hidden = kind !== "coupon";
+      var v = fieldBox("area" + i + "_value");
+      if (v) v.hidden = kind === "coupon" || kind === "shopcard";
     }
     var help = form.querySelector("[data-free-help]");
     if (help) help.hidden = !free;
