@@ -239,7 +239,7 @@ class Bot:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}/callback"
 
-    def wait_for(self, message_id: int, timeout: float = 30) -> float:
+    def wait_for(self, message_id: str, timeout: float = 30) -> float:
         with self.cond:
             if not self.cond.wait_for(
                 lambda: str(message_id) in self.arrived, timeout=timeout
@@ -283,14 +283,14 @@ def _webhook_bench(account, friend, env: dict) -> None:
         first = customer_message_send(
             friend=friend, message={"type": "text", "text": "up?"}
         )
-        bot.wait_for(first.pk, timeout=60)
+        bot.wait_for(first.public_id, timeout=60)
         latencies = []
         for i in range(WEBHOOK_SAMPLES):
             start = time.perf_counter()
             row = customer_message_send(
                 friend=friend, message={"type": "text", "text": f"{i}"}
             )
-            latencies.append((bot.wait_for(row.pk) - start) * 1000)
+            latencies.append((bot.wait_for(row.public_id) - start) * 1000)
         print(
             f"customer send -> bot receives webhook ({WEBHOOK_SAMPLES} sends, "
             "Celery worker, signed POST): " + summary(latencies)

@@ -7,6 +7,7 @@ Pages also poll, so a lost event is only late, never lost.
 """
 
 import asyncio
+import atexit
 import json
 import logging
 import os
@@ -50,18 +51,64 @@ def send_events_on_commit(*, events: Iterable[tuple[Iterable[str], dict]]) -> No
 
 
 def _publish(batch: list[tuple[list[str], dict]]) -> None:
+    """Hand ``batch`` to this process's publisher loop; do not wait for it.
+
+    The request (or task) that committed goes on at once: a push no longer
+    waits for its two channel-layer round trips, a 500-friend multicast for
+    its 501 (issue 18, #7). Pages fetch new messages by id when an event
+    arrives, so the order in which two sends' events leave does not matter.
+    At most ``PUBLISH_BACKLOG`` batches are in flight per process; past that
+    a publish waits (back pressure) up to ``PUBLISH_TIMEOUT``, then is
+    dropped with a warning — pages that cannot rely on events poll.
+    """
     layer = get_channel_layer()
     if layer is None:
         return
+    global _inflight
+    with _inflight_cond:
+        if not _inflight_cond.wait_for(
+            lambda: _inflight < PUBLISH_BACKLOG, timeout=PUBLISH_TIMEOUT
+        ):
+            logger.warning(
+                "event backlog full: %d events dropped (%s, ...)",
+                len(batch),
+                batch[0][1]["type"],
+            )
+            return
+        _inflight += 1
     future = asyncio.run_coroutine_threadsafe(
-        _group_send_all(layer, batch), _publisher_loop()
+        asyncio.wait_for(_group_send_all(layer, batch), PUBLISH_TIMEOUT),
+        _publisher_loop(),
     )
-    try:
-        future.result(timeout=PUBLISH_TIMEOUT)
-    except Exception:  # the page's polling covers a missed event
-        future.cancel()
-        logger.exception(
-            "could not publish %d events (%s, ...)", len(batch), batch[0][1]["type"]
+    future.add_done_callback(lambda done: _published(done, batch))
+
+
+def _published(future, batch: list[tuple[list[str], dict]]) -> None:
+    global _inflight
+    with _inflight_cond:
+        _inflight -= 1
+        _inflight_cond.notify_all()
+    if future.cancelled() or future.exception() is not None:
+        # the page's polling covers a missed event
+        logger.error(
+            "could not publish %d events (%s, ...)",
+            len(batch),
+            batch[0][1]["type"],
+            exc_info=None if future.cancelled() else future.exception(),
+        )
+
+
+def events_flush(timeout: float | None = None) -> bool:
+    """Wait until every batch this process published has left (or failed).
+
+    For process exit (registered with ``atexit``, so a management command's
+    last events are not lost) and for tests that read the channel layer
+    right after an action. Returns False if ``timeout`` (default
+    ``PUBLISH_TIMEOUT``) passed first.
+    """
+    with _inflight_cond:
+        return _inflight_cond.wait_for(
+            lambda: _inflight == 0, timeout=timeout or PUBLISH_TIMEOUT
         )
 
 
@@ -101,6 +148,10 @@ async def _group_send_all(layer, batch: list[tuple[list[str], dict]]) -> None:
 # loop. Keyed by pid so a forked Celery worker starts its own.
 PUBLISH_TIMEOUT = 5.0
 PUBLISH_CONCURRENCY = 8  # groups served at once by one batch
+PUBLISH_BACKLOG = 256  # batches in flight per process before publishers wait
+_inflight = 0
+_inflight_cond = threading.Condition()
+atexit.register(events_flush)
 _loop_lock = threading.Lock()
 _loop_state: dict = {"pid": None, "loop": None}
 

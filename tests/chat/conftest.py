@@ -4,6 +4,7 @@ import pytest
 from channels_redis.core import RedisChannelLayer
 
 from accounts.models import Membership
+from core.events import events_flush
 from tests.factories import UserFactory, add_member
 
 
@@ -41,6 +42,8 @@ def events(settings):
     RecordingLayer.sent = []
 
     def of(group: str) -> list[dict]:
+        # core.events publishes in the background: wait for what is in flight
+        assert events_flush()
         return [event for g, event in RecordingLayer.sent if g == group]
 
     return of
