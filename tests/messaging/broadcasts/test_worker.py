@@ -320,3 +320,26 @@ def test_a_broker_that_loses_its_queues_mid_fan_out_recovers_at_the_next_tick(
     assert broadcast.sent_count == RECIPIENTS
     _assert_exactly_once(broadcast, friend_ids)
     assert usage_pair(account) == (RECIPIENTS, 0)
+
+
+def test_a_scheduled_broadcast_goes_out_through_beats_dispatcher_task(workers):
+    """The beat path as deployed (issue 19, #12): the dispatcher task itself
+    runs on the worker, finds the due broadcast and starts it there."""
+    from messaging.broadcasts.tasks import broadcasts_dispatch_task
+
+    admin = UserFactory(username="beat-admin")
+    account = make_account(admin=admin, name="Beat Café")
+    friend_ids = bulk_friends(account, 300)
+    broadcast = draft(account, admin, messages=BUBBLES)
+    broadcast_schedule(
+        broadcast=broadcast, actor=admin, when=timezone.now() + dt.timedelta(seconds=1)
+    )
+    workers()
+    time.sleep(1.1)
+    # when beat's tick reaches the worker through the broker
+    broadcasts_dispatch_task.delay()
+    _wait_for(lambda: _status(broadcast.pk) == "sent", 120, "the broadcast to finish")
+    broadcast.refresh_from_db()
+    assert broadcast.sent_count == 300
+    _assert_exactly_once(broadcast, friend_ids)
+    assert usage_pair(account) == (300, 0)
