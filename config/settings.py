@@ -26,6 +26,9 @@ DEBUG = env_bool("DEBUG", False)
 # The development default is refused by serving processes with DEBUG=0
 # (config/startup.py); management commands still run with it.
 SECRET_KEY = env_str("SECRET_KEY", "dev-insecure-secret-key-change-me")
+# The key of the 18-digit message IDs bots see (core.public_ids); empty:
+# derived from SECRET_KEY. Changing either renumbers every message.
+PUBLIC_ID_KEY = env_str("PUBLIC_ID_KEY", "")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
