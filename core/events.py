@@ -126,8 +126,9 @@ async def _group_send_all(layer, batch: list[tuple[list[str], dict]]) -> None:
         for group in groups:
             by_group.setdefault(group, []).append(event)
 
-    # Bounded: each concurrent send holds a connection of the layer's pool.
-    slots = asyncio.Semaphore(PUBLISH_CONCURRENCY)
+    # Bounded for the whole process (batches run side by side): each
+    # concurrent send holds a connection of the layer's pool.
+    slots = _loop_state["slots"]
 
     async def send(group: str, events: list[dict]) -> None:
         message = (
@@ -147,13 +148,13 @@ async def _group_send_all(layer, batch: list[tuple[list[str], dict]]) -> None:
 # on every call (~4 ms), and refuses to run in a thread that already has a
 # loop. Keyed by pid so a forked Celery worker starts its own.
 PUBLISH_TIMEOUT = 5.0
-PUBLISH_CONCURRENCY = 8  # groups served at once by one batch
+PUBLISH_CONCURRENCY = 16  # group sends at once per process
 PUBLISH_BACKLOG = 256  # batches in flight per process before publishers wait
 _inflight = 0
 _inflight_cond = threading.Condition()
 atexit.register(events_flush)
 _loop_lock = threading.Lock()
-_loop_state: dict = {"pid": None, "loop": None}
+_loop_state: dict = {"pid": None, "loop": None, "slots": None}
 
 
 def _publisher_loop() -> asyncio.AbstractEventLoop:
@@ -164,5 +165,9 @@ def _publisher_loop() -> asyncio.AbstractEventLoop:
                 target=loop.run_forever, name="events-publisher", daemon=True
             )
             thread.start()
-            _loop_state.update(pid=os.getpid(), loop=loop)
+            _loop_state.update(
+                pid=os.getpid(),
+                loop=loop,
+                slots=asyncio.Semaphore(PUBLISH_CONCURRENCY),
+            )
         return _loop_state["loop"]
