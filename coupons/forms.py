@@ -60,7 +60,10 @@ class CouponForm(forms.Form):
     )
     reward_type = forms.ChoiceField(label=_("Reward"), choices=Coupon.Reward.choices)
     price_type = forms.ChoiceField(
-        label=_("Discount kind"), choices=Coupon.Price.choices, required=False
+        label=_("Discount kind"),
+        choices=Coupon.Price.choices,
+        required=False,
+        initial=Coupon.Price.FIXED,  # the usual discount; "None" fails it
     )
     fixed_amount = forms.IntegerField(label=_("Amount (yen)"), required=False)
     percentage = forms.IntegerField(label=_("Percentage"), required=False)

@@ -26,6 +26,7 @@ from core.selectors import get_or_not_found
 from coupons import selectors, services
 from coupons.forms import PROPERTY_FIELDS, CouponForm
 from coupons.models import Coupon
+from coupons.zones import zone_code_for
 
 LIST_MAX = 200
 
@@ -57,7 +58,12 @@ def _store_image(upload, account, kind: str) -> str:
 @account_view(Perm.SEND)
 def coupon_create(request):
     bound = request.method == "POST"
-    form = CouponForm(request.POST if bound else None, request.FILES or None)
+    form = CouponForm(
+        request.POST if bound else None,
+        request.FILES or None,
+        # LINE's zone of the account's own time zone, else Tokyo
+        initial={"time_zone": zone_code_for(str(request.account.tz))},
+    )
     if bound and form.is_valid():
         try:
             # Every rule is checked before an image is stored.

@@ -37,3 +37,12 @@ ZONES = {
     "ETC_GMT_PLUS_12": "Etc/GMT-12",
     "PACIFIC_TONGATAPU": "Pacific/Tongatapu",
 }
+
+
+def zone_code_for(iana: str) -> str:
+    """LINE's zone code for an IANA time zone (``Asia/Tokyo`` →
+    ``ASIA_TOKYO``); ``ASIA_TOKYO`` when LINE's list has no such zone."""
+    for code, name in ZONES.items():
+        if name == iana:
+            return code
+    return "ASIA_TOKYO"

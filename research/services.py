@@ -20,11 +20,12 @@ from core.images import PHOTO, image_check, image_preview
 from coupons.models import Coupon
 from coupons.services import CouponUnavailable, coupon_acquire
 from messaging.friends.filters import AGE_BANDS_BY_CODE
-from messaging.friends.models import CustomField, Friend, LineUser
+from messaging.friends.models import CustomField, Friend, LineUser, Tag
 from messaging.friends.services import (
     TAG_NAME_MAX,
     friend_fields_set,
     friend_tag_add,
+    friend_tag_remove,
 )
 from research.choices import fixed_choices
 from research.models import (
@@ -449,8 +450,10 @@ def survey_answer(
     response, created = SurveyResponse.objects.get_or_create(
         survey=survey, friend=friend
     )
+    earlier: dict[int, list[str]] = {}
     if not created:
         response.save(update_fields=["updated_at"])
+        earlier = dict(response.answers.values_list("question_id", "values"))
         response.answers.all().delete()
     Answer.objects.bulk_create(
         [
@@ -458,7 +461,7 @@ def survey_answer(
             for qid, (values, text) in cleaned.items()
         ]
     )
-    _apply_mappings(friend, questions, cleaned)
+    _apply_mappings(friend, questions, cleaned, earlier)
     if created and survey.thank_you_coupon_id:
         _thank(friend, survey)
     return response
@@ -474,10 +477,16 @@ def _thank(friend: Friend, survey: Survey) -> None:
         coupon_acquire(coupon=coupon, friend=friend)
 
 
-def _apply_mappings(friend: Friend, questions, cleaned) -> None:
+def _apply_mappings(friend: Friend, questions, cleaned, earlier=None) -> None:
+    """Write answers into the friend's profile, custom fields and tags.
+
+    ``earlier``: question id → the values of the friend's previous answer;
+    a choice taken back also takes its tag back (the tag stays only if
+    another answer still names it)."""
     profile: dict = {}
     fields: dict[int, object] = {}
     tags: list[str] = []
+    dropped: list[str] = []
     for question in questions:
         if question.pk not in cleaned or not question.maps_to:
             continue
@@ -493,6 +502,16 @@ def _apply_mappings(friend: Friend, questions, cleaned) -> None:
         if question.maps_to == MapsTo.TAG:
             labels = dict(fixed_choices(question))
             tags.extend(str(labels[v])[:TAG_NAME_MAX] for v in values)
+    for question in questions:
+        if question.maps_to != MapsTo.TAG or not (earlier or {}).get(question.pk):
+            continue
+        labels = dict(fixed_choices(question))
+        now_chosen = set(cleaned.get(question.pk, ([], ""))[0])
+        dropped.extend(
+            str(labels[v])[:TAG_NAME_MAX]
+            for v in earlier[question.pk]
+            if v not in now_chosen and v in labels
+        )
     if profile:
         LineUser.objects.filter(pk=friend.line_user_id).update(**profile)
     if fields:
@@ -501,3 +520,7 @@ def _apply_mappings(friend: Friend, questions, cleaned) -> None:
         )
     for name in tags:
         friend_tag_add(account=friend.account, actor=None, friend=friend, name=name)
+    for tag in Tag.objects.filter(
+        account=friend.account, name__in=set(dropped) - set(tags)
+    ):
+        friend_tag_remove(account=friend.account, actor=None, friend=friend, tag=tag)

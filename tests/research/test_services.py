@@ -370,3 +370,37 @@ def test_custom_field_mapping_and_results(account, alice):
         ["Ben", "Ramen", "Coffee"],
     ]
     assert CustomField.objects.count() == 1
+
+
+@freeze_time(DURING)
+def test_a_choice_taken_back_takes_its_tag_back(account, alice):
+    """Found by QA: editing an answer left the old choice's tag on the friend."""
+    s = _survey(account, alice)
+    _q(
+        s,
+        alice,
+        "multiple",
+        "What do you drink?",
+        choices=["Coffee", "Juice", "Tea"],
+        maps_to="tag",
+    )
+    services.survey_publish(account=account, actor=alice, survey=s)
+    friend = befriend(account, make_persona("Hanako"))
+    staff_tag = friend_tag_add_for_test(account, alice, friend, "VIP")
+    _answer(s, friend, **{"What do you drink?": ["Coffee", "Juice"]})
+    assert sorted(friend.tags.values_list("name", flat=True)) == [
+        "Coffee",
+        "Juice",
+        "VIP",
+    ]
+    # when she unticks Juice
+    _answer(s, friend, **{"What do you drink?": ["Coffee"]})
+    # then Juice's tag goes, Coffee's and the staff's own tag stay
+    assert sorted(friend.tags.values_list("name", flat=True)) == ["Coffee", "VIP"]
+    assert staff_tag.friends.filter(pk=friend.pk).exists()
+
+
+def friend_tag_add_for_test(account, actor, friend, name):
+    from messaging.friends.services import friend_tag_add
+
+    return friend_tag_add(account=account, actor=actor, friend=friend, name=name)
