@@ -70,6 +70,9 @@ lint format:
 
 bench: $(STAMP)
 	.ci/ensure-services.sh
+	# bench/api.py's load generator (C, from the distribution's packages)
+	command -v wrk >/dev/null || { S=""; [ "$$(id -u)" -eq 0 ] || S="sudo -n"; \
+		$$S apt-get install -y -qq wrk >/dev/null || { $$S apt-get update -qq && $$S apt-get install -y -qq wrk; }; }
 	$(TEST_ENV) $(BIN)/python -m bench $(BENCH)
 
 # Front-end libraries come from npm (package.json, pinned) and are copied into
