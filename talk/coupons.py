@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from core.exceptions import ApplicationError
 from coupons import selectors as coupon_selectors
 from coupons import services as coupon_services
+from coupons.models import UNLIMITED
 from messaging.friends.models import Friend
 from talk import selectors
 from talk.decorators import talk_view
@@ -76,6 +77,10 @@ def coupon(request, coupon_id: str):
             "state": state,
             "usable": usable,
             "confirming": confirming,
+            # A lottery whose last prize is gone offers no draw (QA).
+            "prizes_left": not coupon.lottery
+            or coupon.max_acquire_count == UNLIMITED
+            or coupon.winners < coupon.max_acquire_count,
             "reward": coupon_selectors.reward_label(coupon),
             "period": coupon_selectors.period_label(coupon),
         },
@@ -94,13 +99,9 @@ def coupon_acquire(request, coupon_id: str):
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        if coupon.lottery:
-            messages.info(
-                request,
-                _("You won! The coupon is yours.")
-                if ticket.won
-                else _("Sorry, you did not win this time."),
-            )
+        # A loss is said once, on the coupon itself (coupon-lost).
+        if coupon.lottery and ticket.won:
+            messages.info(request, _("You won! The coupon is yours."))
     return redirect("talk:coupon", coupon_id)
 
 

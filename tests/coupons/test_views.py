@@ -341,3 +341,26 @@ def test_list_shows_counts_in_a_constant_number_of_queries(
         make_coupon(account, title=f"More {i}")
     with django_assert_num_queries(8):
         assert cells()[-1] == ["1", "0", "1", "0"]
+
+
+def test_a_lottery_whose_prizes_are_gone_offers_no_draw(account):
+    """Found by QA: the last prize won, newcomers were still offered the draw."""
+    coupon = make_coupon(account, acquisitionCondition=lottery(99, 1))
+    winner = befriend(account, make_persona("Winner"))
+    assert coupon_acquire(coupon=coupon, friend=winner, draw=0.0).won
+    late = make_persona("Late")
+    befriend(account, late)
+    doc = _page(talk_client(late), Coupon.objects.get(pk=coupon.pk))
+    [note] = doc.cssselect("[data-testid='coupon-no-prizes']")
+    assert note.text_content() == "All the prizes of this lottery have been won."
+    assert not doc.cssselect("[data-testid='coupon-acquire']")
+    assert CouponTicket.objects.count() == 1
+
+
+def test_the_manager_form_starts_in_the_accounts_time_zone(alice_client, account):
+    """Found by QA: the zone defaulted to the list's first, Etc/GMT+12."""
+    page = alice_client.get(f"/manager/{account.slug}/coupons/new/")
+    doc = parse(page.content.decode())
+    [zone] = doc.cssselect("select[name='time_zone'] option[selected]")
+    [kind] = doc.cssselect("select[name='price_type'] option[selected]")
+    assert (zone.get("value"), kind.get("value")) == ("ASIA_TOKYO", "fixed")
