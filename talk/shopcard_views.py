@@ -7,6 +7,7 @@ history, reward tickets (used with staff confirmation) and point QR codes
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -137,8 +138,12 @@ def points(request, token: str):
         raise Http404
     if request.method == "POST":
         return points_grant(request, code)
+    # Say before the tap what the tap would say (QA): a used single-use
+    # code and an expired one collect nothing.
+    spent = code.single_use and code.used_at is not None
+    expired = code.expires_at <= timezone.now()
     return render(
         request,
         "talk/shopcard/points.html",
-        {"code": code, "account": code.account},
+        {"code": code, "account": code.account, "spent": spent, "expired": expired},
     )

@@ -1,11 +1,13 @@
 """The Manager's shop card pages and the talk app's card, tickets and scans."""
 
+import datetime as dt
 import io
 
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 from PIL import Image
 
 from accounts.models import Membership
@@ -267,6 +269,26 @@ def test_point_link_get_shows_post_collects(account, alice, hanako):
     client.post(url)
     assert PointEntry.objects.count() == 1
     assert client.get("/talk/points/nosuchtoken123").status_code == 404
+
+
+def test_a_spent_or_expired_point_link_says_so_before_the_tap(account, alice, hanako):
+    """Found by QA: a used single-use code still offered "Get points"."""
+    published_card(account, alice)
+    befriend(account, hanako)
+    client = talk_client(hanako)
+    once = code(account, alice, single_use=True)
+    client.post(f"/talk/points/{once.token}")
+    html = client.get(f"/talk/points/{once.token}").content.decode()
+    assert "This point code has already been used." in html
+    assert 'data-testid="collect-points"' not in html
+    old = code(account, alice)
+    type(old).objects.filter(pk=old.pk).update(
+        expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    html = client.get(f"/talk/points/{old.token}").content.decode()
+    assert "This point code has expired." in html
+    assert 'data-testid="collect-points"' not in html
+    assert PointEntry.objects.count() == 1
 
 
 def test_not_a_friend_is_sent_to_the_profile(account, alice, hanako):
