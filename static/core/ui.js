@@ -3,7 +3,7 @@
    'self').
    data-select-on-click   select the field's text when clicked
    data-submit-on-change  submit the form when the control changes
-   data-ask="text"        a form asks before it submits
+   data-ask="text"        a form (or one submit button) asks before it submits
    (chat, talk and the composer have their own data-autosubmit and
    data-confirm handlers; these names do not collide with them)
    data-width="37.5"      an element's width in percent (bars)
@@ -24,6 +24,12 @@
     each("form[data-ask]", function (form) {
       form.addEventListener("submit", function (event) {
         if (!window.confirm(form.dataset.ask)) { event.preventDefault(); }
+      });
+    });
+    // the same on one submit button of a form (the form's other buttons go)
+    each("button[data-ask]", function (button) {
+      button.addEventListener("click", function (event) {
+        if (!window.confirm(button.dataset.ask)) { event.preventDefault(); }
       });
     });
     each("[data-width]", function (el) {

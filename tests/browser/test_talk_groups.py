@@ -50,5 +50,18 @@ def test_the_group_room_shows_new_messages_by_name(browser, live_server, account
         page.fill("textarea[name=text]", "Yes!")
         page.get_by_role("button", name="Send", exact=True).click()
         expect(log.locator(".msg.mine")).to_contain_text(["Yes!"])
+        # and "Leave" asks first (QA): dismissing keeps him in the group
+        asked = []
+
+        def dismiss(dialog):
+            asked.append(dialog.message)
+            dialog.dismiss()
+
+        page.once("dialog", dismiss)
+        page.get_by_test_id("group-members").locator("summary").click()
+        page.get_by_role("button", name="Leave", exact=True).click()
+        assert asked == ["Leave this chat?"]
+        expect(page.get_by_test_id("group-title")).to_have_text("Lunch (2)")
+        assert group.members.filter(pk=taro.pk).exists()
     finally:
         context.close()
