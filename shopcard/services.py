@@ -150,7 +150,8 @@ def _clean_card(data: dict) -> dict:
             "welcome_points",
             0,
             goal - 1,
-            _("The welcome bonus is below the goal."),
+            _("The welcome bonus is 0 to %(n)d points (below the goal).")
+            % {"n": goal - 1},
         ),
         "scan_limit": limit,
         "scan_limit_hours": _int(

@@ -255,7 +255,16 @@ def test_staff_grant_and_revoke_with_reason(account, alice):
         ({"goal": "x"}, None, "The goal is 1 to 50 points."),
         ({"name": ""}, None, "Give the card a name of at most 40 characters."),
         ({"validity_months": 37}, None, "Validity is 0 to 36 months."),
-        ({"welcome_points": 5}, None, "The welcome bonus is below the goal."),
+        (
+            {"welcome_points": 5},
+            None,
+            "The welcome bonus is 0 to 4 points (below the goal).",
+        ),
+        (
+            {"welcome_points": -5},
+            None,
+            "The welcome bonus is 0 to 4 points (below the goal).",
+        ),
         (
             {"scan_limit": "hours", "scan_limit_hours": 0},
             None,
