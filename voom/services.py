@@ -10,6 +10,7 @@ and writes nothing. Posts never touch the message quota.
 import datetime as dt
 import secrets
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -302,14 +303,31 @@ def comment_create(*, friend: Friend, post: Post, text: str) -> PostComment:
     return PostComment.objects.create(post=post, friend=friend, text=text)
 
 
+SEEN_TTL_SECONDS = 26 * 3600  # a day, and the hours a time zone shifts it
+
+
 def post_seen(*, friend: Friend, post_ids: list[int]) -> int:
-    """Count one impression for each published post of ``friend``'s account
-    in ``post_ids`` (the feed reports what it showed). Returns the count."""
+    """Count impressions for the published posts of ``friend``'s account in
+    ``post_ids`` (the feed reports what it showed). Returns the count.
+
+    One impression per friend, post and day (the account's date): scrolling
+    past a post again, or reloading the feed, is not another impression
+    (QA found 19 from one customer). The "seen today" marks live in the
+    cache (``cache.add``: one atomic set-if-absent each, kept a day).
+    """
     ids = [i for i in post_ids if isinstance(i, int)][:50]
     if not ids or friend.status != Friend.Status.FOLLOWING:
         return 0
+    day = timezone.localdate(timezone=friend.account.tz).isoformat()
+    fresh = [
+        i
+        for i in dict.fromkeys(ids)
+        if cache.add(f"voom:seen:{i}:{friend.pk}:{day}", 1, SEEN_TTL_SECONDS)
+    ]
+    if not fresh:
+        return 0
     return Post.objects.filter(
-        pk__in=ids, account_id=friend.account_id, status=Post.Status.PUBLISHED
+        pk__in=fresh, account_id=friend.account_id, status=Post.Status.PUBLISHED
     ).update(impressions=F("impressions") + 1)
 
 

@@ -230,3 +230,22 @@ def test_seen_and_link_taps_count(account, alice, hanako):
     services.post_link_tap(post=post)
     stats = selectors.post_stats(account=account)
     assert [(p.impressions, p.link_taps, p.like_count) for p in stats] == [(1, 1, 0)]
+
+
+def test_an_impression_counts_once_per_friend_post_and_day(account, alice, hanako):
+    """Found by QA: one customer scrolling and reloading made 19 impressions."""
+    post = _post(account, alice)
+    taro = befriend(account, make_persona("Taro"))
+    with freeze_time("2026-12-04 01:00:00+00:00"):  # 10:00 in Tokyo
+        counts = [
+            services.post_seen(friend=hanako, post_ids=[post.pk, post.pk]),
+            services.post_seen(friend=hanako, post_ids=[post.pk]),
+            services.post_seen(friend=taro, post_ids=[post.pk]),
+        ]
+    with freeze_time("2026-12-04 14:59:00+00:00"):  # 23:59 the same Tokyo day
+        counts.append(services.post_seen(friend=hanako, post_ids=[post.pk]))
+    with freeze_time("2026-12-04 15:00:00+00:00"):  # the next day in Tokyo
+        counts.append(services.post_seen(friend=hanako, post_ids=[post.pk]))
+    assert counts == [1, 0, 1, 0, 1]
+    post.refresh_from_db()
+    assert post.impressions == 3
