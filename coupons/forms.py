@@ -1,6 +1,7 @@
 """The Manager's coupon form: turned into LINE's ``CouponCreateRequest`` so
 the Manager and the API share one set of rules (``coupons.services``)."""
 
+import re
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -35,6 +36,37 @@ PROPERTY_FIELDS = {
     "reward.priceInfo.type": "price_type",
     "reward.priceInfo": "price_type",
 }
+
+# The API's wording (LINE's) as staff read it in the Manager, translated.
+MANAGER_MESSAGES = {
+    "must be specified": _("Fill in this field."),
+    "must not be blank": _("Fill in this field."),
+    "must be after startTimestamp": _("The end must be after the start."),
+    "must be less than originalPrice": _("Must be less than the original price."),
+    "must be an integer": _("Enter a whole number."),
+    "must be between 1 and 99": _("Enter a number from 1 to 99."),
+    "must be between 1 and 10000000": _("Enter a number from 1 to 10,000,000."),
+    "must be -1 or between 1 and 999999": _(
+        "Enter a number from 1 to 999,999, or leave it empty for no limit."
+    ),
+    "is out of range": _("This value is out of range."),
+    "is not allowed for this reward type": _("This is not used with this reward."),
+    "must be an https URL": _("Enter an https:// link."),
+    "contains characters that cannot be stored": _(
+        "Remove the characters that cannot be stored."
+    ),
+    "must be one of fixed, percentage, explicit": _("Choose a discount kind."),
+}
+
+
+def manager_message(message: str) -> str:
+    """The Manager's words for one of ``coupon_clean``'s API messages; an
+    unknown message is shown as it is."""
+    size = re.fullmatch(r"size must be between 0 and (\d+)", message)
+    if size:
+        return _("Use at most %(n)s characters.") % {"n": size[1]}
+    return str(MANAGER_MESSAGES.get(message, message))
+
 
 DATETIME = forms.DateTimeInput(
     attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"

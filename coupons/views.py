@@ -24,7 +24,7 @@ from core.forms import form_errors_from
 from core.images import PICTURE, image_check, image_original
 from core.selectors import get_or_not_found
 from coupons import selectors, services
-from coupons.forms import PROPERTY_FIELDS, CouponForm
+from coupons.forms import PROPERTY_FIELDS, CouponForm, manager_message
 from coupons.models import Coupon
 from coupons.zones import zone_code_for
 
@@ -95,7 +95,7 @@ def coupon_create(request):
             )
         except services.CouponInvalid as error:
             for prop, message in error.details.items():
-                form.add_error(PROPERTY_FIELDS.get(prop), message)
+                form.add_error(PROPERTY_FIELDS.get(prop), manager_message(message))
         except ApplicationError as error:
             form_errors_from(form, error)
         else:

@@ -211,10 +211,10 @@ def test_staff_publish_a_coupon_and_see_its_counts(alice_client, account):
         (
             {"lottery_probability": "100"},
             "lottery_probability",
-            "must be between 1 and 99",
+            "Enter a number from 1 to 99.",
         ),
-        ({"percentage": "0"}, "percentage", "must be between 1 and 99"),
-        ({"end": "2020-01-01T00:00"}, "end", "must be after startTimestamp"),
+        ({"percentage": "0"}, "percentage", "Enter a number from 1 to 99."),
+        ({"end": "2020-01-01T00:00"}, "end", "The end must be after the start."),
         (
             {"title": "x" * 61},
             "title",
