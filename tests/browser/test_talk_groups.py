@@ -62,6 +62,6 @@ def test_the_group_room_shows_new_messages_by_name(browser, live_server, account
         page.get_by_role("button", name="Leave", exact=True).click()
         assert asked == ["Leave this chat?"]
         expect(page.get_by_test_id("group-title")).to_have_text("Lunch (2)")
-        assert group.members.filter(pk=taro.pk).exists()
+        assert group.members.filter(line_user=taro, left_at=None).exists()
     finally:
         context.close()
