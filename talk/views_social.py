@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.exceptions import ApplicationError, NotFound
-from coupons.models import CouponTicket
+from coupons import selectors as coupon_selectors
 from messaging.friends.models import Friend
 from research import selectors as research_selectors
 from research import services as research_services
@@ -189,12 +189,10 @@ def _question_rows(questions, answers, posted=None):
 
 def _thank_you_coupon(survey, friend):
     """The survey's thank-you coupon when this friend holds it (won)."""
-    if friend is None or not survey.thank_you_coupon_id:
+    if friend is None or survey.thank_you_coupon is None:
         return None
-    held = CouponTicket.objects.filter(
-        coupon_id=survey.thank_you_coupon_id, friend=friend, won=True
-    ).exists()
-    return survey.thank_you_coupon if held else None
+    ticket = coupon_selectors.ticket_for(coupon=survey.thank_you_coupon, friend=friend)
+    return survey.thank_you_coupon if ticket and ticket.won else None
 
 
 @talk_view()

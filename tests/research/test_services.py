@@ -11,7 +11,7 @@ from messaging.audience.conditions import segment_clean, segment_q
 from messaging.broadcasts.control import broadcast_send_now
 from messaging.broadcasts.models import Broadcast, Delivery
 from messaging.friends.models import CustomField, Friend, FriendFieldValue
-from messaging.friends.services import custom_field_create
+from messaging.friends.services import custom_field_create, friend_tag_add
 from research import selectors, services
 from research.models import Answer, Question, Survey, SurveyResponse
 from tests.messaging.broadcasts.helpers import draft
@@ -386,7 +386,7 @@ def test_a_choice_taken_back_takes_its_tag_back(account, alice):
     )
     services.survey_publish(account=account, actor=alice, survey=s)
     friend = befriend(account, make_persona("Hanako"))
-    staff_tag = friend_tag_add_for_test(account, alice, friend, "VIP")
+    staff_tag = friend_tag_add(account=account, actor=alice, friend=friend, name="VIP")
     _answer(s, friend, **{"What do you drink?": ["Coffee", "Juice"]})
     assert sorted(friend.tags.values_list("name", flat=True)) == [
         "Coffee",
@@ -398,9 +398,3 @@ def test_a_choice_taken_back_takes_its_tag_back(account, alice):
     # then Juice's tag goes, Coffee's and the staff's own tag stay
     assert sorted(friend.tags.values_list("name", flat=True)) == ["Coffee", "VIP"]
     assert staff_tag.friends.filter(pk=friend.pk).exists()
-
-
-def friend_tag_add_for_test(account, actor, friend, name):
-    from messaging.friends.services import friend_tag_add
-
-    return friend_tag_add(account=account, actor=actor, friend=friend, name=name)
