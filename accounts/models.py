@@ -156,6 +156,18 @@ class OfficialAccount(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.display_name} ({self.basic_id})"
 
+    # Cache invalidation, not domain logic: API requests serve the account
+    # and its tokens from a per-process cache (accounts.channel_auth) that
+    # every write must reach, whichever service, admin form or shell wrote.
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        _channel_auth_changed()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        _channel_auth_changed()
+        return result
+
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
@@ -305,6 +317,18 @@ class ChannelAccessToken(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} token …{self.hint}"
 
+    # Cache invalidation, not domain logic: API requests serve the account
+    # and its tokens from a per-process cache (accounts.channel_auth) that
+    # every write must reach, whichever service, admin form or shell wrote.
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        _channel_auth_changed()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        _channel_auth_changed()
+        return result
+
     @property
     def is_active(self) -> bool:
         now = timezone.now()
@@ -354,3 +378,9 @@ class MonthlyUsage(models.Model):
     @property
     def remaining(self) -> int:
         return max(0, self.limit - self.used - self.reserved)
+
+
+def _channel_auth_changed() -> None:
+    from accounts.channel_auth import channel_auth_changed
+
+    channel_auth_changed()

@@ -1,7 +1,8 @@
 """Account-scoped reads. "Not yours" and "not there" are the same ``NotFound``."""
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
+from accounts.channel_auth import channel_token_lookup
 from accounts.models import (
     AuditLog,
     ChannelAccessToken,
@@ -78,14 +79,11 @@ def channel_token_list(*, account: OfficialAccount):
 
 
 def channel_token_authenticate(*, token: str) -> ChannelAccessToken | None:
-    """The active token record for a bearer token, with its account."""
-    from django.utils import timezone
+    """The active token record for a bearer token, with its account and plan.
 
+    None for an unknown, revoked or expired token. Served from the process
+    cache of ``accounts.channel_auth`` when it may be.
+    """
     from accounts.services import token_hash
 
-    return (
-        ChannelAccessToken.objects.select_related("account", "account__plan")
-        .filter(token_hash=token_hash(token), revoked_at=None)
-        .filter(Q(expires_at=None) | Q(expires_at__gt=timezone.now()))
-        .first()
-    )
+    return channel_token_lookup(token_hash=token_hash(token))

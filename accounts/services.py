@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import quota
+from accounts.channel_auth import channel_auth_changed
 from accounts.ids import new_basic_id, new_channel_id, new_channel_secret, new_user_id
 from accounts.models import (
     AuditLog,
@@ -189,6 +190,7 @@ def account_suspend(
         is_suspended=True, suspended_reason=reason[:200]
     )
     account.is_suspended, account.suspended_reason = True, reason[:200]
+    channel_auth_changed()
     audit_record(
         account=account,
         actor=actor,
@@ -204,6 +206,7 @@ def account_resume(*, account: OfficialAccount, actor: User | None) -> None:
         is_suspended=False, suspended_reason=""
     )
     account.is_suspended, account.suspended_reason = False, ""
+    channel_auth_changed()
     audit_record(
         account=account, actor=actor, action="account.resume", target=account.basic_id
     )
@@ -634,7 +637,8 @@ def channel_token_issue(
             account=account, kind=kind, revoked_at=None, expires_at__gt=now
         )
         keep = active.order_by("-created_at", "-pk")[:SHORT_LIVED_TOKENS_MAX]
-        active.exclude(pk__in=keep.values("pk")).update(revoked_at=now)
+        if active.exclude(pk__in=keep.values("pk")).update(revoked_at=now):
+            channel_auth_changed()
     if actor is not None:
         audit_record(
             account=account,
@@ -656,6 +660,7 @@ def channel_token_revoke(
     ).update(revoked_at=timezone.now())
     if not updated:
         raise NotFound()
+    channel_auth_changed()
     audit_record(
         account=account,
         actor=actor,

@@ -3,7 +3,8 @@
 1. Push throughput and latency: each server the Procfile runs — ``web``
    (uvicorn, ASGI) and ``api`` (gunicorn, WSGI) — with 2 workers, as a
    subprocess on a free port on the scratch database, receives ``GET
-   /healthz`` (the trivial endpoint), ``POST /v2/bot/message/push`` and a
+   /healthz`` (the trivial endpoint), ``POST /v2/bot/message/push``,
+   ``POST /v2/bot/message/reply`` (each request a fresh reply token) and a
    multicast to 500 friends from ``wrk`` (the distribution's C load
    generator: 2 threads, 32 connections, 10 s each); req/s, p50/p99 and
    the ratio to /healthz of the same server in the same run are printed.
@@ -111,24 +112,48 @@ wrk.body = {body}
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer {token}"
 """
+# A reply token answers once: each request takes the next unused one from a
+# file of tokens the bench wrote (each of wrk's threads its own half).
+_WRK_REPLY_SCRIPT = """
+local tokens = {{}}
+for line in io.lines("{path}") do tokens[#tokens + 1] = line end
+local threads = 0
+function setup(thread)
+  thread:set("tid", threads)
+  threads = threads + 1
+end
+local n = 0
+local headers = {{
+  ["Content-Type"] = "application/json",
+  ["Authorization"] = "Bearer {token}",
+}}
+request = function()
+  local i = (n * 2 + tid) % #tokens + 1
+  n = n + 1
+  local body = '{{"replyToken":"' .. tokens[i] ..
+    '","messages":[{{"type":"text","text":"bench"}}]}}'
+  return wrk.format("POST", nil, headers, body)
+end
+"""
 
 
-def _wrk(url: str, *, method="GET", token="", body=None) -> dict:
+def _wrk(url: str, *, method="GET", token="", body=None, script=None) -> dict:
     """One wrk run: requests/s, p50/p99 ms and non-2xx count."""
     import tempfile
 
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(
-            _WRK_SCRIPT.format(
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
+        file.write(
+            script
+            or _WRK_SCRIPT.format(
                 method=method,
                 token=token,
                 body=json.dumps(json.dumps(body)) if body is not None else "nil",
             )
         )
     out = subprocess.run(
-        [*WRK, "-s", script.name, url], capture_output=True, text=True, check=True
+        [*WRK, "-s", file.name, url], capture_output=True, text=True, check=True
     ).stdout
-    os.unlink(script.name)
+    os.unlink(file.name)
 
     def ms(label: str) -> float:
         value = out.split(label, 1)[1].split()[0]
@@ -148,14 +173,55 @@ def _wrk(url: str, *, method="GET", token="", body=None) -> dict:
     }
 
 
-def _http_bench(name: str, port: int, token: str, user_id: str, to: list[str]):
-    """/healthz, push and multicast (500 recipients) on one server."""
+REPLY_TOKENS = 40_000
+
+
+def _reply_tokens(friend) -> str:
+    """Write ``REPLY_TOKENS`` unused reply tokens of ``friend``; their file.
+
+    Bench data written directly: what a webhook event would have issued
+    (``webhook_events_dispatch_on_commit``), valid for the whole run.
+    """
+    import datetime as dt
+    import secrets
+    import tempfile
+
+    from django.utils import timezone
+
+    from messaging.webhooks.models import ReplyToken
+
+    now = timezone.now()
+    tokens = [secrets.token_hex(16) for _i in range(REPLY_TOKENS)]
+    ReplyToken.objects.bulk_create(
+        [
+            ReplyToken(
+                account_id=friend.account_id,
+                friend=friend,
+                token=token,
+                event_at=now,
+                expires_at=now + dt.timedelta(hours=2),
+            )
+            for token in tokens
+        ],
+        batch_size=5000,
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as file:
+        file.write("\n".join(tokens) + "\n")
+    return file.name
+
+
+def _http_bench(
+    name: str, port: int, token: str, user_id: str, to: list[str], tokens_file: str
+):
+    """/healthz, push, reply and multicast (500 recipients) on one server."""
     base = f"http://127.0.0.1:{port}"
     push = {"to": user_id, "messages": [{"type": "text", "text": "bench"}]}
     multicast = {"to": to, "messages": [{"type": "text", "text": "bench"}]}
+    reply = _WRK_REPLY_SCRIPT.format(path=tokens_file, token=token)
     cases = [
         ("GET /healthz", f"{base}/healthz", {}),
         ("POST push", f"{base}/v2/bot/message/push", {"body": push}),
+        ("POST reply", f"{base}/v2/bot/message/reply", {"script": reply}),
         (
             f"POST multicast ({len(to)})",
             f"{base}/v2/bot/message/multicast",
@@ -172,9 +238,10 @@ def _http_bench(name: str, port: int, token: str, user_id: str, to: list[str]):
             f"  p99 {r['p99']:6.1f} ms  non-2xx {r['errors']}"
         )
     trivial = results["GET /healthz"]["rate"]
+    push, reply = results["POST push"]["rate"], results["POST reply"]["rate"]
     print(
-        f"{name:<34} push / healthz {results['POST push']['rate'] / trivial:.2f}"
-        "; reply: not load-tested (one reply token per request)"
+        f"{name:<34} push / healthz {push / trivial:.2f}, "
+        f"reply / healthz {reply / trivial:.2f}, reply / push {reply / push:.2f}"
     )
     return results
 
@@ -366,6 +433,7 @@ def main(argv=None) -> None:
             for i in range(MULTICAST_RECIPIENTS - 1)
         ]
         _in_process(token, friend.line_user.user_id)
+        tokens_file = _reply_tokens(friend)
         # Server and worker connections must be gone before the drop.
         connection.settings_dict["CONN_MAX_AGE"] = 0
         connection.close()
@@ -382,9 +450,12 @@ def main(argv=None) -> None:
             )
             try:
                 _wait_http(f"http://127.0.0.1:{port}/healthz")
-                _http_bench(name, port, token, friend.line_user.user_id, to)
+                _http_bench(
+                    name, port, token, friend.line_user.user_id, to, tokens_file
+                )
             finally:
                 _stop(server)
+        os.unlink(tokens_file)
         _webhook_bench(account, friend, env)
         connection.close()
 

@@ -325,6 +325,10 @@ CELERY_BEAT_SCHEDULE: dict = {
 
 # Seconds before a failed webhook's first retry (tripled per attempt).
 WEBHOOK_RETRY_BACKOFF_SECONDS = env_int("WEBHOOK_RETRY_BACKOFF_SECONDS", 10)
+# How long an API process may answer a bearer token from its own memory
+# (accounts.channel_auth); revocations and account changes reach every
+# process at once through a Redis epoch, this bounds everything else.
+CHANNEL_AUTH_CACHE_SECONDS = env_int("CHANNEL_AUTH_CACHE_SECONDS", 60)
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"

@@ -10,12 +10,12 @@ of scope to ``(requests, seconds)``.
 
 import logging
 import time
-from functools import cache
 
-import redis
 from django.conf import settings
 from django.core.cache import caches
 from rest_framework.throttling import BaseThrottle
+
+from core.redis import REDIS_ERRORS, redis_client, redis_key
 
 HOUR = 3600
 RATE_LIMITS: dict[str, tuple[int, int]] = {
@@ -46,26 +46,18 @@ def rate_for(scope: str) -> tuple[int, int]:
     return RATE_LIMITS.get(scope, RATE_LIMITS["default"])
 
 
-@cache
-def _redis(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=1)
-
-
 def window_hit(key: str, seconds: int) -> int:
     """Count one request in ``key``'s window and return the window's total."""
-    url = getattr(settings, "REDIS_URL", "")
-    if url:
-        pipe = _redis(url).pipeline()
+    client = redis_client()
+    if client is not None:
+        pipe = client.pipeline()
         pipe.incr(key)
         pipe.expire(key, seconds + 1)
         try:
             count, _ok = pipe.execute()
-        except (redis.RedisError, OSError, ValueError):
+        except REDIS_ERRORS:
             # Limits protect the platform; an outage of the counter store
-            # must not take the whole API down with it. redis-py raises
-            # ValueError/OSError too when a socket that timed out under load
-            # is read again ("I/O operation on closed file"; seen with
-            # bench/api.py at 32 clients on 2 cores).
+            # must not take the whole API down with it.
             logger.warning("rate limit counter unavailable", exc_info=True)
             return 0
         return int(count)
@@ -85,9 +77,7 @@ class ChannelRateThrottle(BaseThrottle):
         scope = getattr(view, "rate_scope", "default")
         limit, seconds = rate_for(scope)
         window = int(time.time() // seconds)
-        key = (
-            f"{settings.REDIS_KEY_PREFIX}:rl:{account.channel_id}:"
-            f"{view.__class__.__name__}:"
-            f"{request.method}:{window}"
+        key = redis_key(
+            "rl", account.channel_id, view.__class__.__name__, request.method, window
         )
         return window_hit(key, seconds) <= limit
