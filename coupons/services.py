@@ -120,9 +120,10 @@ def coupon_clean(data) -> dict:
         if isinstance(url, str) and url and not url.startswith(("https://", "/")):
             e.add(key, "must be an https URL")
     zone = data.get("timezone")
-    if zone not in ZONES:
+    if not isinstance(zone, str) or zone not in ZONES:
         e.add("timezone", "must be one of the LINE time zones")
-    fields["time_zone"] = zone if zone in ZONES else "ASIA_TOKYO"
+        zone = "ASIA_TOKYO"
+    fields["time_zone"] = zone
     visibility = data.get("visibility")
     if visibility not in Coupon.Visibility.values:
         e.add("visibility", "must be one of UNLISTED, PUBLIC")

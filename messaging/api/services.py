@@ -202,6 +202,20 @@ def _group_send(
     ]
 
 
+# What a send reads of a friend (``messages_send``: status, the nickname
+# placeholder, the talk-room event); loading only these halves the cost of
+# a 500-recipient multicast's friend rows.
+SEND_FIELDS = (
+    "id",
+    "account_id",
+    "status",
+    "line_user_id",
+    "line_user__id",
+    "line_user__user_id",
+    "line_user__display_name",
+)
+
+
 def message_push(
     *,
     account: OfficialAccount,
@@ -235,6 +249,7 @@ def message_push(
         return sent
     friend = (
         Friend.objects.select_related("line_user")
+        .only(*SEND_FIELDS)
         .filter(account=account, line_user__user_id=to)
         .first()
     )
@@ -289,6 +304,7 @@ def messages_multicast(
     messages_validate(messages, api=True, account_id=account.pk)
     friends = list(
         Friend.objects.select_related("line_user")
+        .only(*SEND_FIELDS)
         .filter(
             account=account,
             status=Friend.Status.FOLLOWING,

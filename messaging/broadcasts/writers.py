@@ -4,7 +4,6 @@ PostgreSQL gets ``COPY``; other databases (the embedded SQLite of
 ``make run``) get ``bulk_create``.
 """
 
-import functools
 import io
 import json
 
@@ -13,6 +12,7 @@ from django.db import connection
 from messaging.broadcasts.links import TOKEN_MARK, ClickTokens
 from messaging.broadcasts.models import Delivery
 from messaging.friends.models import Friend
+from messaging.store.bulk import copy_value, message_ids_allocate
 from messaging.store.models import Message
 from messaging.store.placeholders import (
     NICKNAME,
@@ -83,16 +83,6 @@ def _write_recipients(writer, broadcast, recipients, blocked_ids, *, now) -> lis
     return rows
 
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_value(value) -> str:
-    """A value in PostgreSQL's COPY text format."""
-    if value is None:
-        return "\\N"
-    return str(value).translate(_COPY_ESCAPES)
-
-
 def _message_columns(given: set[str]) -> tuple[list[str], list]:
     """Message columns not given per row, with their defaults (for new ones)."""
     names, values = [], []
@@ -104,15 +94,6 @@ def _message_columns(given: set[str]) -> tuple[list[str], list]:
     return names, values
 
 
-@functools.cache
-def _message_sequence() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_get_serial_sequence(%s, 'id')", [Message._meta.db_table]
-        )
-        return cursor.fetchone()[0]
-
-
 class _PostgresWriter:
     """Set-based writes: one statement per table, rows passed as arrays."""
 
@@ -120,16 +101,7 @@ class _PostgresWriter:
         self.blocked_inserted = 0
 
     def allocate_message_ids(self, n: int) -> list[int]:
-        if n == 0:
-            return []
-        with connection.cursor() as cursor:
-            # The sequence is named once, as a literal, so PostgreSQL
-            # resolves it at parse time rather than once per row.
-            cursor.execute(
-                "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)",
-                [_message_sequence(), n],
-            )
-            return sorted(cursor.fetchone()[0])
+        return message_ids_allocate(n)
 
     def insert_deliveries(self, *, broadcast_id, sent, blocked, now) -> set[int]:
         table = Delivery._meta.db_table
@@ -188,14 +160,14 @@ class _PostgresWriter:
         head = f"\t{account_id}\t"
         kinds = f"\t{Message.Direction.OUTBOUND.value}\t{source}\t"
         tail = "\t".join(
-            [_copy_value(sent_by_id), _copy_value(now.isoformat())]
-            + [_copy_value(v) for v in extra_vals]
+            [copy_value(sent_by_id), copy_value(now.isoformat())]
+            + [copy_value(v) for v in extra_vals]
         )
         out = io.StringIO()
         for mid, fid, _lu, kind, payload, text in rows:
             out.write(
-                f"{mid}{head}{fid}{kinds}{kind}\t{_copy_value(payload)}\t"
-                f"{_copy_value(text)}\t{tail}\n"
+                f"{mid}{head}{fid}{kinds}{kind}\t{copy_value(payload)}\t"
+                f"{copy_value(text)}\t{tail}\n"
             )
         with (
             connection.cursor() as cursor,

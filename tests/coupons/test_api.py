@@ -4,6 +4,7 @@ import json
 
 import httpx
 import pytest
+from django.test import Client
 from linebot.v3.messaging import (
     ApiException,
     BroadcastRequest,
@@ -197,3 +198,27 @@ def test_a_published_coupon_cannot_be_edited(live_server, account):
     assert response.json() == {"message": 'Method "PUT" not allowed.'}
     coupon.refresh_from_db()
     assert coupon.title == "Coffee 100 yen off"
+
+
+@pytest.mark.parametrize("zone", [{}, [], 9, None, "Asia/Tokyo"])
+def test_a_time_zone_that_is_no_line_zone_name_is_a_400(zone, account):
+    # An object here was a 500 (a dict is unhashable); the fuzzer found it.
+    response = Client().post(
+        "/v2/bot/coupon",
+        json.dumps(coupon_body(timezone=zone)),
+        "application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token_for(account)}",
+    )
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "message": "The request body has 1 error(s)",
+            "details": [
+                {
+                    "message": "must be one of the LINE time zones",
+                    "property": "timezone",
+                }
+            ],
+        },
+    )
+    assert Coupon.objects.count() == 0

@@ -11,9 +11,10 @@ from tests.messaging.api.factories import text
 def test_push_queries(api, friend, django_assert_num_queries):
     body = {"to": friend.line_user.user_id, "messages": [text(), text("b")]}
     api.call("POST", "/v2/bot/message/push", body)  # creates the month's usage row
-    # friend, quota UPDATE … RETURNING, insert, touch, and the test's own
-    # savepoint pair (no savepoint of messages_send's own); the token was
-    # cached by the first request (accounts.channel_auth)
+    # friend, quota UPDATE … RETURNING, message ids, touch, and the test's
+    # own savepoint pair (no savepoint of messages_send's own); the rows'
+    # COPY (messaging.store.bulk) goes past Django's query capture; the
+    # token was cached by the first request (accounts.channel_auth)
     with django_assert_num_queries(6):
         response = api.call("POST", "/v2/bot/message/push", body)
     assert response.status_code == 200
@@ -27,8 +28,9 @@ def test_multicast_queries_do_not_grow_with_recipients(
     friends = [customer(account) for _i in range(20)]
     body = {"to": [f.line_user.user_id for f in friends], "messages": [text()]}
     api.call("POST", "/v2/bot/message/multicast", body)
-    # friends, quota, insert, touch, retry-key-free commit pair: the token
-    # was cached by the first request (accounts.channel_auth)
+    # friends, quota, message ids, touch, the test's savepoint pair; the
+    # COPY goes past Django's query capture; the token was cached by the
+    # first request (accounts.channel_auth)
     with django_assert_num_queries(6):
         response = api.call("POST", "/v2/bot/message/multicast", body)
     assert response.status_code == 200
@@ -62,8 +64,9 @@ def test_reply_queries(api, friend, webhook_on, django_assert_num_queries):
     customer_message_send(friend=friend, message={"type": "text", "text": "hi"})
     token = ReplyToken.objects.get(friend=friend).token
     body = {"replyToken": token, "messages": [text(), text("b")]}
-    # token, reply token locked with its friend, mark used, insert, touch,
-    # and the test's own savepoint pair
+    # token, reply token locked with its friend, mark used, message ids,
+    # touch, and the test's own savepoint pair (the COPY goes past Django's
+    # query capture)
     with django_assert_num_queries(7):
         response = api.call("POST", "/v2/bot/message/reply", body)
     assert response.status_code == 200
