@@ -17,11 +17,12 @@ from accounts.quota import (
     quota_consume,
 )
 from accounts.services import audit_record
-from core.broker import broker_data_lost
+from core.broker import broker_data_lost, broker_queue_length
 from core.exceptions import ApplicationError
 from messaging.broadcasts.fanout import (
     BATCH_STALL_SECONDS,
     IDLE_STALL_SECONDS,
+    LOST_TASK_GRACE_SECONDS,
     _enqueue_pending,
     _progress_event,
     broadcast_close,
@@ -287,11 +288,7 @@ def broadcasts_dispatch(
     once) costs only no-op tasks. Returns what it enqueued.
     """
     # Local import: the tasks module imports this one.
-    from messaging.broadcasts.tasks import (
-        broadcast_batch_task,
-        broadcast_finish_task,
-        broadcast_start_task,
-    )
+    from messaging.broadcasts.tasks import broadcast_finish_task, broadcast_start_task
 
     now = now or timezone.now()
     due = list(
@@ -306,35 +303,40 @@ def broadcasts_dispatch(
     # A broadcast is stalled when no batch of it finished for a while; one
     # whose batches are still draining from a long queue is left alone, so
     # a big fan-out is not duplicated into the queue it is working through.
-    # Two faster signals (issue 19, #8): the broker lost its queues (a Redis
-    # restart) — every pending batch is re-queued at once; and no batch of
-    # any broadcast finished for IDLE_STALL_SECONDS while batches wait — the
-    # workers are gone or idle, so nothing is draining.
+    # Three faster signals (issue 19, #8): the broker lost its queues (a
+    # Redis restart) — every pending batch is re-queued at once; the
+    # broker's queue is empty — nothing is waiting to run, so a pending
+    # batch that no transaction holds has lost its task (a killed worker);
+    # and no batch of any broadcast finished for IDLE_STALL_SECONDS while
+    # batches wait — the workers are gone or idle, so nothing is draining.
+    sending = Broadcast.objects.filter(status=Broadcast.Status.SENDING)
     if broker_data_lost():
         cutoff = now
-        stalled = Broadcast.objects.filter(status=Broadcast.Status.SENDING).values("pk")
+        stalled = sending.values("pk")
+    elif broker_queue_length() == 0:
+        grace = min(stall_seconds, LOST_TASK_GRACE_SECONDS)
+        cutoff = now - dt.timedelta(seconds=grace)
+        stalled = sending.values("pk")
     else:
         idle_cutoff = now - dt.timedelta(seconds=min(stall_seconds, IDLE_STALL_SECONDS))
         if not BroadcastBatch.objects.filter(done_at__gt=idle_cutoff).exists():
             stall_seconds = min(stall_seconds, IDLE_STALL_SECONDS)
         cutoff = now - dt.timedelta(seconds=stall_seconds)
         stalled = (
-            Broadcast.objects.filter(status=Broadcast.Status.SENDING)
-            .annotate(last_done=Max("batches__done_at"))
+            sending.annotate(last_done=Max("batches__done_at"))
             .filter(
                 Q(last_done__lte=cutoff) | Q(last_done=None, started_at__lte=cutoff)
             )
             .values("pk")
         )
-    stale_qs = BroadcastBatch.objects.filter(
-        status=BroadcastBatch.Status.PENDING,
-        broadcast__in=stalled,
-        enqueued_at__lte=cutoff,
+    stale = _batches_requeue(
+        BroadcastBatch.objects.filter(
+            status=BroadcastBatch.Status.PENDING,
+            broadcast__in=stalled,
+            enqueued_at__lte=cutoff,
+        ),
+        now=now,
     )
-    stale = list(stale_qs.order_by("pk").values_list("pk", flat=True)[:5000])
-    BroadcastBatch.objects.filter(pk__in=stale).update(enqueued_at=now)
-    for batch_id in stale:
-        broadcast_batch_task.delay(batch_id)
     unfinished = list(
         Broadcast.objects.filter(status=Broadcast.Status.SENDING)
         .exclude(batches__status=BroadcastBatch.Status.PENDING)
@@ -343,6 +345,33 @@ def broadcasts_dispatch(
     for broadcast_id in unfinished:
         broadcast_finish_task.delay(broadcast_id)
     return {"started": due, "revived": stale, "finishing": unfinished}
+
+
+@transaction.atomic
+def _batches_requeue(pending, *, now: dt.datetime) -> list[int]:
+    """Enqueue again (on commit) the batches of ``pending`` nobody holds.
+
+    ``SKIP LOCKED`` leaves out batches whose transaction is running on a
+    worker right now: their task is alive, a twin would only wait for the
+    lock and find the batch done. Returns the ids re-queued, at most 5,000
+    per call (the next tick takes the rest).
+    """
+    # Local import: the tasks module imports this one.
+    from messaging.broadcasts.tasks import broadcast_batch_task
+
+    ids = list(
+        pending.select_for_update(skip_locked=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:5000]
+    )
+    BroadcastBatch.objects.filter(pk__in=ids).update(enqueued_at=now)
+
+    def enqueue() -> None:
+        for batch_id in ids:
+            broadcast_batch_task.delay(batch_id)
+
+    transaction.on_commit(enqueue)
+    return ids
 
 
 @transaction.atomic

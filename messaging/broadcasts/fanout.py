@@ -54,6 +54,13 @@ BATCH_STALL_SECONDS = 300
 # dispatcher re-queues without waiting for BATCH_STALL_SECONDS. A broker
 # that lost its queues (``core.broker``) is caught at the next beat tick.
 IDLE_STALL_SECONDS = 30
+# When the broker's queue is empty, a pending batch that no transaction
+# holds and that was queued at least this long ago has lost its task (its
+# worker was killed; Redis would hand the task back after an hour): the
+# dispatcher re-queues it at the next beat tick, without waiting for
+# IDLE_STALL_SECONDS. The grace covers the moment between a start's commit
+# and its tasks reaching the broker.
+LOST_TASK_GRACE_SECONDS = 10
 # Batches up to this many recipients also publish one ``message.created``
 # event per recipient to their talk app; larger ones publish one progress
 # event per batch and talk apps pick the message up by polling. One Redis

@@ -42,3 +42,13 @@ def tasks_not_run():
     finally:
         app.control.purge()
         app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def broker_purged():
+    """The test broker's queue is purged after the test (tasks put there
+    while eager mode is off for a moment are never run)."""
+    from config.celery import app
+
+    yield
+    app.control.purge()

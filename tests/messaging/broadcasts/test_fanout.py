@@ -9,11 +9,12 @@ import threading
 
 import pytest
 import redis
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from accounts import services as account_services
+from config.celery import app
 from core import broker
 from core.exceptions import ApplicationError
 from messaging.broadcasts.control import (
@@ -25,6 +26,7 @@ from messaging.broadcasts.control import (
 )
 from messaging.broadcasts.fanout import (
     IDLE_STALL_SECONDS,
+    LOST_TASK_GRACE_SECONDS,
     broadcast_batch_send,
     broadcast_finish,
     broadcast_start,
@@ -33,6 +35,7 @@ from messaging.broadcasts.links import ClickTokens
 from messaging.broadcasts.models import Broadcast, BroadcastBatch, Delivery
 from messaging.broadcasts.recipients import _recipients
 from messaging.broadcasts.selectors import broadcast_progress
+from messaging.broadcasts.tasks import broadcast_batch_task
 from messaging.broadcasts.writers import _OrmWriter, _PostgresWriter, _write_recipients
 from messaging.friends.models import LineUser
 from messaging.store.models import Message
@@ -270,8 +273,18 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(
         assert broadcast_batch_send(batch_id=batches[1].pk).sent == 10
 
 
+def waiting_in_broker(batch_id: int) -> None:
+    """Put a batch task in the test broker's queue (purged by the fixture)."""
+    app.conf.task_always_eager = False
+    try:
+        broadcast_batch_task.delay(batch_id)
+    finally:
+        app.conf.task_always_eager = True
+    assert broker.broker_queue_length() == 1
+
+
 def test_dispatch_revives_batches_whose_task_was_lost(
-    account, alice, django_capture_on_commit_callbacks
+    account, alice, django_capture_on_commit_callbacks, broker_purged
 ):
     bulk_friends(account, 12)
     batches = started(account, alice, django_capture_on_commit_callbacks, batch_size=5)
@@ -281,6 +294,8 @@ def test_dispatch_revives_batches_whose_task_was_lost(
     with django_capture_on_commit_callbacks(execute=True):
         assert broadcasts_dispatch()["revived"] == []
     # batches queued long ago are left alone while batches keep finishing
+    # and the broker still holds tasks (a long queue draining)
+    waiting_in_broker(batches[2].pk)
     BroadcastBatch.objects.filter(broadcast=broadcast).update(
         enqueued_at=timezone.now() - dt.timedelta(hours=1)
     )
@@ -300,6 +315,64 @@ def test_dispatch_revives_batches_whose_task_was_lost(
     assert broadcast.status == Broadcast.Status.SENT
     assert Delivery.objects.count() == 12
     assert usage_pair(account) == (12, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_empty_broker_queue_gets_the_batches_nobody_holds_at_the_next_tick(
+    tasks_not_run,
+):
+    """A worker killed mid-batch takes its task with it (Redis would hand
+    it back after an hour). With nothing left in the queue, a pending batch
+    that no transaction holds has lost its task: the next tick re-queues
+    it, well before IDLE_STALL_SECONDS; a batch running right now (its row
+    locked) is left to its worker."""
+    admin = UserFactory(username="lost-admin")
+    account = make_account(admin=admin, name="Lost Café")
+    bulk_friends(account, 15)
+    broadcast = draft(account, admin)
+    Broadcast.objects.filter(pk=broadcast.pk).update(
+        status=Broadcast.Status.SCHEDULED, scheduled_at=timezone.now()
+    )
+    assert broadcast_start(broadcast_id=broadcast.pk, batch_size=5)
+    ids = list(
+        BroadcastBatch.objects.filter(broadcast=broadcast)
+        .order_by("seq")
+        .values_list("pk", flat=True)
+    )
+    assert broker.broker_queue_length() == 3
+    # given the workers took all three tasks and died with them
+    app.control.purge()
+    assert broker.broker_queue_length() == 0
+    # then a tick within the grace leaves them (their tasks may be on the way)
+    assert broadcasts_dispatch()["revived"] == []
+    # when one batch is running on a worker (its row locked) at the next tick
+    locked, release = threading.Event(), threading.Event()
+
+    def run_batch():
+        try:
+            with transaction.atomic():
+                BroadcastBatch.objects.select_for_update().get(pk=ids[1])
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=run_batch)
+    worker.start()
+    assert locked.wait(10)
+    later = timezone.now() + dt.timedelta(seconds=LOST_TASK_GRACE_SECONDS)
+    try:
+        result = broadcasts_dispatch(now=later)
+    finally:
+        release.set()
+        worker.join()
+    # then the two nobody holds are queued again, once each
+    assert result["revived"] == [ids[0], ids[2]]
+    assert broker.broker_queue_length() == 2
+    # and while they wait in the queue, the next tick adds nothing
+    assert broadcasts_dispatch(now=later)["revived"] == []
+    assert broker.broker_queue_length() == 2
+    assert Delivery.objects.filter(broadcast=broadcast).count() == 0
 
 
 def test_a_broker_that_lost_its_queues_gets_every_pending_batch_again_at_once(
