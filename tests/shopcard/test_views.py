@@ -15,6 +15,7 @@ from messaging.friends.models import Friend
 from shopcard.models import PointCard, PointCode, PointEntry, RewardTicket, ShopCard
 from shopcard.services import point_code_url
 from tests.factories import FriendFactory, UserFactory, add_member
+from tests.htmlquery import parse
 from tests.shopcard.factories import code, published_card
 from tests.talk.factories import befriend, make_persona, qr_png, talk_client, upload
 
@@ -295,8 +296,42 @@ def test_not_a_friend_is_sent_to_the_profile(account, alice, hanako):
     published_card(account, alice)
     qr = code(account, alice)
     response = talk_client(hanako).post(f"/talk/points/{qr.token}")
-    assert response["Location"] == f"/talk/accounts/@{_slug(account)}/"
+    assert response["Location"] == (
+        f"/talk/accounts/@{_slug(account)}/?next=%2Ftalk%2Fpoints%2F{qr.token}"
+    )
     assert PointCard.objects.count() == 0
+
+
+def test_adding_the_friend_from_a_point_link_returns_to_collect(account, alice, hanako):
+    """Found by QA: after "Add friend" the customer landed in the talk room
+    and the points were forgotten."""
+    # given a customer who is not a friend yet opens a point link
+    published_card(account, alice)
+    qr = code(account, alice, points=2)
+    client = talk_client(hanako)
+    profile = client.post(f"/talk/points/{qr.token}", follow=True)
+    assert "Add this account as a friend to collect points." in (
+        profile.content.decode()
+    )
+    [next_url] = parse(profile.content.decode()).cssselect("input[name='next']")
+    # when they add the account from the profile
+    response = client.post(
+        f"/talk/accounts/@{_slug(account)}/", {"next": next_url.get("value")}
+    )
+    # then they are back at the code's collect step, and collecting works
+    assert response["Location"] == f"/talk/points/{qr.token}"
+    html = client.get(response["Location"]).content.decode()
+    assert 'data-testid="collect-points"' in html
+    client.post(f"/talk/points/{qr.token}")
+    assert PointCard.objects.get(friend__line_user=hanako).points == 2
+
+
+def test_adding_a_friend_never_follows_a_foreign_next(account, hanako):
+    response = talk_client(hanako).post(
+        f"/talk/accounts/@{_slug(account)}/", {"next": "https://evil.example/"}
+    )
+    friend = Friend.objects.get(account=account, line_user=hanako)
+    assert response["Location"] == f"/talk/rooms/{friend.pk}/"
 
 
 def test_ticket_use_with_staff_confirmation(account, alice, hanako):
