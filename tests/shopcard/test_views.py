@@ -213,6 +213,29 @@ def test_friend_page_grant_and_revoke(alice_client, account, alice):
     assert list(PointEntry.objects.values_list("kind", "delta")) == [("staff", 3)]
 
 
+def test_the_points_form_says_the_customer_sees_the_reason(
+    alice_client, account, alice, hanako
+):
+    """Found by QA: the reason shows in the customer's card history, and
+    the staff form did not say so."""
+    published_card(account, alice)
+    friend = befriend(account, hanako)
+    page = alice_client.get(f"/manager/{account.slug}/friends/{friend.pk}/")
+    html = parse(page.content.decode())
+    [reason] = html.cssselect("[data-testid='points-form'] input[name='reason']")
+    [help_text] = html.cssselect(f"#{reason.get('aria-describedby')}")
+    assert help_text.text_content() == (
+        "The customer sees this reason in their card's history."
+    )
+    # and it is so: the customer's history shows it
+    alice_client.post(
+        f"/manager/{account.slug}/shopcard/friends/{friend.pk}/points",
+        {"points": 2, "reason": "Thanks for the review", "action": "grant"},
+    )
+    history = talk_client(hanako).get(f"/talk/accounts/@{_slug(account)}/card/history/")
+    assert "Thanks for the review" in history.content.decode()
+
+
 # Talk app ------------------------------------------------------------------
 
 
