@@ -23,7 +23,9 @@ class RangeForm(forms.Form):
 
     ``today`` is the account's local today; ranges end at yesterday at the
     latest for presets (today is not finished), and custom ranges may not
-    reach past today.
+    reach past today. ``live`` figures (counted as they happen, not rolled
+    up: the rich menus tab) have nothing to wait for, so their "last N
+    days" end today.
     """
 
     preset = forms.ChoiceField(label=_("Period"), choices=PRESETS, required=False)
@@ -34,9 +36,10 @@ class RangeForm(forms.Form):
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, data=None, *, today: dt.date):
+    def __init__(self, data=None, *, today: dt.date, live: bool = False):
         super().__init__(data)
         self.today = today
+        self.live = live
 
     def clean(self):
         data = super().clean()
@@ -45,8 +48,8 @@ class RangeForm(forms.Form):
         preset = data.get("preset") or "30"
         yesterday = self.today - dt.timedelta(days=1)
         if preset in ("7", "30", "90"):
-            first = yesterday - dt.timedelta(days=int(preset) - 1)
-            last = yesterday
+            last = self.today if self.live else yesterday
+            first = last - dt.timedelta(days=int(preset) - 1)
         elif preset == "this_month":
             first, last = self.today.replace(day=1), self.today
         elif preset == "last_month":

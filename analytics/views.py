@@ -69,7 +69,9 @@ def dashboard(request):
     if tab not in selectors.TABS:
         tab = "friends"
     today = timezone.localtime(timezone.now(), account.tz).date()
-    form = RangeForm(request.GET or None, today=today)
+    # Rich menu figures are counted live: their presets take in today.
+    live = tab == "richmenus"
+    form = RangeForm(request.GET or None, today=today, live=live)
     if request.GET and not form.is_valid():
         return render(
             request,
@@ -78,7 +80,7 @@ def dashboard(request):
             status=400,
         )
     if not request.GET:
-        form = RangeForm({"preset": "30"}, today=today)
+        form = RangeForm({"preset": "30"}, today=today, live=live)
         form.is_valid()
     first, last = form.cleaned_data["first"], form.cleaned_data["last"]
     context = {

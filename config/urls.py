@@ -15,6 +15,9 @@ admin.site.site_header = _("LINE OA operators")
 admin.site.site_title = _("LINE OA operators")
 admin.site.index_title = _("Plans, accounts, usage and deliveries")
 
+# Error pages in the look of the app they happen in (the talk app's own).
+handler404 = "config.errors.page_not_found"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="accounts:account-list"), name="home"),
     path("admin/", admin.site.urls),

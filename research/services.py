@@ -336,8 +336,10 @@ def question_delete(
     survey = question.survey
     if survey.account_id != account.pk:
         raise NotFound
-    if survey.published_at and survey.questions.count() == 1:
-        raise _bad(_("A published survey keeps at least one question."))
+    if survey.published_at:
+        # Answers are already being collected against these questions, as
+        # coupons and shop cards are fixed once published.
+        raise _bad(_("A published survey's questions cannot be deleted."))
     text = question.text
     question.delete()
     audit_record(

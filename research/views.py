@@ -59,14 +59,10 @@ def _question_form(account, data=None) -> QuestionForm:
     return QuestionForm(data, fields=CustomField.objects.filter(account=account))
 
 
-@account_view()
-def survey_detail(request, survey_id: int):
-    """The survey's settings, its questions and the form adding one."""
-    survey = selectors.survey_get(account=request.account, survey_id=survey_id)
-    can_publish = request_can(request, Perm.SEND)
-    form = SurveyForm(
-        request.POST or None,
-        request.FILES or None,
+def _survey_form(request, survey, data=None, files=None) -> SurveyForm:
+    return SurveyForm(
+        data,
+        files,
         coupons=coupon_choices(request.account),
         initial={
             "title": survey.title,
@@ -78,6 +74,33 @@ def survey_detail(request, survey_id: int):
             else "",
         },
     )
+
+
+def _detail_page(request, survey, *, form=None, question_form=None, status=200):
+    """The survey's page; the forms passed keep what staff typed."""
+    return render(
+        request,
+        "research/detail.html",
+        {
+            "survey": survey,
+            "form": form or _survey_form(request, survey),
+            "questions": selectors.question_list(survey=survey),
+            "question_form": question_form or _question_form(request.account),
+            "can_publish": request_can(request, Perm.SEND),
+            "link": request.build_absolute_uri(
+                reverse("talk:survey", kwargs={"public_id": survey.public_id})
+            ),
+        },
+        status=status,
+    )
+
+
+@account_view()
+def survey_detail(request, survey_id: int):
+    """The survey's settings, its questions and the form adding one."""
+    survey = selectors.survey_get(account=request.account, survey_id=survey_id)
+    can_publish = request_can(request, Perm.SEND)
+    form = _survey_form(request, survey, request.POST or None, request.FILES or None)
     if request.method == "POST":
         if not can_publish:
             return redirect("research:survey-detail", request.account.slug, survey.pk)
@@ -96,21 +119,7 @@ def survey_detail(request, survey_id: int):
                 return redirect(
                     "research:survey-detail", request.account.slug, survey.pk
                 )
-    link = request.build_absolute_uri(
-        reverse("talk:survey", kwargs={"public_id": survey.public_id})
-    )
-    return render(
-        request,
-        "research/detail.html",
-        {
-            "survey": survey,
-            "form": form,
-            "questions": selectors.question_list(survey=survey),
-            "question_form": _question_form(request.account),
-            "can_publish": can_publish,
-            "link": link,
-        },
-    )
+    return _detail_page(request, survey, form=form)
 
 
 @account_view(Perm.SEND)
@@ -137,28 +146,7 @@ def question_add(request, survey_id: int):
         else:
             messages.success(request, _("Question added."))
             return redirect("research:survey-detail", request.account.slug, survey.pk)
-    return render(
-        request,
-        "research/detail.html",
-        {
-            "survey": survey,
-            "form": SurveyForm(
-                initial={
-                    "title": survey.title,
-                    "description": survey.description,
-                    "starts_at": survey.starts_at,
-                    "ends_at": survey.ends_at,
-                }
-            ),
-            "questions": selectors.question_list(survey=survey),
-            "question_form": form,
-            "can_publish": True,
-            "link": request.build_absolute_uri(
-                reverse("talk:survey", kwargs={"public_id": survey.public_id})
-            ),
-        },
-        status=400,
-    )
+    return _detail_page(request, survey, question_form=form, status=400)
 
 
 @account_view(Perm.SEND)
@@ -172,9 +160,11 @@ def question_delete(request, survey_id: int, question_id: int):
             account=request.account, actor=request.user, question=question
         )
     except ApplicationError as error:
+        # Refused (a published survey's questions are fixed): the page
+        # again, saying why, with nothing changed.
         messages.error(request, error.message)
-    else:
-        messages.success(request, _("Question deleted."))
+        return _detail_page(request, question.survey, status=409)
+    messages.success(request, _("Question deleted."))
     return redirect("research:survey-detail", request.account.slug, survey_id)
 
 

@@ -9,7 +9,7 @@ is added here, the one action only rich menus have.
 
 import json
 
-from messaging.store.rendering import action_view
+from messaging.store.rendering_values import action_view
 
 
 def _percent(value: int, whole: int) -> str:

@@ -103,7 +103,11 @@ class CodeForm(forms.Form):
 
 class PointsForm(forms.Form):
     points = forms.IntegerField(label=_("Points"))
-    reason = forms.CharField(label=_("Reason"), max_length=200)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        help_text=_("The customer sees this reason in their card's history."),
+    )
     action = forms.ChoiceField(
         choices=[("grant", _("Give")), ("revoke", _("Take back"))]
     )

@@ -14,7 +14,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -486,7 +486,10 @@ def account_profile(request, basic_id: str):
             )
         except AccountUnavailable:
             return _unavailable(request, account.basic_id)
-        return redirect("talk:room", friend_id=result.friend.pk)
+        # Back to what sent the customer here (a point code's collect step),
+        # else the talk room.
+        room = reverse("talk:room", kwargs={"friend_id": result.friend.pk})
+        return redirect(_next_url(request, room))
     return render(
         request,
         "talk/profile.html",
@@ -496,6 +499,7 @@ def account_profile(request, basic_id: str):
                 line_user=request.persona, account=account
             ),
             "src": code,
+            "next": _next_url(request, ""),
             "posts": account_posts(account=account, line_user=request.persona),
             "coupons": public_coupons(account=account),
         },
@@ -544,8 +548,11 @@ def points_grant(request, code):
     basic_id = account.basic_id[1:]
     friend = selectors.friend_get_for(line_user=request.persona, account=account)
     if friend is None:
+        # Adding the friend brings the customer back to this code's page.
         messages.error(request, _("Add this account as a friend to collect points."))
-        return redirect("talk:account-profile", basic_id=basic_id)
+        profile = reverse("talk:account-profile", kwargs={"basic_id": basic_id})
+        back = reverse("talk:points", kwargs={"token": code.token})
+        return redirect(f"{profile}?{urlencode({'next': back})}")
     try:
         result = points_scan(friend=friend, code=code)
     except (ApplicationError, AccountUnavailable) as error:

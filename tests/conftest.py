@@ -12,8 +12,10 @@ from django.conf import settings as django_settings
 from django.test import Client
 
 from accounts.models import Membership
+from messaging.webhooks.services import webhook_endpoint_set
 from tests.factories import PASSWORD, UserFactory, add_member, make_account
 from tests.redis_keys import redis_delete_run_keys, redis_keys_of_this_run
+from tests.talk.factories import befriend, make_persona
 
 redis_keys_of_this_run()
 
@@ -115,6 +117,22 @@ def account(alice, bob):
 @pytest.fixture
 def other_account(charlie):
     return make_account(admin=charlie, name="Charlie's Bakery", plan_code="light")
+
+
+@pytest.fixture
+def webhook_friend(account, settings):
+    """Hanako, a friend of Demo Café, whose bot's webhook is a local URL.
+
+    Local URLs are allowed for bots on this machine (docs/security.md);
+    nothing listens on port 9, so deliveries are recorded and fail. The
+    webhook is set after the follow, so no delivery exists yet.
+    """
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    friend = befriend(account, make_persona("Hanako"))
+    webhook_endpoint_set(
+        account=account, actor=None, url="http://127.0.0.1:9/cb", active=True
+    )
+    return friend
 
 
 def _client_for(user) -> Client:

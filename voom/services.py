@@ -97,6 +97,21 @@ def _photos_save(post: Post, checked: list, start: int) -> None:
         )
 
 
+def _publish_at_check(publish_at: dt.datetime | None, now: dt.datetime) -> None:
+    """Refuse a publish time in the past, as LINE refuses past scheduling.
+
+    The form picks minutes, so a time in the current minute means "now".
+    """
+    if publish_at is not None and publish_at < now.replace(second=0, microsecond=0):
+        raise _bad(
+            _(
+                "This time has passed. Choose a later time, or leave it empty "
+                "to publish now."
+            ),
+            "publish_at",
+        )
+
+
 @transaction.atomic
 def post_create(
     *,
@@ -112,7 +127,8 @@ def post_create(
     video_poster=None,
     now: dt.datetime | None = None,
 ) -> Post:
-    """A post, published at once (``publish_at`` None or past) or scheduled.
+    """A post, published at once (``publish_at`` None or within the current
+    minute) or scheduled; a ``publish_at`` already past is refused.
 
     Raises ``ApplicationError`` (details keyed by form field) for over-long
     text, more than 20 photos, photos with a video, a video over 200 MB or
@@ -130,6 +146,7 @@ def post_create(
     )
     if not (text or checked or video or link_url):
         raise _bad(_("Write something, or add photos, a video or a link."), "text")
+    _publish_at_check(publish_at, now)
     due = publish_at is None or publish_at <= now
     post = Post.objects.create(
         account=account,
@@ -174,7 +191,8 @@ def post_update(
     remove_photo_ids: list[int] | None = None,
     now: dt.datetime | None = None,
 ) -> Post:
-    """Edit a post; a scheduled one may move its time (None: publish now)."""
+    """Edit a post; a scheduled one may move its time (None: publish now;
+    a time already past is refused)."""
     if post.account_id != account.pk:
         raise NotFound
     now = now or timezone.now()
@@ -203,6 +221,7 @@ def post_update(
     post.link_url = link_url or ""
     post.link_title = link_title or ""
     if post.status == Post.Status.SCHEDULED:
+        _publish_at_check(publish_at, now)
         if publish_at is None or publish_at <= now:
             post.status = Post.Status.PUBLISHED
             post.publish_at = post.published_at = now

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -251,6 +252,20 @@ def _compose_error(request, form, broadcast, **extra):
     )
 
 
+def _progress_fields(progress: dict) -> dict:
+    """The live figures as the spans ``progress.js`` updates, to place in
+    one translated sentence ("193 of 193 recipients · 8 skipped")."""
+    return {
+        key: format_html(
+            '<span data-progress-field="{}" data-testid="progress-{}">{}</span>',
+            key,
+            key,
+            progress[key],
+        )
+        for key in ("sent", "total", "blocked")
+    }
+
+
 @require_GET
 @account_view()
 def broadcast_detail(request, broadcast_id: int):
@@ -267,12 +282,14 @@ def broadcast_detail(request, broadcast_id: int):
         Broadcast.Status.PAUSED,
     ):
         report = broadcast_report(broadcast=broadcast)
+    progress = selectors.broadcast_progress(broadcast=broadcast)
     return render(
         request,
         "messaging/broadcasts/detail.html",
         {
             "broadcast": broadcast,
-            "progress": selectors.broadcast_progress(broadcast=broadcast),
+            "progress": progress,
+            "progress_fields": _progress_fields(progress),
             "audience": segment_describe(
                 account=account,
                 definition=broadcast.audience_used

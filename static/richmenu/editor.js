@@ -126,7 +126,17 @@
 
   /* ---- drawing rectangles on the preview ---------------------------------- */
   var panel = box.querySelector(".richmenu-panel");
+  var message = document.getElementById("richmenu-draw-message");
   var start = null, ghost = null;
+
+  /* A rectangle that cannot become an area: flash the preview and say why
+     (the message stays until the next rectangle is added). */
+  function refuse(text) {
+    panel.classList.add("richmenu-refused");
+    window.setTimeout(function () { panel.classList.remove("richmenu-refused"); }, 600);
+    message.textContent = text;
+    message.hidden = false;
+  }
 
   function point(e) {
     var layout = layouts[el("layout").value];
@@ -170,11 +180,16 @@
     ghost = null;
     if (r.width < 10 || r.height < 10) return; // a click, not a drag
     var taken = drawn();
-    if (taken.some(function (s) { return overlaps(s.b, r); })) {
-      panel.classList.add("richmenu-refused");
-      window.setTimeout(function () { panel.classList.remove("richmenu-refused"); }, 600);
+    var hit = taken.filter(function (s) { return overlaps(s.b, r); })[0];
+    if (hit) {
+      refuse(message.dataset.overlap.replace("{letter}", LETTERS[hit.i]));
       return;
     }
+    if (taken.length >= MAX) {
+      refuse(message.dataset.full);
+      return;
+    }
+    message.hidden = true;
     var used = taken.map(function (s) { return s.i; });
     for (var i = 0; i < MAX; i++) {
       if (used.indexOf(i) < 0) {

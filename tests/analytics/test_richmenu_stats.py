@@ -108,6 +108,35 @@ def test_the_tab_shows_a_chart_a_table_and_a_csv(alice_client, account, stats):
     ]
 
 
+def test_the_presets_take_in_todays_live_figures(alice_client, account):
+    """Found by QA: the tab's presets ended yesterday, so a menu published
+    today showed nothing although its taps are counted as they happen."""
+    # given taps counted today (the account's day)
+    menu = published(account, origin=RichMenu.Origin.MANAGER, name="Today")
+    with freeze_time("2026-03-04 10:00"):
+        richmenu_stat_record(menu=menu, area=-1, day=dt.date(2026, 3, 4))
+        richmenu_stat_record(menu=menu, area=0, day=dt.date(2026, 3, 4))
+        # when staff open the tab (default: the last 30 days) or pick 7 days
+        pages = [
+            alice_client.get(_url(account, tab="richmenus")),
+            alice_client.get(_url(account, tab="richmenus", preset="7")),
+        ]
+        friends = alice_client.get(_url(account, tab="friends", preset="7"))
+    # then the range ends today and today's figures are in the table
+    for page, first in zip(pages, ("2026-02-03", "2026-02-26"), strict=True):
+        html = parse(page.content.decode())
+        [shown] = html.cssselect("[data-testid='range']")
+        assert shown.text_content().startswith(f"{first} – 2026-03-04")
+        cells = [
+            [td.text_content() for td in tr.cssselect("td")]
+            for tr in html.cssselect("[data-testid='analytics-table'] tbody tr")
+        ]
+        assert cells == [["2026-03-04", "Today", "1", "1", "1"]]
+    # and rolled-up tabs still end yesterday (today is not finished there)
+    [shown] = parse(friends.content.decode()).cssselect("[data-testid='range']")
+    assert shown.text_content().startswith("2026-02-25 – 2026-03-03")
+
+
 def test_a_range_without_figures_says_so(alice_client, account, stats):
     with freeze_time("2026-03-04 10:00"):
         page = alice_client.get(

@@ -126,3 +126,28 @@ def test_staff_draw_two_areas_and_a_customer_picks_a_date(
         {"data": "action=book", "params": {"date": "2026-12-26"}},
     )
     context.close()
+
+
+def test_an_overlapping_rectangle_says_why_it_was_not_added(page, account, alice):
+    """Found by QA: a rectangle drawn over an area vanished without a word."""
+    browser_login(page, alice)
+    page.goto(f"/manager/{account.slug}/richmenus/new/")
+    page.select_option("select[name=layout]", "free-compact")
+    preview = page.get_by_test_id("richmenu-preview")
+    panel, taps = preview.locator(".richmenu-panel"), preview.locator(".richmenu-tap")
+    message = page.get_by_test_id("richmenu-draw-message")
+    _drag(page, panel, 0.02, 0.1, 0.48, 0.9)
+    expect(taps).to_have_count(1)
+    expect(message).to_be_hidden()
+    # when staff draw a rectangle over area A
+    _drag(page, panel, 0.4, 0.2, 0.6, 0.8)
+    # then it is not added, and the editor says why
+    expect(taps).to_have_count(1)
+    expect(message).to_have_text(
+        "Not added: the new area overlaps area A. Areas may not overlap; "
+        "draw it on a free part of the image."
+    )
+    # and the message goes once a rectangle fits
+    _drag(page, panel, 0.52, 0.1, 0.98, 0.9)
+    expect(taps).to_have_count(2)
+    expect(message).to_be_hidden()

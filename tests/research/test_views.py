@@ -110,6 +110,42 @@ def test_staff_build_and_publish_a_survey(alice_client, account):
     assert f"/talk/research/{survey.public_id}/" in detail
 
 
+def test_a_published_surveys_questions_cannot_be_deleted(alice_client, account, survey):
+    """Found by QA: a published survey's questions could still be deleted."""
+    # given a published survey with answers being collected
+    question = survey.questions.order_by("position").first()
+    page = alice_client.get(_url(account, "research:survey-detail", survey.pk))
+    assert f"questions/{question.pk}/delete" not in page.content.decode()
+    # when staff post a delete anyway
+    response = alice_client.post(
+        _url(account, "research:question-delete", survey.pk, question.pk)
+    )
+    # then it is refused, saying why, and every question stays
+    assert response.status_code == 409
+    assert "A published survey&#x27;s questions cannot be deleted." in (
+        response.content.decode()
+    )
+    assert survey.questions.count() == 3
+
+
+def test_a_draft_surveys_question_is_deleted(alice_client, account, alice):
+    draft = services.survey_create(
+        account=account,
+        actor=alice,
+        title="Draft",
+        starts_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
+        ends_at=dt.datetime(2026, 12, 31, tzinfo=dt.UTC),
+    )
+    question = services.question_add(
+        account=account, actor=alice, survey=draft, kind="text", text="Why?"
+    )
+    response = alice_client.post(
+        _url(account, "research:question-delete", draft.pk, question.pk)
+    )
+    assert response["Location"] == _url(account, "research:survey-detail", draft.pk)
+    assert not Question.objects.filter(pk=question.pk).exists()
+
+
 def test_roles_and_tenancy(dora_client, charlie_client, account, survey):
     assert dora_client.get(_url(account, "research:survey-list")).status_code == 200
     assert dora_client.get(_url(account, "research:survey-create")).status_code == 403

@@ -4,7 +4,6 @@ import pytest
 
 from messaging.store.models import Message
 from messaging.webhooks.models import WebhookDelivery
-from messaging.webhooks.services import webhook_endpoint_set
 from richmenu.models import RichMenu, RichMenuDailyStat
 from richmenu.services import (
     richmenu_alias_create,
@@ -13,7 +12,7 @@ from richmenu.services import (
 )
 from tests.htmlquery import parse
 from tests.richmenu.factories import menu_object, published
-from tests.talk.factories import befriend, make_persona, talk_client
+from tests.talk.factories import talk_client
 
 pytestmark = pytest.mark.django_db
 
@@ -21,24 +20,8 @@ FETCH = {"HTTP_X_REQUESTED_WITH": "fetch"}
 
 
 @pytest.fixture
-def hanako():
-    return make_persona("Hanako")
-
-
-@pytest.fixture
-def friend(account, hanako, settings):
-    # a local URL: allowed for bots on this machine (docs/security.md)
-    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
-    friend = befriend(account, hanako)
-    webhook_endpoint_set(
-        account=account, actor=None, url="http://127.0.0.1:9/cb", active=True
-    )
-    return friend
-
-
-@pytest.fixture
-def client(hanako):
-    return talk_client(hanako)
+def client(webhook_friend):
+    return talk_client(webhook_friend.line_user)
 
 
 def _one(html: str, selector: str):
@@ -68,9 +51,11 @@ def _tabs(account):
     return tab_a, tab_b
 
 
-def test_the_room_shows_the_friends_menu_open_when_selected(client, friend, account):
+def test_the_room_shows_the_friends_menu_open_when_selected(
+    client, webhook_friend, account
+):
     tab_a, _tab_b = _tabs(account)
-    html = client.get(f"/talk/rooms/{friend.pk}/").content.decode()
+    html = client.get(f"/talk/rooms/{webhook_friend.pk}/").content.decode()
     menu = _one(html, "[data-testid='richmenu']")
     assert menu.attrs["data-richmenu"] == tab_a.rich_menu_id
     assert "open" in menu.attrs["class"].split()
@@ -88,21 +73,21 @@ def test_the_room_shows_the_friends_menu_open_when_selected(client, friend, acco
     assert right.attrs["data-action"] == '{"text": "Opening hours", "type": "message"}'
 
 
-def test_no_menu_no_markup_and_a_closed_menu_is_closed(client, friend, account):
-    html = client.get(f"/talk/rooms/{friend.pk}/").content.decode()
+def test_no_menu_no_markup_and_a_closed_menu_is_closed(client, webhook_friend, account):
+    html = client.get(f"/talk/rooms/{webhook_friend.pk}/").content.decode()
     assert 'data-testid="richmenu"' not in html
     closed = published(account, selected=False)
-    richmenu_link(menu=closed, friend=friend)
-    html = client.get(f"/talk/rooms/{friend.pk}/").content.decode()
+    richmenu_link(menu=closed, friend=webhook_friend)
+    html = client.get(f"/talk/rooms/{webhook_friend.pk}/").content.decode()
     assert "open" not in _one(html, "[data-testid='richmenu']").attrs["class"]
 
 
 def test_switching_tab_sends_lines_postback_and_answers_the_new_menu(
-    client, friend, account
+    client, webhook_friend, account
 ):
     _tab_a, tab_b = _tabs(account)
     response = client.post(
-        f"/talk/rooms/{friend.pk}/richmenu/switch",
+        f"/talk/rooms/{webhook_friend.pk}/richmenu/switch",
         {"alias": "tab-b", "data": "t=b"},
         **FETCH,
     )
@@ -118,11 +103,11 @@ def test_switching_tab_sends_lines_postback_and_answers_the_new_menu(
 
 
 def test_a_switch_to_a_missing_alias_keeps_the_menu_and_tells_the_bot(
-    client, friend, account
+    client, webhook_friend, account
 ):
     _tabs(account)
     response = client.post(
-        f"/talk/rooms/{friend.pk}/richmenu/switch",
+        f"/talk/rooms/{webhook_friend.pk}/richmenu/switch",
         {"alias": "tab-x", "data": "t=x"},
         **FETCH,
     )
@@ -134,9 +119,9 @@ def test_a_switch_to_a_missing_alias_keeps_the_menu_and_tells_the_bot(
     }
 
 
-def test_impressions_and_taps_are_counted(client, friend, account):
+def test_impressions_and_taps_are_counted(client, webhook_friend, account):
     tab_a, _tab_b = _tabs(account)
-    url = f"/talk/rooms/{friend.pk}/richmenu/seen"
+    url = f"/talk/rooms/{webhook_friend.pk}/richmenu/seen"
     for area in ("-1", "1", "1"):
         response = client.post(url, {"menu": tab_a.rich_menu_id, "area": area}, **FETCH)
         assert response.json() == {"counted": True}
@@ -146,10 +131,10 @@ def test_impressions_and_taps_are_counted(client, friend, account):
     assert sorted(rows) == [(tab_a.pk, -1, 1), (tab_a.pk, 1, 2)]
 
 
-def test_another_accounts_menu_is_not_counted(client, friend, other_account):
+def test_another_accounts_menu_is_not_counted(client, webhook_friend, other_account):
     theirs = published(other_account, areas=menu_object()["areas"])
     response = client.post(
-        f"/talk/rooms/{friend.pk}/richmenu/seen",
+        f"/talk/rooms/{webhook_friend.pk}/richmenu/seen",
         {"menu": theirs.rich_menu_id, "area": "0"},
         **FETCH,
     )
@@ -157,16 +142,18 @@ def test_another_accounts_menu_is_not_counted(client, friend, other_account):
     assert RichMenuDailyStat.objects.count() == 0
 
 
-def test_a_blocked_friend_sees_no_menu_and_cannot_switch(client, friend, account):
+def test_a_blocked_friend_sees_no_menu_and_cannot_switch(
+    client, webhook_friend, account
+):
     from chat.inbound import customer_block
 
     _tabs(account)
-    customer_block(friend=friend)
+    customer_block(friend=webhook_friend)
     deliveries = WebhookDelivery.objects.count()  # the unfollow event
-    html = client.get(f"/talk/rooms/{friend.pk}/").content.decode()
+    html = client.get(f"/talk/rooms/{webhook_friend.pk}/").content.decode()
     assert 'data-testid="richmenu"' not in html
     response = client.post(
-        f"/talk/rooms/{friend.pk}/richmenu/switch", {"alias": "tab-b"}, **FETCH
+        f"/talk/rooms/{webhook_friend.pk}/richmenu/switch", {"alias": "tab-b"}, **FETCH
     )
     assert response.status_code == 400
     assert WebhookDelivery.objects.count() == deliveries

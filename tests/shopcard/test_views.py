@@ -15,6 +15,7 @@ from messaging.friends.models import Friend
 from shopcard.models import PointCard, PointCode, PointEntry, RewardTicket, ShopCard
 from shopcard.services import point_code_url
 from tests.factories import FriendFactory, UserFactory, add_member
+from tests.htmlquery import parse
 from tests.shopcard.factories import code, published_card
 from tests.talk.factories import befriend, make_persona, qr_png, talk_client, upload
 
@@ -212,6 +213,29 @@ def test_friend_page_grant_and_revoke(alice_client, account, alice):
     assert list(PointEntry.objects.values_list("kind", "delta")) == [("staff", 3)]
 
 
+def test_the_points_form_says_the_customer_sees_the_reason(
+    alice_client, account, alice, hanako
+):
+    """Found by QA: the reason shows in the customer's card history, and
+    the staff form did not say so."""
+    published_card(account, alice)
+    friend = befriend(account, hanako)
+    page = alice_client.get(f"/manager/{account.slug}/friends/{friend.pk}/")
+    html = parse(page.content.decode())
+    [reason] = html.cssselect("[data-testid='points-form'] input[name='reason']")
+    [help_text] = html.cssselect(f"#{reason.get('aria-describedby')}")
+    assert help_text.text_content() == (
+        "The customer sees this reason in their card's history."
+    )
+    # and it is so: the customer's history shows it
+    alice_client.post(
+        f"/manager/{account.slug}/shopcard/friends/{friend.pk}/points",
+        {"points": 2, "reason": "Thanks for the review", "action": "grant"},
+    )
+    history = talk_client(hanako).get(f"/talk/accounts/@{_slug(account)}/card/history/")
+    assert "Thanks for the review" in history.content.decode()
+
+
 # Talk app ------------------------------------------------------------------
 
 
@@ -295,8 +319,42 @@ def test_not_a_friend_is_sent_to_the_profile(account, alice, hanako):
     published_card(account, alice)
     qr = code(account, alice)
     response = talk_client(hanako).post(f"/talk/points/{qr.token}")
-    assert response["Location"] == f"/talk/accounts/@{_slug(account)}/"
+    assert response["Location"] == (
+        f"/talk/accounts/@{_slug(account)}/?next=%2Ftalk%2Fpoints%2F{qr.token}"
+    )
     assert PointCard.objects.count() == 0
+
+
+def test_adding_the_friend_from_a_point_link_returns_to_collect(account, alice, hanako):
+    """Found by QA: after "Add friend" the customer landed in the talk room
+    and the points were forgotten."""
+    # given a customer who is not a friend yet opens a point link
+    published_card(account, alice)
+    qr = code(account, alice, points=2)
+    client = talk_client(hanako)
+    profile = client.post(f"/talk/points/{qr.token}", follow=True)
+    assert "Add this account as a friend to collect points." in (
+        profile.content.decode()
+    )
+    [next_url] = parse(profile.content.decode()).cssselect("input[name='next']")
+    # when they add the account from the profile
+    response = client.post(
+        f"/talk/accounts/@{_slug(account)}/", {"next": next_url.get("value")}
+    )
+    # then they are back at the code's collect step, and collecting works
+    assert response["Location"] == f"/talk/points/{qr.token}"
+    html = client.get(response["Location"]).content.decode()
+    assert 'data-testid="collect-points"' in html
+    client.post(f"/talk/points/{qr.token}")
+    assert PointCard.objects.get(friend__line_user=hanako).points == 2
+
+
+def test_adding_a_friend_never_follows_a_foreign_next(account, hanako):
+    response = talk_client(hanako).post(
+        f"/talk/accounts/@{_slug(account)}/", {"next": "https://evil.example/"}
+    )
+    friend = Friend.objects.get(account=account, line_user=hanako)
+    assert response["Location"] == f"/talk/rooms/{friend.pk}/"
 
 
 def test_ticket_use_with_staff_confirmation(account, alice, hanako):

@@ -6,7 +6,6 @@ from chat.inbound import customer_block
 from messaging.store.models import Message
 from messaging.store.services import messages_send
 from messaging.webhooks.models import WebhookDelivery
-from messaging.webhooks.services import webhook_endpoint_set
 from tests.htmlquery import parse
 from tests.talk.factories import befriend, make_persona, talk_client
 
@@ -16,24 +15,8 @@ FETCH = {"HTTP_X_REQUESTED_WITH": "fetch"}
 
 
 @pytest.fixture
-def hanako():
-    return make_persona("Hanako")
-
-
-@pytest.fixture
-def friend(account, hanako, settings):
-    # a local URL: allowed for bots on this machine (docs/security.md)
-    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
-    friend = befriend(account, hanako)
-    webhook_endpoint_set(
-        account=account, actor=None, url="http://127.0.0.1:9/cb", active=True
-    )
-    return friend
-
-
-@pytest.fixture
-def client(hanako):
-    return talk_client(hanako)
+def client(webhook_friend):
+    return talk_client(webhook_friend.line_user)
 
 
 def _send(client, friend, **data):
@@ -47,9 +30,9 @@ def _state(friend):
     )
 
 
-def test_picker_value_becomes_postback_params(client, friend):
+def test_picker_value_becomes_postback_params(client, webhook_friend):
     response = _send(
-        client, friend, kind="postback", data="pick", mode="time", value="18:30"
+        client, webhook_friend, kind="postback", data="pick", mode="time", value="18:30"
     )
     assert response.status_code == 200
     assert response.json() == {"id": None}
@@ -68,39 +51,43 @@ def test_picker_value_becomes_postback_params(client, friend):
         {"kind": "location", "address": "Tokyo", "latitude": "x", "longitude": "1"},
     ],
 )
-def test_bad_taps_are_refused_with_a_message_and_change_nothing(client, friend, data):
-    before = _state(friend)
-    response = _send(client, friend, **data)
+def test_bad_taps_are_refused_with_a_message_and_change_nothing(
+    client, webhook_friend, data
+):
+    before = _state(webhook_friend)
+    response = _send(client, webhook_friend, **data)
     assert response.status_code == 400
     assert response.json()["error"]
-    assert _state(friend) == before
+    assert _state(webhook_friend) == before
 
 
-def test_postback_in_a_blocked_room_says_why_and_changes_nothing(client, friend):
+def test_postback_in_a_blocked_room_says_why_and_changes_nothing(
+    client, webhook_friend
+):
     # given Hanako blocked the account, its Flex bubble still on screen
-    customer_block(friend=friend)
-    before = _state(friend)
+    customer_block(friend=webhook_friend)
+    before = _state(webhook_friend)
     # when she taps its postback button
     response = _send(
-        client, friend, kind="postback", data="reserve", display_text="Reserve"
+        client, webhook_friend, kind="postback", data="reserve", display_text="Reserve"
     )
     # then she is told, and nothing is stored or sent
     assert response.status_code == 400
     assert response.json() == {"error": "Unblock this account to send it messages."}
-    assert _state(friend) == before
+    assert _state(webhook_friend) == before
     # and without JavaScript the room shows the same message
     response = client.post(
-        f"/talk/rooms/{friend.pk}/send", {"kind": "postback", "data": "x"}
+        f"/talk/rooms/{webhook_friend.pk}/send", {"kind": "postback", "data": "x"}
     )
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert "Unblock this account to send it messages." in page
 
 
-def test_location_is_sent_as_a_location_message(client, friend):
+def test_location_is_sent_as_a_location_message(client, webhook_friend):
     response = _send(
         client,
-        friend,
+        webhook_friend,
         kind="location",
         title="",
         address="1-2-3 Shibuya",
@@ -121,35 +108,39 @@ def test_location_is_sent_as_a_location_message(client, friend):
     assert event["message"]["latitude"] == 35.658
 
 
-def test_quick_reply_chips_show_until_a_newer_message(client, friend):
+def test_quick_reply_chips_show_until_a_newer_message(client, webhook_friend):
     # given the account sent a question with 13 quick replies
     items = [
         {"type": "action", "action": {"type": "message", "label": f"A{i}", "text": "a"}}
         for i in range(13)
     ]
     [question] = messages_send(
-        account=friend.account,
-        friends=[friend],
+        account=webhook_friend.account,
+        friends=[webhook_friend],
         messages=[{"type": "text", "text": "Pick", "quickReply": {"items": items}}],
         source=Message.Source.CHAT,
     )
     # then the room shows 13 chips above the input
-    page = parse(client.get(f"/talk/rooms/{friend.pk}/").content.decode())
+    page = parse(client.get(f"/talk/rooms/{webhook_friend.pk}/").content.decode())
     assert len(page.cssselect("#talk-quick [data-chip]")) == 13
-    live = client.get(f"/talk/rooms/{friend.pk}/messages?after={question.pk - 1}")
+    live = client.get(
+        f"/talk/rooms/{webhook_friend.pk}/messages?after={question.pk - 1}"
+    )
     assert live.json()["quick_reply"].count("data-chip") == 13
     # when she answers
-    _send(client, friend, text="A1")
+    _send(client, webhook_friend, text="A1")
     # then the chips are gone, on the page and in the live update
-    page = parse(client.get(f"/talk/rooms/{friend.pk}/").content.decode())
+    page = parse(client.get(f"/talk/rooms/{webhook_friend.pk}/").content.decode())
     assert page.cssselect("#talk-quick [data-chip]") == []
-    live = client.get(f"/talk/rooms/{friend.pk}/messages?after={question.pk}")
+    live = client.get(f"/talk/rooms/{webhook_friend.pk}/messages?after={question.pk}")
     assert live.json()["quick_reply"] == ""
     # and a poll with nothing new leaves them as they are
     last = Message.objects.latest("id").pk
     assert (
         "quick_reply"
-        not in client.get(f"/talk/rooms/{friend.pk}/messages?after={last}").json()
+        not in client.get(
+            f"/talk/rooms/{webhook_friend.pk}/messages?after={last}"
+        ).json()
     )
 
 
@@ -170,14 +161,14 @@ def _video(friend, **extra):
     return row
 
 
-def test_watching_a_tracked_video_to_the_end_tells_the_bot(client, friend):
+def test_watching_a_tracked_video_to_the_end_tells_the_bot(client, webhook_friend):
     # given the account sent a video with a trackingId
-    video = _video(friend, trackingId="spring-promo")
-    page = parse(client.get(f"/talk/rooms/{friend.pk}/").content.decode())
+    video = _video(webhook_friend, trackingId="spring-promo")
+    page = parse(client.get(f"/talk/rooms/{webhook_friend.pk}/").content.decode())
     assert page.cssselect("video[data-tracked]")
     # when the talk app played it to the end
     response = client.post(
-        f"/talk/rooms/{friend.pk}/watched", {"message_id": video.pk}, **FETCH
+        f"/talk/rooms/{webhook_friend.pk}/watched", {"message_id": video.pk}, **FETCH
     )
     # then the bot gets videoPlayComplete with the trackingId
     assert response.json() == {"sent": True}
@@ -187,21 +178,28 @@ def test_watching_a_tracked_video_to_the_end_tells_the_bot(client, friend):
     assert event["replyToken"]
 
 
-def test_untracked_or_foreign_videos_send_nothing(client, friend, account):
-    untracked = _video(friend)
+def test_untracked_or_foreign_videos_send_nothing(client, webhook_friend, account):
+    untracked = _video(webhook_friend)
     other = befriend(account, make_persona("Ken"))
     theirs = _video(other, trackingId="t1")
     for message_id in (untracked.pk, theirs.pk, "x", 99999999):
         response = client.post(
-            f"/talk/rooms/{friend.pk}/watched", {"message_id": message_id}, **FETCH
+            f"/talk/rooms/{webhook_friend.pk}/watched",
+            {"message_id": message_id},
+            **FETCH,
         )
         assert response.json() == {"sent": False}
     assert not WebhookDelivery.objects.filter(event_types="videoPlayComplete").exists()
 
 
-def test_a_bad_location_names_the_field(client, friend):
+def test_a_bad_location_names_the_field(client, webhook_friend):
     response = _send(
-        client, friend, kind="location", address="Tokyo", latitude="95", longitude="1"
+        client,
+        webhook_friend,
+        kind="location",
+        address="Tokyo",
+        latitude="95",
+        longitude="1",
     )
     assert response.json() == {
         "error": "Latitude: Ensure this value is less than or equal to 90."

@@ -4,13 +4,10 @@ import pytest
 
 from messaging.store.models import Message
 from messaging.webhooks.models import WebhookDelivery
-from messaging.webhooks.services import webhook_endpoint_set
 from talk import services
 from tests.htmlquery import parse
 from tests.talk.factories import (
     MP3,
-    befriend,
-    make_persona,
     media_files,
     mp4_bytes,
     talk_client,
@@ -22,24 +19,8 @@ pytestmark = pytest.mark.django_db
 FETCH = {"HTTP_X_REQUESTED_WITH": "fetch"}
 
 
-@pytest.fixture
-def hanako():
-    return make_persona("Hanako")
-
-
-@pytest.fixture
-def friend(account, hanako, settings):
-    # a local URL: allowed for bots on this machine (docs/security.md)
-    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
-    friend = befriend(account, hanako)
-    webhook_endpoint_set(
-        account=account, actor=None, url="http://127.0.0.1:9/cb", active=True
-    )
-    return friend
-
-
-def _send(hanako, friend, data: bytes, name: str, content_type: str):
-    return talk_client(hanako).post(
+def _send(friend, data: bytes, name: str, content_type: str):
+    return talk_client(friend.line_user).post(
         f"/talk/rooms/{friend.pk}/send",
         {"kind": "image", "image": upload(data, name, content_type)},
         **FETCH,
@@ -55,10 +36,10 @@ def _send(hanako, friend, data: bytes, name: str, content_type: str):
     ],
 )
 def test_video_and_audio_reach_room_inbox_and_webhook(
-    hanako, friend, data, name, kind, ext, duration
+    webhook_friend, data, name, kind, ext, duration
 ):
     # when Hanako picks a video or audio file in the room
-    response = _send(hanako, friend, data, name, "application/octet-stream")
+    response = _send(webhook_friend, data, name, "application/octet-stream")
     # then it is stored as LINE's message with its file as the content
     assert response.status_code == 200
     message = Message.objects.get(pk=response.json()["id"])
@@ -75,23 +56,23 @@ def test_video_and_audio_reach_room_inbox_and_webhook(
     assert content["contentProvider"] == {"type": "line"}
     assert content.get("duration") == duration
     # and the room plays it from the stored file
-    room = parse(talk_client(hanako).get(f"/talk/rooms/{friend.pk}/").content.decode())
+    client = talk_client(webhook_friend.line_user)
+    room = parse(client.get(f"/talk/rooms/{webhook_friend.pk}/").content.decode())
     [player] = room.cssselect(f".msg.mine {kind}")
     assert player.get("src").startswith(message.content.url + "?s=")
     # the signed URL serves the file; the bare path does not
-    client = talk_client(hanako)
     assert client.get(player.get("src")).status_code == 200
     assert client.get(message.content.url).status_code == 404
 
 
 def test_oversized_media_is_refused_and_nothing_is_written(
-    hanako, friend, settings, monkeypatch
+    webhook_friend, settings, monkeypatch
 ):
     # given the 200 MB limit (lowered for the test's small file)
     monkeypatch.setattr(services, "MEDIA_MAX_BYTES", 100)
     files_before = media_files(settings)
     # when Hanako sends a larger video
-    response = _send(hanako, friend, mp4_bytes(), "big.mp4", "video/mp4")
+    response = _send(webhook_friend, mp4_bytes(), "big.mp4", "video/mp4")
     # then she is told and nothing is stored or sent
     assert response.status_code == 400
     assert response.json() == {"error": "A video or audio file can be at most 200 MB."}
@@ -100,7 +81,7 @@ def test_oversized_media_is_refused_and_nothing_is_written(
     assert media_files(settings) == files_before
 
 
-def test_a_file_that_is_neither_photo_nor_media_is_refused(hanako, friend):
-    response = _send(hanako, friend, b"%PDF-1.4 hello", "doc.pdf", "video/mp4")
+def test_a_file_that_is_neither_photo_nor_media_is_refused(webhook_friend):
+    response = _send(webhook_friend, b"%PDF-1.4 hello", "doc.pdf", "video/mp4")
     assert response.status_code == 400
     assert not Message.objects.filter(direction="in").exists()

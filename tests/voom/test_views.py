@@ -1,13 +1,16 @@
 """VOOM pages: the Manager's posts and the talk app's VOOM tab."""
 
+import datetime as dt
 import json
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from freezegun import freeze_time
 
 from accounts.models import Membership
 from tests.factories import UserFactory, add_member
+from tests.htmlquery import parse
 from tests.talk.factories import (
     befriend,
     image_bytes,
@@ -65,6 +68,52 @@ def test_too_long_text_is_a_form_error_and_writes_nothing(alice_client, account)
     assert response.status_code == 200
     assert "A post can have at most 10000 characters." in response.content.decode()
     assert Post.objects.count() == 0
+
+
+@freeze_time("2026-12-04 10:00:30+00:00")
+def test_a_publish_time_in_the_past_is_refused(alice_client, account, alice):
+    """Found by QA: a past time published the post at once, silently (LINE
+    refuses past scheduling)."""
+    # when staff post with a publish time a day ago
+    response = alice_client.post(
+        _url(account, "voom:post-create"),
+        {"text": "Late", "publish_at": "2026-12-03T10:00", "allow_comments": "on"},
+    )
+    # then it is a form error on that field and nothing is posted
+    html = parse(response.content.decode())
+    [error] = html.cssselect("[data-testid='post-form'] .field .error")
+    assert error.text_content() == (
+        "This time has passed. Choose a later time, or leave it empty to publish now."
+    )
+    assert Post.objects.count() == 0
+    # and moving a scheduled post into the past is refused too
+    post = services.post_create(
+        account=account,
+        actor=alice,
+        text="Soon",
+        publish_at=dt.datetime(2026, 12, 5, 9, 0, tzinfo=dt.UTC),
+    )
+    response = alice_client.post(
+        _url(account, "voom:post-detail", post.pk),
+        {"text": "Soon", "publish_at": "2026-12-03T10:00", "allow_comments": "on"},
+    )
+    assert "This time has passed." in response.content.decode()
+    post.refresh_from_db()
+    assert (post.status, post.publish_at) == (
+        Post.Status.SCHEDULED,
+        dt.datetime(2026, 12, 5, 9, 0, tzinfo=dt.UTC),
+    )
+
+
+def test_a_publish_time_in_this_minute_publishes_now(account, alice):
+    with freeze_time("2026-12-04 10:00:30+00:00"):
+        post = services.post_create(
+            account=account,
+            actor=alice,
+            text="Now",
+            publish_at=dt.datetime(2026, 12, 4, 10, 0, tzinfo=dt.UTC),
+        )
+    assert post.status == Post.Status.PUBLISHED
 
 
 def test_roles_and_tenancy(dora_client, charlie_client, account, alice):

@@ -19,6 +19,7 @@ from messaging.broadcasts.selectors import broadcast_report
 from messaging.store.models import Message
 from tests.conftest import _client_for
 from tests.factories import UserFactory, add_member
+from tests.htmlquery import parse
 from tests.messaging.broadcasts.helpers import draft, png, text, usage_pair
 from tests.talk.factories import talk_client
 
@@ -284,6 +285,24 @@ def test_progress_json_survives_a_reload(
         "percent": 100.0,
         "final": True,
     }
+
+
+def test_progress_says_what_the_figures_count(
+    alice_client, alice, account, crowd, django_capture_on_commit_callbacks
+):
+    """Found by QA: "Delivered 5 / 5" beside "Skipped (blocked) 1" read as
+    a contradiction; blocked friends are not among the recipients."""
+    broadcast = sent(account, alice, django_capture_on_commit_callbacks)
+    page = alice_client.get(url(account, "broadcast-detail", broadcast.pk))
+    [line] = parse(page.content.decode()).cssselect(
+        "[data-testid='progress-delivered']"
+    )
+    assert line.text_content() == "5 of 5 recipients · 1 skipped (blocked)"
+    # the figures stay where the live progress script updates them
+    assert [
+        (span.get("data-progress-field"), span.text_content())
+        for span in line.cssselect("span")
+    ] == [("sent", "5"), ("total", "5"), ("blocked", "1")]
 
 
 def test_opens_and_clicks_are_measured(

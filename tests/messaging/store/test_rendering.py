@@ -2,7 +2,8 @@
 
 import pytest
 
-from messaging.store.rendering import bubble_html, href_safe, quick_reply_html
+from messaging.store.rendering import bubble_html, quick_reply_html
+from messaging.store.rendering_values import href_safe
 from messaging.store.validators import messages_validate
 from tests.htmlquery import first
 
