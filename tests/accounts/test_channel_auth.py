@@ -57,9 +57,7 @@ def test_another_process_moving_the_epoch_empties_this_cache(
     channel_token_authenticate(token=issued)
     # What a revoke in another process does: the epoch moves in Redis, and
     # this process's dict is not touched.
-    ChannelAccessToken.objects.filter(account=account).update(
-        revoked_at=timezone.now()
-    )
+    ChannelAccessToken.objects.filter(account=account).update(revoked_at=timezone.now())
     assert len(_cache) == 1
     redis_client().incr(_epoch_key())
     with django_assert_num_queries(1):
@@ -120,9 +118,9 @@ def test_entries_are_refetched_after_the_time_limit(
 ):
     settings.CHANNEL_AUTH_CACHE_SECONDS = 5
     channel_token_authenticate(token=issued)
-    with freeze_time(timezone.now() + dt.timedelta(seconds=6)):
-        with django_assert_num_queries(1):
-            assert channel_token_authenticate(token=issued) is not None
+    later = timezone.now() + dt.timedelta(seconds=6)
+    with freeze_time(later), django_assert_num_queries(1):
+        assert channel_token_authenticate(token=issued) is not None
 
 
 @pytest.mark.parametrize(
