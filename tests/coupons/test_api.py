@@ -20,6 +20,7 @@ from messaging.broadcasts.models import Broadcast
 from messaging.store.models import Message
 from tests.coupons.factories import coupon_body, lottery, make_coupon
 from tests.messaging.api.factories import customer, token_for
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -75,7 +76,7 @@ def test_create_detail_list_close(line, account):
 
     line.close_coupon(created.coupon_id)
     assert line.get_coupon_detail(created.coupon_id).status == "CLOSED"
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         line.close_coupon(created.coupon_id)
     assert _error(excinfo) == (410, {"message": "The coupon is already closed"})
 
@@ -138,7 +139,7 @@ def test_bad_coupons_are_lines_400_and_nothing_is_saved(live_server, account):
 def test_another_accounts_coupon_is_404(line, other_account):
     theirs = make_coupon(other_account)
     for call in (line.get_coupon_detail, line.close_coupon):
-        with pytest.raises(ApiException) as excinfo:
+        with assert_unchanged(), pytest.raises(ApiException) as excinfo:
             call(theirs.coupon_id)
         assert _error(excinfo) == (404, {"message": "Not found"})
     assert Coupon.objects.get().status == "RUNNING"
@@ -170,7 +171,7 @@ def test_unknown_closed_and_other_accounts_coupons_are_refused(
     coupon_close(coupon=closed)
     theirs = make_coupon(other_account)
     for coupon_id in ("COUPON_NOPE", closed.coupon_id, theirs.coupon_id):
-        with pytest.raises(ApiException) as excinfo:
+        with assert_unchanged(), pytest.raises(ApiException) as excinfo:
             line.push_message(
                 PushMessageRequest(
                     to=friend.line_user.user_id,

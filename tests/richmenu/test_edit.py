@@ -19,6 +19,7 @@ from richmenu.services import richmenu_link, richmenu_tag_rule_create
 from tests.factories import FriendFactory
 from tests.richmenu.factories import png, published
 from tests.richmenu.test_views import _post, dora_client  # noqa: F401 (fixture)
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +92,7 @@ def test_saving_makes_a_new_version_and_everything_follows(
         "uri": "https://example.com/new",
     }
     # the old LINE ID is gone; the image is a new file, the old one deleted
-    with pytest.raises(NotFound):
+    with assert_unchanged(), pytest.raises(NotFound):
         richmenu_get(account=account, rich_menu_id=old_id)
     assert edited.image.name != old_image
     assert not edited.image.storage.exists(old_image)

@@ -15,6 +15,7 @@ from shopcard.models import CardReward, RewardTicket
 from shopcard.services import points_scan, ticket_use
 from tests.factories import FriendFactory, LineUserFactory
 from tests.shopcard.factories import code, published_card
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +94,7 @@ def test_bad_conditions_and_other_accounts_ids(account, other_account, charlie, 
             "A reward in the audience no longer exists.",
         ),
     ]:
-        with pytest.raises(ApplicationError) as error:
+        with assert_unchanged(), pytest.raises(ApplicationError) as error:
             segment_clean(
                 account=account, definition={"match": "all", "conditions": [condition]}
             )
