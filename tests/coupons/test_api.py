@@ -194,7 +194,8 @@ def test_a_published_coupon_cannot_be_edited(live_server, account):
     coupon = make_coupon(account)
     headers = {"Authorization": f"Bearer {token_for(account)}"}
     url = f"{live_server.url}/v2/bot/coupon/{coupon.coupon_id}"
-    response = httpx.put(url, json=coupon_body(title="Changed"), headers=headers)
+    with assert_unchanged():
+        response = httpx.put(url, json=coupon_body(title="Changed"), headers=headers)
     assert response.status_code == 405
     assert response.json() == {"message": 'Method "PUT" not allowed.'}
     coupon.refresh_from_db()

@@ -187,7 +187,8 @@ def test_drafts_only_roles_edit_drafts_but_not_shown_menus(
     alice_client.post(f"/manager/{account.slug}/richmenus/{draft.pk}/default")
     data["chat_bar_text"] = "公開中"
     data["make_default"] = "on"
-    response = dora_client.post(url, data)
+    with assert_unchanged():
+        response = dora_client.post(url, data)
     assert response.status_code == 200
     assert "publish" in " ".join(response.context["form"].errors["image"])
     draft.refresh_from_db()
@@ -202,4 +203,8 @@ def test_the_apis_menus_and_other_accounts_menus_are_404(
     base = f"/manager/{account.slug}/richmenus"
     assert alice_client.get(f"{base}/{api_menu.pk}/edit/").status_code == 404
     assert charlie_client.get(f"{base}/{manager_menu.pk}/edit/").status_code == 404
-    assert charlie_client.post(f"{base}/{manager_menu.pk}/edit/", {}).status_code == 404
+    with assert_unchanged():
+        assert (
+            charlie_client.post(f"{base}/{manager_menu.pk}/edit/", {}).status_code
+            == 404
+        )

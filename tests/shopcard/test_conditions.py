@@ -138,6 +138,7 @@ def test_step_editor_offers_the_card_completed_trigger(alice_client, account, al
     friend = FriendFactory(account=account)  # added before: no friend-add sequence
     points_scan(friend=friend, code=code(account, alice, points=5))
     assert StepEnrollment.objects.filter(friend=friend, sequence=sequence).count() == 1
-    bad = alice_client.post(url, {"name": "X", "trigger": "weird", "steps": "[]"})
+    with assert_unchanged():
+        bad = alice_client.post(url, {"name": "X", "trigger": "weird", "steps": "[]"})
     assert bad.status_code == 400
     assert StepSequence.objects.count() == 1
