@@ -9,6 +9,8 @@ import json
 import pytest
 from django.test import Client
 
+# ``events``: the recording channel layer, for what talk rooms are told
+from tests.chat.conftest import events  # noqa: F401
 from tests.messaging.api.factories import sdk_apis, sdk_client, token_for
 from tests.unchanged import Snapshot
 
