@@ -225,9 +225,10 @@ def test_push_custom_aggregation_units(api, user_id, unchanged, units, expected)
 
 def test_push_retry_key_of_a_refused_request_stays_usable(api, user_id):
     key = str(uuid.uuid4())
-    bad = api.call(
-        "POST", PUSH, {"to": user_id, "messages": []}, HTTP_X_LINE_RETRY_KEY=key
-    )
+    with assert_unchanged():
+        bad = api.call(
+            "POST", PUSH, {"to": user_id, "messages": []}, HTTP_X_LINE_RETRY_KEY=key
+        )
     assert bad.status_code == 400
     good = api.call(
         "POST", PUSH, {"to": user_id, "messages": [text()]}, HTTP_X_LINE_RETRY_KEY=key
