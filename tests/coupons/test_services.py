@@ -59,6 +59,9 @@ def test_create_stores_lines_fields(account):
     assert AuditLog.objects.filter(action="coupon.create").count() == 1
 
 
+ZONE_ERROR = "must be one of the LINE time zones"
+
+
 @pytest.mark.parametrize(
     ("overrides", "prop", "message"),
     [
@@ -109,6 +112,9 @@ def test_create_stores_lines_fields(account):
             "reward.type",
             "must be one of cashBack, discount, free, gift, others",
         ),
+        # JSON of the wrong type is refused, not a 500 (found by the API fuzz)
+        ({"timezone": {"zone": "ASIA_TOKYO"}}, "timezone", ZONE_ERROR),
+        ({"timezone": ["ASIA_TOKYO"]}, "timezone", ZONE_ERROR),
     ],
 )
 def test_out_of_range_settings_are_refused_and_nothing_written(
