@@ -299,6 +299,7 @@ def test_multicast_to_users_of_another_account_sends_nothing(api, other_account)
             {"to": [stranger.line_user.user_id], "messages": [text()]},
         )
     assert response.status_code == 200
+    assert response.json() == {}
 
 
 # --- narrowcast -----------------------------------------------------------------------

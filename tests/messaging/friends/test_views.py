@@ -145,9 +145,15 @@ def test_every_role_may_view_friends(client, account, crowd, role):
     user = UserFactory(username=f"op-{role}")
     add_member(account, user, role)
     client.force_login(user)
-    assert client.get(url(account, "friend-list")).status_code == 200
-    assert client.get(url(account, "friend-detail", crowd["ann"].pk)).status_code == 200
-    assert client.get(url(account, "friend-export")).status_code == 200
+    listing = client.get(url(account, "friend-list"))
+    assert listing.status_code == 200
+    assert "Ann" in row_names(listing)
+    detail = client.get(url(account, "friend-detail", crowd["ann"].pk))
+    assert detail.status_code == 200
+    assert detail.context["friend"] == crowd["ann"]
+    export = client.get(url(account, "friend-export"))
+    assert export.status_code == 200
+    assert "Ann," in b"".join(export.streaming_content).decode("utf-8-sig")
 
 
 def test_nav_and_console_home_link_the_friends_pages(alice_client, account, crowd):
