@@ -102,7 +102,10 @@ def test_bad_coupons_are_lines_400_and_nothing_is_saved(live_server, account):
     bad = coupon_body(
         title="x" * 61, acquisitionCondition=lottery(0, 5), maxUseCountPerTicket=3
     )
-    response = httpx.post(f"{live_server.url}/v2/bot/coupon", json=bad, headers=headers)
+    with assert_unchanged():
+        response = httpx.post(
+            f"{live_server.url}/v2/bot/coupon", json=bad, headers=headers
+        )
     assert (response.status_code, response.json()) == (
         400,
         {

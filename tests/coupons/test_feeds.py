@@ -232,7 +232,8 @@ def test_step_editor_saves_a_coupon_trigger(alice_client, account):
         "trigger_ref": coupon.coupon_id,
         "trigger_days": "400",
     }
-    response = alice_client.post(url, data)
+    with assert_unchanged():
+        response = alice_client.post(url, data)
     assert response.status_code == 400
     assert "Enter 1 to 365 days." in response.content.decode()
     assert StepSequence.objects.count() == 0

@@ -140,7 +140,8 @@ def test_bad_input_changes_nothing(alice_client, account, change, field, message
     audits = AuditLog.objects.count()
     url = f"/manager/{account.slug}/richmenus/{menu.pk}/edit/"
     data = {**_form_data(alice_client, url), **change}
-    response = alice_client.post(url, data)
+    with assert_unchanged():
+        response = alice_client.post(url, data)
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors[field])
     assert RichMenu.objects.values().get(pk=menu.pk) == before

@@ -55,20 +55,21 @@ def test_invalid_objects_are_lines_400_and_nothing_is_saved(live_server, account
     # The SDK refuses a long chatBarText itself; other clients reach the server.
     headers = {"Authorization": f"Bearer {token_for(account)}"}
     bad = menu_object(chatBarText="x" * 15)
-    for path in ("/v2/bot/richmenu", "/v2/bot/richmenu/validate"):
-        response = httpx.post(f"{live_server.url}{path}", json=bad, headers=headers)
-        assert (response.status_code, response.json()) == (
-            400,
-            {
-                "message": "The request body has 1 error(s)",
-                "details": [
-                    {
-                        "message": "Length must be between 0 and 14",
-                        "property": "chatBarText",
-                    }
-                ],
-            },
-        )
+    with assert_unchanged():
+        for path in ("/v2/bot/richmenu", "/v2/bot/richmenu/validate"):
+            response = httpx.post(f"{live_server.url}{path}", json=bad, headers=headers)
+            assert (response.status_code, response.json()) == (
+                400,
+                {
+                    "message": "The request body has 1 error(s)",
+                    "details": [
+                        {
+                            "message": "Length must be between 0 and 14",
+                            "property": "chatBarText",
+                        }
+                    ],
+                },
+            )
     assert RichMenu.objects.count() == 0
 
 
@@ -191,7 +192,8 @@ def test_bulk_refusals_change_nothing(live_server, account):
     headers = {"Authorization": f"Bearer {token_for(account)}"}
     url = f"{live_server.url}/v2/bot/richmenu/bulk/link"
     too_many = {"richMenuId": menu.rich_menu_id, "userIds": ["U" + "0" * 32] * 501}
-    response = httpx.post(url, json=too_many, headers=headers)
+    with assert_unchanged():
+        response = httpx.post(url, json=too_many, headers=headers)
     assert (response.status_code, response.json()) == (
         400,
         {
@@ -202,7 +204,8 @@ def test_bulk_refusals_change_nothing(live_server, account):
         },
     )
     unknown = {"richMenuId": "richmenu-" + "0" * 32, "userIds": ["U" + "0" * 32]}
-    response = httpx.post(url, json=unknown, headers=headers)
+    with assert_unchanged():
+        response = httpx.post(url, json=unknown, headers=headers)
     assert (response.status_code, response.json()) == (
         400,
         {"message": "richmenu not found"},
@@ -240,11 +243,13 @@ def test_aliases_create_update_get_list_delete(line, line_blob, account):
 
 def test_alias_ids_follow_lines_pattern(live_server, account):
     menu = published(account)
-    response = httpx.post(
-        f"{live_server.url}/v2/bot/richmenu/alias",
-        json={"richMenuAliasId": "Tab A", "richMenuId": menu.rich_menu_id},
-        headers={"Authorization": f"Bearer {token_for(account)}"},
-    )
+    headers = {"Authorization": f"Bearer {token_for(account)}"}
+    with assert_unchanged():
+        response = httpx.post(
+            f"{live_server.url}/v2/bot/richmenu/alias",
+            json={"richMenuAliasId": "Tab A", "richMenuId": menu.rich_menu_id},
+            headers=headers,
+        )
     assert (response.status_code, response.json()) == (
         400,
         {

@@ -63,17 +63,19 @@ def test_talk_app_switched_off_is_404(client, settings, path):
 def test_talk_app_switched_off_refuses_writes(client, settings, account, hanako):
     friend = befriend(account, hanako)
     settings.TALK_APP_ENABLED = False
-    assert client.post(f"/talk/rooms/{friend.pk}/send", {"text": "hi"}).status_code == (
-        404
-    )
-    assert client.post(
-        "/talk/personas/use/", {"persona_id": hanako.pk}
-    ).status_code == (404)
+    with assert_unchanged():
+        assert client.post(
+            f"/talk/rooms/{friend.pk}/send", {"text": "hi"}
+        ).status_code == (404)
+        assert client.post(
+            "/talk/personas/use/", {"persona_id": hanako.pk}
+        ).status_code == (404)
     assert Message.objects.count() == 0
     reply = _push(friend, "Hello")
-    assert client.post(
-        f"/talk/rooms/{friend.pk}/opened", {"up_to_id": reply.pk}
-    ).status_code == (404)
+    with assert_unchanged():
+        assert client.post(
+            f"/talk/rooms/{friend.pk}/opened", {"up_to_id": reply.pk}
+        ).status_code == (404)
     reply.refresh_from_db()
     assert reply.read_at is None
 
@@ -171,10 +173,11 @@ def test_nobody_can_act_as_a_customer_they_do_not_own(hanako, account):
     page = client.get("/talk/personas/?q=Stranger").content.decode()
     assert f'value="{stranger.pk}"' not in page
     assert "No customers yet." in page
-    assert (
-        client.post("/talk/personas/use/", {"persona_id": stranger.pk}).status_code
-        == 404
-    )
+    with assert_unchanged():
+        assert (
+            client.post("/talk/personas/use/", {"persona_id": stranger.pk}).status_code
+            == 404
+        )
     assert client.session[SESSION_KEY] == hanako.pk
     # a session naming a persona its login does not own acts as nobody
     session = client.session
