@@ -125,9 +125,10 @@ def test_a_published_surveys_questions_cannot_be_deleted(alice_client, account, 
     page = alice_client.get(_url(account, "research:survey-detail", survey.pk))
     assert f"questions/{question.pk}/delete" not in page.content.decode()
     # when staff post a delete anyway
-    response = alice_client.post(
-        _url(account, "research:question-delete", survey.pk, question.pk)
-    )
+    with assert_unchanged():
+        response = alice_client.post(
+            _url(account, "research:question-delete", survey.pk, question.pk)
+        )
     # then it is refused, saying why, and every question stays
     assert response.status_code == 409
     assert "A published survey&#x27;s questions cannot be deleted." in (

@@ -76,10 +76,11 @@ def test_a_publish_time_in_the_past_is_refused(alice_client, account, alice):
     """Found by QA: a past time published the post at once, silently (LINE
     refuses past scheduling)."""
     # when staff post with a publish time a day ago
-    response = alice_client.post(
-        _url(account, "voom:post-create"),
-        {"text": "Late", "publish_at": "2026-12-03T10:00", "allow_comments": "on"},
-    )
+    with assert_unchanged():
+        response = alice_client.post(
+            _url(account, "voom:post-create"),
+            {"text": "Late", "publish_at": "2026-12-03T10:00", "allow_comments": "on"},
+        )
     # then it is a form error on that field and nothing is posted
     html = parse(response.content.decode())
     [error] = html.cssselect("[data-testid='post-form'] .field .error")
@@ -94,10 +95,11 @@ def test_a_publish_time_in_the_past_is_refused(alice_client, account, alice):
         text="Soon",
         publish_at=dt.datetime(2026, 12, 5, 9, 0, tzinfo=dt.UTC),
     )
-    response = alice_client.post(
-        _url(account, "voom:post-detail", post.pk),
-        {"text": "Soon", "publish_at": "2026-12-03T10:00", "allow_comments": "on"},
-    )
+    with assert_unchanged():
+        response = alice_client.post(
+            _url(account, "voom:post-detail", post.pk),
+            {"text": "Soon", "publish_at": "2026-12-03T10:00", "allow_comments": "on"},
+        )
     assert "This time has passed." in response.content.decode()
     post.refresh_from_db()
     assert (post.status, post.publish_at) == (
