@@ -12,7 +12,6 @@ table may change.
 import re
 
 import pytest
-from django.apps import apps
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -28,6 +27,7 @@ from research.models import Question, Survey
 from richmenu.models import RichMenu
 from shopcard.models import ShopCard
 from talk.demo import demo_seed
+from tests.unchanged import Snapshot
 from voom.models import Post, PostComment
 
 pytestmark = pytest.mark.django_db
@@ -101,27 +101,6 @@ def _fill(route: str, slug: str, ids: dict[str, int]) -> str:
     return "/" + path
 
 
-def _snapshot() -> dict[str, int]:
-    """Rows of every table of our apps (sessions and axes excluded)."""
-    labels = {
-        "accounts",
-        "messaging",
-        "chat",
-        "analytics",
-        "richmenu",
-        "talk",
-        "voom",
-        "research",
-        "shopcard",
-        "coupons",
-    }
-    return {
-        model._meta.label: model.objects.count()
-        for model in apps.get_models()
-        if model._meta.app_label in labels
-    }
-
-
 def test_strangers_get_not_found_everywhere_and_change_nothing(charlie, other_account):
     victim = OfficialAccount.objects.get(pk=demo_seed()["account_id"])
     ids = _victim_ids(victim.pk)
@@ -129,7 +108,7 @@ def test_strangers_get_not_found_everywhere_and_change_nothing(charlie, other_ac
     assert len(routes) >= 80
     stranger = Client()
     stranger.force_login(charlie)
-    before = _snapshot()
+    before = Snapshot.take()
     leaks = []
     checked = 0
     for route in routes:
@@ -144,14 +123,14 @@ def test_strangers_get_not_found_everywhere_and_change_nothing(charlie, other_ac
                     leaks.append((method.upper(), path, response.status_code))
     assert checked >= 200
     assert leaks == [], leaks
-    assert _snapshot() == before
+    before.assert_same()
 
 
 def test_anonymous_visitors_are_sent_to_log_in_or_refused():
     victim = OfficialAccount.objects.get(pk=demo_seed()["account_id"])
     ids = _victim_ids(victim.pk)
     anonymous = Client()
-    before = _snapshot()
+    before = Snapshot.take()
     wrong = []
     for route in _account_routes():
         path = _fill(route, victim.slug, ids)
@@ -163,4 +142,4 @@ def test_anonymous_visitors_are_sent_to_log_in_or_refused():
             elif response.status_code not in ALLOWED:
                 wrong.append((method.upper(), path, response.status_code))
     assert wrong == []
-    assert _snapshot() == before
+    before.assert_same()

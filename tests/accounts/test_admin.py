@@ -4,6 +4,7 @@ from django.urls import reverse
 from accounts import quota
 from accounts.models import AuditLog, MonthlyUsage, OfficialAccount
 from tests.factories import UserFactory
+from tests.unchanged import assert_unchanged
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def test_suspend_and_resume_actions(operator_client, account):
     operator_client.post(url, {"action": "suspend", "_selected_action": [account.pk]})
     account.refresh_from_db()
     assert account.is_suspended is True
-    with pytest.raises(quota.AccountSuspended):
+    with assert_unchanged(), pytest.raises(quota.AccountSuspended):
         quota.quota_reserve(account=account, count=1)
     operator_client.post(url, {"action": "resume", "_selected_action": [account.pk]})
     account.refresh_from_db()

@@ -14,6 +14,7 @@ from accounts.models import AuditLog, Invitation, Membership, User
 from accounts.services import member_invite
 from tests.conftest import _client_for
 from tests.factories import UserFactory
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -43,8 +44,9 @@ def test_a_logged_in_user_with_another_address_cannot_join(
     path = _invite(account, alice)
     before = _state(account)
     # when charlie opens it and confirms
-    page = charlie_client.get(path)
-    response = charlie_client.post(path)
+    with assert_unchanged():
+        page = charlie_client.get(path)
+        response = charlie_client.post(path)
     # then he is refused, nothing changed, the invitation is still open
     assert page.status_code == 403
     assert response.status_code == 403

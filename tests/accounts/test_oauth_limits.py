@@ -12,6 +12,7 @@ from django.test import Client
 
 from accounts.models import ChannelAccessToken
 from tests.messaging.api.factories import token_for
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -83,9 +84,10 @@ def test_a_nul_in_a_form_field_is_invalid_request_not_a_500(
         field: "a\x00b",
     }
     before = ChannelAccessToken.objects.count()
-    response = client.post(
-        path, urlencode(body), content_type="application/x-www-form-urlencoded"
-    )
+    with assert_unchanged():
+        response = client.post(
+            path, urlencode(body), content_type="application/x-www-form-urlencoded"
+        )
     assert (response.status_code, response.json()) == (
         400,
         {"error": "invalid_request", "error_description": f"'{field}' is invalid"},

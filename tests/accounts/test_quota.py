@@ -10,6 +10,7 @@ from freezegun import freeze_time
 from accounts import quota, services
 from accounts.models import MonthlyUsage, OfficialAccount, Plan
 from tests.factories import UserFactory, make_account
+from tests.unchanged import assert_unchanged
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -37,7 +38,7 @@ def test_reserve_commit_release_move_counts_exactly(comm_account):
 
 def test_reserve_past_the_limit_names_plan_limit_and_remainder(comm_account):
     quota.quota_consume(account=comm_account, count=180)
-    with pytest.raises(quota.QuotaExceeded) as excinfo:
+    with assert_unchanged(), pytest.raises(quota.QuotaExceeded) as excinfo:
         quota.quota_reserve(account=comm_account, count=21)
     assert excinfo.value.message == (
         "The Communication plan allows 200 messages this month "
@@ -50,13 +51,13 @@ def test_reserve_past_the_limit_names_plan_limit_and_remainder(comm_account):
 def test_reserving_exactly_the_remainder_succeeds(comm_account):
     quota.quota_reserve(account=comm_account, count=200)
     assert _usage(comm_account).remaining == 0
-    with pytest.raises(quota.QuotaExceeded):
+    with assert_unchanged(), pytest.raises(quota.QuotaExceeded):
         quota.quota_consume(account=comm_account, count=1)
 
 
 def test_suspended_account_cannot_reserve(comm_account, alice):
     services.account_suspend(account=comm_account, actor=None, reason="abuse")
-    with pytest.raises(quota.AccountSuspended):
+    with assert_unchanged(), pytest.raises(quota.AccountSuspended):
         quota.quota_reserve(account=comm_account, count=1)
     assert _usage_or_none(comm_account) is None
 
@@ -67,9 +68,9 @@ def _usage_or_none(account):
 
 def test_commit_or_release_more_than_reserved_is_refused(comm_account):
     reservation = quota.quota_reserve(account=comm_account, count=5)
-    with pytest.raises(ValueError):
+    with assert_unchanged(), pytest.raises(ValueError):
         quota.quota_commit(reservation=reservation, count=6)
-    with pytest.raises(ValueError):
+    with assert_unchanged(), pytest.raises(ValueError):
         quota.quota_release(reservation=reservation, count=6)
     assert (_usage(comm_account).used, _usage(comm_account).reserved) == (0, 5)
 
@@ -134,7 +135,7 @@ def test_plan_change_applies_from_the_first_of_next_month(comm_account, alice):
         )
         assert effective == dt.date(2026, 12, 1)
         # this month is still Communication
-        with pytest.raises(quota.QuotaExceeded):
+        with assert_unchanged(), pytest.raises(quota.QuotaExceeded):
             quota.quota_consume(account=comm_account, count=200)
     with freeze_time("2026-11-30 15:00:00+00:00"):  # 12-01 00:00 Tokyo
         account = OfficialAccount.objects.get(pk=comm_account.pk)
@@ -147,7 +148,7 @@ def test_plan_change_applies_from_the_first_of_next_month(comm_account, alice):
 
 def test_additional_cap_only_on_standard_and_raises_the_limit(alice):
     light = make_account(admin=alice, name="Light")
-    with pytest.raises(services.ApplicationError):
+    with assert_unchanged(), pytest.raises(services.ApplicationError):
         services.account_additional_cap_set(account=light, actor=alice, cap=100)
     assert quota.usage_get(account=light).limit == 5_000
 
@@ -159,7 +160,7 @@ def test_additional_cap_only_on_standard_and_raises_the_limit(alice):
 def test_operator_override_replaces_the_limit_immediately(comm_account):
     quota.quota_consume(account=comm_account, count=150)
     services.account_quota_override_set(account=comm_account, actor=None, limit=160)
-    with pytest.raises(quota.QuotaExceeded):
+    with assert_unchanged(), pytest.raises(quota.QuotaExceeded):
         quota.quota_consume(account=comm_account, count=11)
     quota.quota_consume(account=comm_account, count=10)
     assert _usage(comm_account).used == 160
@@ -227,7 +228,11 @@ def test_quota_taken_commits_at_once_and_gives_back_when_the_send_fails():
     assert seen_from_another_connection == [3]
     assert _usage(account).used == 3
 
-    with pytest.raises(RuntimeError), quota.quota_taken(account=account, count=5):
+    with (
+        assert_unchanged(),
+        pytest.raises(RuntimeError),
+        quota.quota_taken(account=account, count=5),
+    ):
         assert _usage(account).used == 8
         raise RuntimeError("the send failed")
     assert _usage(account).used == 3
@@ -240,6 +245,7 @@ def test_quota_taken_refuses_past_the_limit_and_counts_nothing():
     quota.quota_consume(account=account, count=199)
     ran = []
     with (
+        assert_unchanged(),
         pytest.raises(quota.QuotaExceeded),
         quota.quota_taken(account=account, count=2),
     ):
@@ -251,7 +257,7 @@ def test_quota_taken_refuses_past_the_limit_and_counts_nothing():
 def test_quota_taken_inside_a_transaction_rolls_back_with_it(comm_account):
     # pytest's test transaction: the count belongs to the caller's work
     quota.usage_get(account=comm_account)
-    with pytest.raises(RuntimeError), transaction.atomic():
+    with assert_unchanged(), pytest.raises(RuntimeError), transaction.atomic():
         with quota.quota_taken(account=comm_account, count=4):
             assert _usage(comm_account).used == 4
         raise RuntimeError("the caller failed after the block")

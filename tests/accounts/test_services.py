@@ -16,6 +16,7 @@ from accounts.models import (
 from accounts.selectors import channel_token_authenticate
 from core.exceptions import ApplicationError, NotFound
 from tests.factories import UserFactory
+from tests.unchanged import assert_unchanged
 
 
 def test_account_create_draws_line_style_ids_and_makes_creator_admin(alice):
@@ -45,7 +46,10 @@ def test_invitation_link_is_single_use(account, alice):
     membership = services.invitation_accept(token=token, user=dave)
     assert (membership.account, membership.role) == (account, "operator")
     erin = UserFactory(username="erin")
-    with pytest.raises(services.InvitationInvalid, match="already been used"):
+    with (
+        assert_unchanged(),
+        pytest.raises(services.InvitationInvalid, match="already been used"),
+    ):
         services.invitation_accept(token=token, user=erin)
     assert not account.memberships.filter(user=erin).exists()
     invitation.refresh_from_db()
@@ -62,6 +66,7 @@ def test_invitation_expires_after_seven_days(account, alice):
         assert services.invitation_get(token=token).account == account
     with (
         freeze_time("2026-11-08 00:00:01+00:00"),
+        assert_unchanged(),
         pytest.raises(services.InvitationInvalid, match="expired"),
     ):
         services.invitation_accept(token=token, user=dave)
@@ -74,9 +79,15 @@ def test_unknown_or_revoked_invitation_is_refused(account, alice):
     )
     services.invitation_revoke(account=account, actor=alice, invitation_id=_inv.pk)
     dave = UserFactory(username="dave")
-    with pytest.raises(services.InvitationInvalid, match="withdrawn"):
+    with (
+        assert_unchanged(),
+        pytest.raises(services.InvitationInvalid, match="withdrawn"),
+    ):
         services.invitation_accept(token=token, user=dave)
-    with pytest.raises(services.InvitationInvalid, match="not valid"):
+    with (
+        assert_unchanged(),
+        pytest.raises(services.InvitationInvalid, match="not valid"),
+    ):
         services.invitation_accept(token="nope", user=dave)
     assert not Membership.objects.filter(user=dave).exists()
 
@@ -99,7 +110,10 @@ def test_at_most_100_members(account, alice, settings):
         Membership(account=account, user=u, role="operator") for u in users
     )
     # then a new invitation is refused, and so is accepting an older one
-    with pytest.raises(ApplicationError, match="at most 100 members"):
+    with (
+        assert_unchanged(),
+        pytest.raises(ApplicationError, match="at most 100 members"),
+    ):
         services.member_invite(account=account, actor=alice, role="operator")
     assert account.memberships.count() == 100
 
@@ -111,7 +125,10 @@ def test_accepting_an_old_invite_when_full_is_refused(account, alice):
         for u in UserFactory.create_batch(98)
     )
     dave = UserFactory(username="dave")
-    with pytest.raises(ApplicationError, match="at most 100 members"):
+    with (
+        assert_unchanged(),
+        pytest.raises(ApplicationError, match="at most 100 members"),
+    ):
         services.invitation_accept(token=token, user=dave)
     assert not account.memberships.filter(user=dave).exists()
     assert Invitation.objects.get(pk=_inv.pk).accepted_at is None
@@ -119,11 +136,17 @@ def test_accepting_an_old_invite_when_full_is_refused(account, alice):
 
 def test_last_admin_cannot_be_demoted_or_removed(account, alice):
     me = account.memberships.get(user=alice)
-    with pytest.raises(ApplicationError, match="at least one admin"):
+    with (
+        assert_unchanged(),
+        pytest.raises(ApplicationError, match="at least one admin"),
+    ):
         services.member_role_change(
             account=account, actor=alice, membership_id=me.pk, role="operator"
         )
-    with pytest.raises(ApplicationError, match="at least one admin"):
+    with (
+        assert_unchanged(),
+        pytest.raises(ApplicationError, match="at least one admin"),
+    ):
         services.member_remove(account=account, actor=alice, membership_id=me.pk)
     assert account.memberships.get(user=alice).role == "admin"
 
@@ -151,7 +174,7 @@ def test_role_change_and_remove_are_audited(account, alice, bob):
 
 def test_member_of_another_account_cannot_be_changed(account, other_account, alice):
     charlies = other_account.memberships.get()
-    with pytest.raises(NotFound):
+    with assert_unchanged(), pytest.raises(NotFound):
         services.member_remove(account=account, actor=alice, membership_id=charlies.pk)
     assert Membership.objects.filter(pk=charlies.pk).exists()
 
@@ -169,7 +192,7 @@ def test_channel_token_is_shown_once_and_stored_hashed(account, alice):
 
 def test_revoking_another_accounts_token_is_refused(account, other_account, charlie):
     record, token = services.channel_token_issue(account=account, actor=None)
-    with pytest.raises(NotFound):
+    with assert_unchanged(), pytest.raises(NotFound):
         services.channel_token_revoke(
             account=other_account, actor=charlie, token_id=record.pk
         )
@@ -191,7 +214,7 @@ def test_suspend_and_resume_are_audited(account, alice):
 
 
 def test_badge_set_refuses_an_unknown_badge_and_changes_nothing(account):
-    with pytest.raises(ApplicationError) as error:
+    with assert_unchanged(), pytest.raises(ApplicationError) as error:
         services.account_badge_set(account=account, actor=None, badge="gold")
     assert error.value.message == "Unknown badge."
     account.refresh_from_db()

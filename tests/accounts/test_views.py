@@ -15,6 +15,7 @@ from accounts.models import (
 )
 from accounts.services import member_invite
 from core.logging import ExpectedForbidden
+from tests.unchanged import assert_unchanged
 
 ACCOUNT_PAGES = [
     "analytics:home",
@@ -60,8 +61,9 @@ def test_charlie_cannot_post_to_demo_cafe(charlie_client, account, alice):
         (url("plan-usage", account), {"plan": 1}),
         (url("messaging-api", account), {"label": "x"}),
     ]
-    for path, data in posts:
-        assert charlie_client.post(path, data).status_code == 404, path
+    with assert_unchanged():
+        for path, data in posts:
+            assert charlie_client.post(path, data).status_code == 404, path
     assert AuditLog.objects.count() == before
     assert OfficialAccount.objects.get(pk=account.pk).display_name == "Demo Café"
 
@@ -69,15 +71,22 @@ def test_charlie_cannot_post_to_demo_cafe(charlie_client, account, alice):
 def test_operator_cannot_manage_members_plan_or_tokens(bob_client, account, alice):
     alices = account.memberships.get(user=alice)
     assert bob_client.get(url("member-list", account)).status_code == 200
-    assert (
-        bob_client.post(url("member-list", account), {"role": "admin"}).status_code
-        == 403
-    )
-    assert (
-        bob_client.post(url("member-role", account, alices.pk), {"role": "operator"})
-    ).status_code == 403
-    assert bob_client.post(url("member-remove", account, alices.pk)).status_code == 403
-    assert bob_client.post(url("plan-usage", account), {"plan": 3}).status_code == 403
+    with assert_unchanged():
+        assert (
+            bob_client.post(url("member-list", account), {"role": "admin"}).status_code
+            == 403
+        )
+        assert (
+            bob_client.post(
+                url("member-role", account, alices.pk), {"role": "operator"}
+            )
+        ).status_code == 403
+        assert (
+            bob_client.post(url("member-remove", account, alices.pk)).status_code == 403
+        )
+        assert (
+            bob_client.post(url("plan-usage", account), {"plan": 3}).status_code == 403
+        )
     assert bob_client.get(url("messaging-api", account)).status_code == 403
     assert bob_client.get(url("audit-log", account)).status_code == 403
     assert Invitation.objects.count() == 0
@@ -142,10 +151,11 @@ def test_settings_update_is_saved_and_audited(alice_client, account):
 
 def test_settings_bad_input_changes_nothing(alice_client, account):
     before = AuditLog.objects.count()
-    response = alice_client.post(
-        url("account-settings", account),
-        {"display_name": "", "status_message": "x" * 501, "time_zone": "Nowhere"},
-    )
+    with assert_unchanged():
+        response = alice_client.post(
+            url("account-settings", account),
+            {"display_name": "", "status_message": "x" * 501, "time_zone": "Nowhere"},
+        )
     assert response.status_code == 400
     form = response.context["profile_form"]
     assert set(form.errors) == {"display_name", "status_message", "time_zone"}
@@ -220,7 +230,8 @@ def _gif() -> bytes:
 def test_bad_picture_gives_field_error_and_leaves_no_file(
     alice_client, account, settings, name, data, message
 ):
-    response = _upload(alice_client, account, name, data)
+    with assert_unchanged():
+        response = _upload(alice_client, account, name, data)
     assert response.status_code == 400
     errors = response.context["picture_form"].errors["picture"]
     assert len(errors) == 1 and message in errors[0]
@@ -251,7 +262,8 @@ def test_invite_then_accept_as_new_user(alice_client, client, account):
     assert response.url == url("analytics:home", account)
     assert account.memberships.get(user__username="dave").role == "operator"
     # the link cannot be used again
-    assert client.get(path).status_code == 410
+    with assert_unchanged():
+        assert client.get(path).status_code == 410
 
 
 def test_invite_for_another_account_does_not_grant_this_one(
@@ -276,7 +288,8 @@ def test_expired_invite_page_is_clear(client, account, alice):
 
 
 def test_invite_bad_role_is_a_form_error(alice_client, account):
-    response = alice_client.post(url("member-list", account), {"role": "owner"})
+    with assert_unchanged():
+        response = alice_client.post(url("member-list", account), {"role": "owner"})
     assert response.status_code == 400
     assert "role" in response.context["form"].errors
     assert Invitation.objects.count() == 0
@@ -286,9 +299,10 @@ def test_member_page_of_another_accounts_membership_is_404(
     alice_client, account, other_account
 ):
     charlies = other_account.memberships.get()
-    response = alice_client.post(
-        url("member-role", account, charlies.pk), {"role": "operator"}
-    )
+    with assert_unchanged():
+        response = alice_client.post(
+            url("member-role", account, charlies.pk), {"role": "operator"}
+        )
     assert response.status_code == 404
     assert Membership.objects.get(pk=charlies.pk).role == "admin"
 
@@ -314,7 +328,10 @@ def test_plan_page_shows_usage_and_schedules_change(alice_client, account):
 
 
 def test_cap_on_light_plan_is_a_field_error(alice_client, account):
-    response = alice_client.post(url("plan-usage", account), {"additional_cap": "500"})
+    with assert_unchanged():
+        response = alice_client.post(
+            url("plan-usage", account), {"additional_cap": "500"}
+        )
     assert response.status_code == 400
     assert "does not allow additional" in str(response.context["cap_form"].errors)
     account.refresh_from_db()
@@ -377,9 +394,10 @@ def test_a_403_keeps_the_account_navigation_and_logs_one_line(
 
 def test_upload_without_a_file_says_so_and_changes_nothing(alice_client, account):
     before = (account.display_name, account.picture_large.name)
-    response = alice_client.post(
-        url("account-settings", account), {"upload_picture": "1"}
-    )
+    with assert_unchanged():
+        response = alice_client.post(
+            url("account-settings", account), {"upload_picture": "1"}
+        )
     assert response.status_code == 400
     assert response.context["picture_form"].errors == {
         "picture": ["This field is required."]

@@ -18,6 +18,7 @@ from chat.models import Conversation, ResponseTime
 from messaging.friends.models import Friend
 from messaging.store.models import Message
 from tests.messaging.factories import FriendSourceFactory, make_friend
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -170,7 +171,7 @@ def test_rebuild_command_backfills_a_range_and_refuses_bad_input(
         ["--from", "2026-02-30", "--to", "2026-03-01"],
         ["--from", "2026-03-01", "--to", "2026-03-02", "--account", "@nosuch"],
     ):
-        with pytest.raises(CommandError):
+        with assert_unchanged(), pytest.raises(CommandError):
             call_command("analytics_rebuild", *args, stdout=StringIO())
     assert DailyFriends.objects.filter(account=account).count() == 3
 

@@ -13,6 +13,7 @@ from chat.services import chat_settings_update
 from core.exceptions import ApplicationError
 from messaging.store.models import Message
 from tests.chat.factories import conversation_of, customer_says, make_friend
+from tests.unchanged import assert_unchanged
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
@@ -238,7 +239,7 @@ def test_bad_settings_are_refused_and_nothing_changes(
     # given saved weekday hours
     _configure(account, alice)
     # when alice saves bad settings
-    with pytest.raises(ApplicationError) as exc:
+    with assert_unchanged(), pytest.raises(ApplicationError) as exc:
         chat_settings_update(
             account=account,
             actor=alice,

@@ -7,6 +7,7 @@ from chat.models import CannedReply
 from chat.services import canned_reply_create, canned_reply_delete, canned_reply_update
 from core.exceptions import ApplicationError, NotFound
 from tests.chat.factories import CannedReplyFactory
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +59,7 @@ def test_bad_canned_reply_is_refused(account, alice, fields, errors):
     CannedReplyFactory(account=account, shortcut="taken")
     # when alice creates one with a bad field
     data = {"title": "Hello", "text": "Hello!", "shortcut": "", **fields}
-    with pytest.raises(ApplicationError) as exc:
+    with assert_unchanged(), pytest.raises(ApplicationError) as exc:
         canned_reply_create(account=account, actor=alice, **data)
     # then the error names the field and nothing more is stored
     assert exc.value.details == errors
@@ -97,11 +98,11 @@ def test_update_and_delete_of_another_accounts_reply_is_not_found(
     account, other_account, charlie
 ):
     reply = CannedReplyFactory(account=account, title="Mine")
-    with pytest.raises(NotFound):
+    with assert_unchanged(), pytest.raises(NotFound):
         canned_reply_update(
             account=other_account, actor=charlie, reply=reply, title="X", text="Y"
         )
-    with pytest.raises(NotFound):
+    with assert_unchanged(), pytest.raises(NotFound):
         canned_reply_delete(account=other_account, actor=charlie, reply=reply)
     reply.refresh_from_db()
     assert reply.title == "Mine"

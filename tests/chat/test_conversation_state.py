@@ -22,6 +22,7 @@ from core.exceptions import ApplicationError, NotFound
 from messaging.friends.models import FriendNote, Tag
 from messaging.store.models import Message
 from tests.chat.factories import conversation_of, customer_says, talk
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +76,7 @@ def test_status_change_clears_a_snooze(account, alice):
 @pytest.mark.parametrize("status", ["snoozed", "resolved", "", "DONE"])
 def test_unknown_status_is_refused(account, alice, status):
     conversation = talk(account)
-    with pytest.raises(ApplicationError) as exc:
+    with assert_unchanged(), pytest.raises(ApplicationError) as exc:
         _status(account, alice, conversation, status)
     assert exc.value.message == "Choose a valid status."
     assert conversation_of(conversation.friend).status == "needs_action"
@@ -115,7 +116,7 @@ def test_snooze_in_the_past_is_refused(account, alice, until):
     with freeze_time(T0):
         conversation = talk(account)
         # when alice snoozes it until now or earlier
-        with pytest.raises(ApplicationError) as exc:
+        with assert_unchanged(), pytest.raises(ApplicationError) as exc:
             _snooze(account, alice, conversation, until)
     # then it is refused and nothing changed
     assert exc.value.message == "Choose a time in the future."
@@ -214,7 +215,7 @@ def test_assign_to_a_non_member_is_refused(account, alice, charlie, other_accoun
     # given a conversation assigned to nobody
     conversation = talk(account)
     # when alice tries to assign it to charlie
-    with pytest.raises(ApplicationError) as exc:
+    with assert_unchanged(), pytest.raises(ApplicationError) as exc:
         conversation_assign(
             account=account,
             actor=alice,
@@ -229,7 +230,7 @@ def test_assign_to_a_non_member_is_refused(account, alice, charlie, other_accoun
 
 def test_assign_in_another_account_is_not_found(account, charlie, other_account):
     conversation = talk(account)
-    with pytest.raises(NotFound):
+    with assert_unchanged(), pytest.raises(NotFound):
         conversation_assign(
             account=other_account,
             actor=charlie,
@@ -295,7 +296,7 @@ def test_mark_read_twice_publishes_once(
 
 def test_mark_read_of_another_account_is_not_found(account, other_account):
     conversation = talk(account)
-    with pytest.raises(NotFound):
+    with assert_unchanged(), pytest.raises(NotFound):
         conversation_mark_read(account=other_account, conversation_id=conversation.pk)
     assert Message.objects.get().read_at is None
 
@@ -326,7 +327,7 @@ def test_internal_note_is_kept_on_the_friend_and_never_sent(account, alice):
 @pytest.mark.parametrize("body", ["", "   ", "x" * 2001])
 def test_bad_note_is_refused(account, alice, body):
     conversation = talk(account)
-    with pytest.raises(ApplicationError):
+    with assert_unchanged(), pytest.raises(ApplicationError):
         conversation_note_add(
             account=account, actor=alice, conversation_id=conversation.pk, body=body
         )

@@ -11,6 +11,7 @@ from chat.services import conversation_set_status, conversation_snooze
 from core.exceptions import ApplicationError
 from messaging.store.models import Message
 from tests.chat.factories import conversation_of, customer_says, make_friend
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +109,7 @@ def test_blocked_customer_cannot_write_and_nothing_is_written(account):
     friend = make_friend(account)
     customer_block(friend=friend)
     # when they try to write
-    with pytest.raises(ApplicationError):
+    with assert_unchanged(), pytest.raises(ApplicationError):
         customer_says(friend, "Hi")
     # then nothing is stored
     assert Message.objects.count() == 0
@@ -121,7 +122,7 @@ def test_suspended_account_receives_nothing(account):
     account.save(update_fields=["is_suspended"])
     friend = make_friend(account)
     # when a customer writes
-    with pytest.raises(ApplicationError):
+    with assert_unchanged(), pytest.raises(ApplicationError):
         customer_says(friend, "Hi")
     # then nothing is stored
     assert Message.objects.count() == 0

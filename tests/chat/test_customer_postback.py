@@ -9,6 +9,7 @@ from core.exceptions import ApplicationError
 from messaging.friends.services import AccountUnavailable
 from messaging.store.models import Message
 from messaging.webhooks.models import WebhookDelivery
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +51,10 @@ def test_postback_to_a_blocked_account_writes_and_sends_nothing(webhook_friend):
     customer_block(friend=webhook_friend)
     deliveries = WebhookDelivery.objects.count()
     # when they tap a postback button in the old bubble
-    with pytest.raises(ApplicationError, match="Unblock this account"):
+    with (
+        assert_unchanged(),
+        pytest.raises(ApplicationError, match="Unblock this account"),
+    ):
         customer_postback(friend=webhook_friend, data="x", display_text="Hello")
     # then nothing is stored and nothing goes to the bot
     assert not Message.objects.exists()
@@ -60,6 +64,6 @@ def test_postback_to_a_blocked_account_writes_and_sends_nothing(webhook_friend):
 
 def test_postback_to_a_suspended_account_is_refused(webhook_friend, alice):
     account_suspend(account=webhook_friend.account, actor=alice, reason="test")
-    with pytest.raises(AccountUnavailable):
+    with assert_unchanged(), pytest.raises(AccountUnavailable):
         customer_postback(friend=webhook_friend, data="x")
     assert not WebhookDelivery.objects.exists()

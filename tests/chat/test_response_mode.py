@@ -19,6 +19,7 @@ from messaging.webhooks.models import WebhookDelivery
 from messaging.webhooks.services import webhook_endpoint_set
 from tests.chat.factories import customer_says, make_friend
 from tests.factories import LineUserFactory, UserFactory, add_member
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -141,7 +142,7 @@ def test_a_switch_that_cannot_turn_on_saves_nothing(
     account, alice, alice_client, change, field, error
 ):
     audit_before = AuditLog.objects.count()
-    with pytest.raises(ApplicationError) as excinfo:
+    with assert_unchanged(), pytest.raises(ApplicationError) as excinfo:
         _mode(account, alice, chat=False, **change)
     assert field in excinfo.value.details
     assert not ChatSettings.objects.filter(account=account).exists()
@@ -202,13 +203,15 @@ def test_roles_without_delivery_may_look_but_not_change(account):
     add_member(account, viewer, Membership.Role.OPERATOR_NO_DELIVERY)
     client = _login(viewer)
     assert client.get(_url(account)).status_code == 200
-    assert client.post(_url(account), {"chat": "on"}).status_code == 403
+    with assert_unchanged():
+        assert client.post(_url(account), {"chat": "on"}).status_code == 403
     assert not ChatSettings.objects.filter(account=account).exists()
 
 
 def test_staff_of_another_account_get_404(account, charlie_client):
     assert charlie_client.get(_url(account)).status_code == 404
-    assert charlie_client.post(_url(account), {"chat": "on"}).status_code == 404
+    with assert_unchanged():
+        assert charlie_client.post(_url(account), {"chat": "on"}).status_code == 404
     assert not ChatSettings.objects.filter(account=account).exists()
 
 

@@ -23,6 +23,7 @@ from tests.chat.factories import (
 )
 from tests.conftest import _client_for
 from tests.messaging.factories import TagFactory
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -331,7 +332,10 @@ def test_read_post_with_a_bad_up_to_id_is_400_and_writes_nothing(
 ):
     conversation = talk(account)
     before = Conversation.objects.values().get()
-    response = alice_client.post(url(account, "read", conversation.pk), data, **FETCH)
+    with assert_unchanged():
+        response = alice_client.post(
+            url(account, "read", conversation.pk), data, **FETCH
+        )
     assert response.status_code == 400
     assert response.json() == {"error": "Give the id of the last message shown."}
     assert _read_texts() == []
@@ -346,7 +350,8 @@ def test_read_is_post_only_and_csrf_protected(alice, account):
     target = url(account, "read", conversation.pk)
     assert client.get(target).status_code == 405
     # a post from another site (no token) is refused
-    assert client.post(target, {"up_to_id": message.pk}).status_code == 403
+    with assert_unchanged():
+        assert client.post(target, {"up_to_id": message.pk}).status_code == 403
     assert _read_texts() == []
     # the conversation page hands inbox.js its token
     html = client.get(url(account, "conversation", conversation.pk)).content.decode()
@@ -419,7 +424,10 @@ def test_bad_send_by_fetch_answers_400_and_writes_nothing(
     alice_client, account, data, error
 ):
     conversation = talk(account)
-    response = alice_client.post(url(account, "send", conversation.pk), data, **FETCH)
+    with assert_unchanged():
+        response = alice_client.post(
+            url(account, "send", conversation.pk), data, **FETCH
+        )
     assert response.status_code == 400
     assert response.json() == {"error": error}
     assert _outbound() == 0
@@ -447,11 +455,12 @@ def test_send_sticker_and_photo_by_fetch(alice_client, account, settings):
 
 def test_bad_photo_answers_400_and_writes_nothing(alice_client, account, settings):
     conversation = talk(account)
-    response = alice_client.post(
-        url(account, "send", conversation.pk),
-        {"image": image_upload(image_bytes("GIF"), name="a.gif")},
-        **FETCH,
-    )
+    with assert_unchanged():
+        response = alice_client.post(
+            url(account, "send", conversation.pk),
+            {"image": image_upload(image_bytes("GIF"), name="a.gif")},
+            **FETCH,
+        )
     assert response.status_code == 400
     assert response.json() == {"error": "Upload a JPEG/PNG image."}
     assert media_files(settings) == []
@@ -496,9 +505,10 @@ def test_status_assign_note_tag_actions(alice_client, account, bob):
 
 def test_assign_to_a_non_member_answers_400(alice_client, account, charlie):
     conversation = talk(account)
-    response = alice_client.post(
-        url(account, "assign", conversation.pk), {"assignee": charlie.pk}, **FETCH
-    )
+    with assert_unchanged():
+        response = alice_client.post(
+            url(account, "assign", conversation.pk), {"assignee": charlie.pk}, **FETCH
+        )
     assert response.status_code == 400
     assert response.json() == {"error": "Choose a staff member of this account."}
     conversation.refresh_from_db()
@@ -528,7 +538,7 @@ def test_snooze_presets_and_custom_time(alice_client, account):
 
 def test_snooze_in_the_past_answers_400(alice_client, account):
     conversation = talk(account)
-    with freeze_time(T0):
+    with assert_unchanged(), freeze_time(T0):
         response = alice_client.post(
             url(account, "snooze", conversation.pk),
             {"preset": "custom", "until": "2026-03-02T09:59"},
@@ -621,9 +631,11 @@ def test_canned_reply_pages(alice_client, account):
 
 def test_canned_reply_with_a_taken_shortcut_answers_400(alice_client, account):
     CannedReplyFactory(account=account, shortcut="hi")
-    response = alice_client.post(
-        url(account, "canned-list"), {"title": "Hi", "shortcut": "hi", "text": "Hi!"}
-    )
+    with assert_unchanged():
+        response = alice_client.post(
+            url(account, "canned-list"),
+            {"title": "Hi", "shortcut": "hi", "text": "Hi!"},
+        )
     assert response.status_code == 400
     assert "Another canned reply uses this shortcut." in response.content.decode()
     assert CannedReply.objects.count() == 1
@@ -666,7 +678,10 @@ def test_settings_page_saves_hours(alice_client, account):
     ["10-12", "12:00-10:00", "25:00-26:00", "10:00-12:61", "10:00-12:00, 11:00-13:00"],
 )
 def test_settings_with_bad_hours_answers_400(alice_client, account, day):
-    response = alice_client.post(url(account, "settings"), _settings_post(day_0=day))
+    with assert_unchanged():
+        response = alice_client.post(
+            url(account, "settings"), _settings_post(day_0=day)
+        )
     assert response.status_code == 400
     assert BusinessHours.objects.count() == 0
     assert ChatSettings.objects.count() == 0
@@ -691,7 +706,8 @@ def test_operator_without_delivery_cannot_change_the_away_message(account, dora)
     page = client.get(url(account, "settings"))
     assert page.status_code == 200
     assert page.context["can_edit"] is False
-    response = client.post(url(account, "settings"), _settings_post())
+    with assert_unchanged():
+        response = client.post(url(account, "settings"), _settings_post())
     assert response.status_code == 403
     assert ChatSettings.objects.count() == 0
 
@@ -741,7 +757,10 @@ def test_stranger_gets_404_on_every_action_and_nothing_changes(
 ):
     conversation = talk(account)
     before = Conversation.objects.values().get()
-    response = charlie_client.post(url(account, name, conversation.pk), data, **FETCH)
+    with assert_unchanged():
+        response = charlie_client.post(
+            url(account, name, conversation.pk), data, **FETCH
+        )
     assert response.status_code == 404
     assert Conversation.objects.values().get() == before
     assert _outbound() == 0
@@ -754,14 +773,15 @@ def test_stranger_gets_404_on_canned_replies_and_tags(charlie_client, account):
     conversation = talk(account)
     tag = TagFactory(account=account, name="vip")
     conversation.friend.tags.add(tag)
-    for method, target in [
-        ("get", url(account, "canned-edit", reply.pk)),
-        ("post", url(account, "canned-edit", reply.pk)),
-        ("post", url(account, "canned-delete", reply.pk)),
-        ("post", url(account, "tag-remove", conversation.pk, tag.pk)),
-        ("post", url(account, "settings")),
-    ]:
-        assert getattr(charlie_client, method)(target).status_code == 404, target
+    with assert_unchanged():
+        for method, target in [
+            ("get", url(account, "canned-edit", reply.pk)),
+            ("post", url(account, "canned-edit", reply.pk)),
+            ("post", url(account, "canned-delete", reply.pk)),
+            ("post", url(account, "tag-remove", conversation.pk, tag.pk)),
+            ("post", url(account, "settings")),
+        ]:
+            assert getattr(charlie_client, method)(target).status_code == 404, target
     assert CannedReply.objects.get().title == "Mine"
     assert conversation.friend.tags.count() == 1
 
@@ -778,17 +798,19 @@ def test_own_account_urls_with_other_accounts_ids_are_404(
         url(other_account, "canned-edit", reply.pk),
     ]:
         assert charlie_client.get(target).status_code == 404, target
-    response = charlie_client.post(
-        url(other_account, "send", conversation.pk), {"text": "Hi"}, **FETCH
-    )
+    with assert_unchanged():
+        response = charlie_client.post(
+            url(other_account, "send", conversation.pk), {"text": "Hi"}, **FETCH
+        )
     assert response.status_code == 404
     assert _outbound() == 0
     before = Conversation.objects.values().get()
-    response = charlie_client.post(
-        url(other_account, "read", conversation.pk),
-        {"up_to_id": Message.objects.get().pk},
-        **FETCH,
-    )
+    with assert_unchanged():
+        response = charlie_client.post(
+            url(other_account, "read", conversation.pk),
+            {"up_to_id": Message.objects.get().pk},
+            **FETCH,
+        )
     assert response.status_code == 404
     assert Message.objects.get().read_at is None
     assert Conversation.objects.values().get() == before

@@ -18,6 +18,7 @@ from PIL import Image
 from accounts.models import AuditLog
 from core.exceptions import ApplicationError
 from core.images import PHOTO, PICTURE, QR, image_check, image_decode_slot
+from tests.unchanged import assert_unchanged
 
 
 def _png(width: int, height: int) -> bytes:
@@ -128,10 +129,11 @@ def test_at_most_the_configured_number_decode_at_once(settings):
 
 @pytest.mark.django_db
 def test_the_manager_refuses_a_6000_px_png_picture(alice_client, account, settings):
-    response = alice_client.post(
-        reverse("accounts:account-settings", args=[account.slug]),
-        {"picture": _upload(_png(6000, 6000))},
-    )
+    with assert_unchanged():
+        response = alice_client.post(
+            reverse("accounts:account-settings", args=[account.slug]),
+            {"picture": _upload(_png(6000, 6000))},
+        )
     assert response.status_code == 400
     assert response.context["picture_form"].errors["picture"] == [
         "The image is too large (6000×6000 pixels)."

@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import OfficialAccount
 from core.services import model_update
 from messaging.friends.models import Tag
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +96,7 @@ def test_full_clean_refuses_invalid_values_and_writes_nothing(account):
     # given a name longer than the column allows
     before = account.display_name
     # when
-    with pytest.raises(ValidationError) as excinfo:
+    with assert_unchanged(), pytest.raises(ValidationError) as excinfo:
         model_update(
             instance=account,
             fields=["display_name"],

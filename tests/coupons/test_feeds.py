@@ -19,6 +19,7 @@ from messaging.store.models import Message
 from tests.chat.factories import talk
 from tests.coupons.factories import lottery, make_coupon
 from tests.messaging.factories import make_friend
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +54,10 @@ def test_segment_conditions(account):
 
 def test_another_accounts_coupon_is_refused_in_a_segment(account, other_account):
     theirs = make_coupon(other_account)
-    with pytest.raises(ApplicationError, match="A coupon in the audience"):
+    with (
+        assert_unchanged(),
+        pytest.raises(ApplicationError, match="A coupon in the audience"),
+    ):
         segment_clean(
             account=account,
             definition={
@@ -118,10 +122,16 @@ def test_coupon_unused_n_days_starts_once(account, alice):
 
 def test_trigger_needs_a_running_coupon_and_days(account, alice):
     coupon = make_coupon(account)
-    with pytest.raises(ApplicationError, match="Enter 1 to 365 days."):
+    with (
+        assert_unchanged(),
+        pytest.raises(ApplicationError, match="Enter 1 to 365 days."),
+    ):
         _sequence(account, alice, coupon, "coupon_unused", days=0)
     coupon_close(coupon=coupon)
-    with pytest.raises(ApplicationError, match="Choose a coupon that is running."):
+    with (
+        assert_unchanged(),
+        pytest.raises(ApplicationError, match="Choose a coupon that is running."),
+    ):
         _sequence(account, alice, coupon, "coupon_acquired")
 
 
@@ -136,8 +146,11 @@ def test_composer_bubbles_take_only_running_coupons_of_the_account(
     closed = make_coupon(account)
     coupon_close(coupon=closed)
     for coupon in (theirs, closed):
-        with pytest.raises(
-            ApplicationError, match="Bubble 1: choose a coupon that is running."
+        with (
+            assert_unchanged(),
+            pytest.raises(
+                ApplicationError, match="Bubble 1: choose a coupon that is running."
+            ),
         ):
             bubbles_clean(
                 account=account,
@@ -156,7 +169,10 @@ def test_chat_reply_with_a_coupon(account, alice, other_account):
     )
     assert sent.payload == {"type": "coupon", "couponId": coupon.coupon_id}
     theirs = make_coupon(other_account)
-    with pytest.raises(ApplicationError, match="Choose a coupon that is running."):
+    with (
+        assert_unchanged(),
+        pytest.raises(ApplicationError, match="Choose a coupon that is running."),
+    ):
         chat_message_send(
             account=account,
             actor=alice,
@@ -181,7 +197,7 @@ def test_greeting_with_a_coupon_and_a_closed_one_refused(account, alice):
     )
     assert greeting.messages == [bubble]
     coupon_close(coupon=coupon)
-    with pytest.raises(MessagesInvalid) as excinfo:
+    with assert_unchanged(), pytest.raises(MessagesInvalid) as excinfo:
         greeting_update(
             account=account,
             actor=alice,
@@ -216,7 +232,8 @@ def test_step_editor_saves_a_coupon_trigger(alice_client, account):
         "trigger_ref": coupon.coupon_id,
         "trigger_days": "400",
     }
-    response = alice_client.post(url, data)
+    with assert_unchanged():
+        response = alice_client.post(url, data)
     assert response.status_code == 400
     assert "Enter 1 to 365 days." in response.content.decode()
     assert StepSequence.objects.count() == 0

@@ -18,6 +18,7 @@ from coupons.services import (
 )
 from tests.coupons.factories import coupon_body, expire, lottery, make_coupon
 from tests.messaging.factories import make_friend
+from tests.unchanged import assert_unchanged
 
 
 def test_create_stores_lines_fields(account):
@@ -56,6 +57,9 @@ def test_create_stores_lines_fields(account):
         "RUNNING",
     )
     assert AuditLog.objects.filter(action="coupon.create").count() == 1
+
+
+ZONE_ERROR = "must be one of the LINE time zones"
 
 
 @pytest.mark.parametrize(
@@ -108,12 +112,15 @@ def test_create_stores_lines_fields(account):
             "reward.type",
             "must be one of cashBack, discount, free, gift, others",
         ),
+        # JSON of the wrong type is refused, not a 500 (found by the API fuzz)
+        ({"timezone": {"zone": "ASIA_TOKYO"}}, "timezone", ZONE_ERROR),
+        ({"timezone": ["ASIA_TOKYO"]}, "timezone", ZONE_ERROR),
     ],
 )
 def test_out_of_range_settings_are_refused_and_nothing_written(
     account, overrides, prop, message
 ):
-    with pytest.raises(CouponInvalid) as excinfo:
+    with assert_unchanged(), pytest.raises(CouponInvalid) as excinfo:
         coupon_create(account=account, data=coupon_body(**overrides))
     assert excinfo.value.errors == [{"message": message, "property": prop}]
     assert Coupon.objects.count() == 0
@@ -123,7 +130,7 @@ def test_out_of_range_settings_are_refused_and_nothing_written(
 def test_close_twice_is_refused(account):
     coupon = make_coupon(account)
     coupon_close(coupon=coupon)
-    with pytest.raises(CouponAlreadyClosed):
+    with assert_unchanged(), pytest.raises(CouponAlreadyClosed):
         coupon_close(coupon=coupon)
     assert Coupon.objects.get(pk=coupon.pk).status == "CLOSED"
 
@@ -135,7 +142,10 @@ def test_acquire_once_and_use_once(account):
     assert coupon_acquire(coupon=coupon, friend=friend).pk == ticket.pk
     assert (ticket.won, ticket.used_count) == (True, 0)
     assert coupon_use(ticket=ticket).used_count == 1
-    with pytest.raises(CouponUnavailable, match="already been used"):
+    with (
+        assert_unchanged(),
+        pytest.raises(CouponUnavailable, match="already been used"),
+    ):
         coupon_use(ticket=ticket)
     assert (CouponTicket.objects.get().used_count, CouponUse.objects.count()) == (1, 1)
 
@@ -152,14 +162,14 @@ def test_closed_expired_and_other_accounts_coupons_are_refused(account, other_ac
     friend = make_friend(account)
     closed = make_coupon(account)
     coupon_close(coupon=closed)
-    with pytest.raises(CouponUnavailable, match="closed"):
+    with assert_unchanged(), pytest.raises(CouponUnavailable, match="closed"):
         coupon_acquire(coupon=closed, friend=friend)
     expired = make_coupon(account)
     expire(expired)
-    with pytest.raises(CouponUnavailable, match="expired"):
+    with assert_unchanged(), pytest.raises(CouponUnavailable, match="expired"):
         coupon_acquire(coupon=expired, friend=friend)
     theirs = make_coupon(other_account)
-    with pytest.raises(CouponUnavailable, match="not available"):
+    with assert_unchanged(), pytest.raises(CouponUnavailable, match="not available"):
         coupon_acquire(coupon=theirs, friend=friend)
     assert CouponTicket.objects.count() == 0
 
@@ -169,7 +179,7 @@ def test_use_after_close_is_refused(account):
     ticket = coupon_acquire(coupon=coupon, friend=make_friend(account))
     coupon_close(coupon=coupon)
     ticket.coupon.refresh_from_db()
-    with pytest.raises(CouponUnavailable, match="closed"):
+    with assert_unchanged(), pytest.raises(CouponUnavailable, match="closed"):
         coupon_use(ticket=ticket)
     assert CouponTicket.objects.get().used_count == 0
 
@@ -185,7 +195,7 @@ def test_lottery_is_drawn_once_per_friend(account):
     assert winner.won is True
     coupon.refresh_from_db()
     assert coupon.winners == 1
-    with pytest.raises(CouponUnavailable, match="not won"):
+    with assert_unchanged(), pytest.raises(CouponUnavailable, match="not won"):
         coupon_use(ticket=lost)
 
 

@@ -14,6 +14,7 @@ from tests.coupons.factories import expire, lottery, make_coupon
 from tests.factories import UserFactory, add_member
 from tests.htmlquery import parse
 from tests.talk.factories import befriend, make_persona, qr_png, talk_client, upload
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -225,9 +226,10 @@ def test_staff_publish_a_coupon_and_see_its_counts(alice_client, account):
 def test_bad_input_is_a_form_error_and_nothing_is_saved(
     alice_client, account, overrides, field, message
 ):
-    response = alice_client.post(
-        f"/manager/{account.slug}/coupons/new/", _form(**overrides)
-    )
+    with assert_unchanged():
+        response = alice_client.post(
+            f"/manager/{account.slug}/coupons/new/", _form(**overrides)
+        )
     assert response.status_code == 400
     assert response.context["form"].errors[field] == [message]
     assert Coupon.objects.count() == 0
@@ -248,11 +250,15 @@ def test_drafts_only_roles_may_not_publish_or_close(dora_client, account):
     coupon = make_coupon(account)
     slug = account.slug
     assert dora_client.get(f"/manager/{slug}/coupons/").status_code == 200
-    assert dora_client.post(f"/manager/{slug}/coupons/new/", _form()).status_code == 403
-    assert (
-        dora_client.post(f"/manager/{slug}/coupons/{coupon.pk}/close").status_code
-        == 403
-    )
+    with assert_unchanged():
+        assert (
+            dora_client.post(f"/manager/{slug}/coupons/new/", _form()).status_code
+            == 403
+        )
+        assert (
+            dora_client.post(f"/manager/{slug}/coupons/{coupon.pk}/close").status_code
+            == 403
+        )
     assert Coupon.objects.get().status == "RUNNING"
     assert Coupon.objects.count() == 1
 

@@ -16,6 +16,7 @@ from research import selectors, services
 from research.models import Answer, Question, Survey, SurveyResponse
 from tests.messaging.broadcasts.helpers import draft
 from tests.talk.factories import befriend, make_persona
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +57,7 @@ def _q(survey, actor, kind, text="Q?", **kwargs) -> Question:
     ],
 )
 def test_survey_validation(account, alice, kwargs, field):
-    with pytest.raises(ApplicationError) as caught:
+    with assert_unchanged(), pytest.raises(ApplicationError) as caught:
         _survey(account, alice, **kwargs)
     assert field in caught.value.details
     assert Survey.objects.count() == 0
@@ -119,7 +120,7 @@ def test_question_validation_table(account, alice, kwargs, field, message):
     kwargs = dict(kwargs)
     kind = kwargs.pop("kind")
     text = kwargs.pop("text", "Which?")
-    with pytest.raises(ApplicationError) as caught:
+    with assert_unchanged(), pytest.raises(ApplicationError) as caught:
         _q(survey, alice, kind, text, **kwargs)
     assert caught.value.details == {field: message}
     assert Question.objects.count() == 0
@@ -127,13 +128,13 @@ def test_question_validation_table(account, alice, kwargs, field, message):
 
 def test_at_most_40_questions_and_no_empty_publish(account, alice):
     survey = _survey(account, alice)
-    with pytest.raises(ApplicationError) as caught:
+    with assert_unchanged(), pytest.raises(ApplicationError) as caught:
         services.survey_publish(account=account, actor=alice, survey=survey)
     assert caught.value.message == "Add at least one question before publishing."
     assert Survey.objects.get().published_at is None
     for i in range(40):
         _q(survey, alice, "text", f"Q{i}")
-    with pytest.raises(ApplicationError) as caught:
+    with assert_unchanged(), pytest.raises(ApplicationError) as caught:
         _q(survey, alice, "text", "one too many")
     assert caught.value.message == "A survey can have at most 40 questions."
     assert survey.questions.count() == 40
@@ -144,7 +145,7 @@ def test_a_custom_field_of_the_wrong_kind_is_refused(account, alice):
         account=account, actor=alice, name="Visits", kind="number"
     )
     survey = _survey(account, alice)
-    with pytest.raises(ApplicationError) as caught:
+    with assert_unchanged(), pytest.raises(ApplicationError) as caught:
         _q(survey, alice, "text", maps_to="custom_field", field_id=field.pk)
     assert caught.value.details == {
         "field": "This custom field cannot hold answers of this type."
@@ -255,7 +256,7 @@ def test_answers_map_into_profile_tags_and_segments(account, alice, survey):
         [f"{ids['How was it?']}<=9"],
         ["987654=1"],
     ):
-        with pytest.raises(ApplicationError):
+        with assert_unchanged(), pytest.raises(ApplicationError):
             matching([{"type": "survey_answer", "values": bad}])
 
 
@@ -288,9 +289,17 @@ def test_a_broadcast_to_answered_20_24_reaches_exactly_those_friends(
 
 def test_answering_outside_the_period_or_twice(account, alice, survey, other_account):
     hanako = befriend(account, make_persona("Hanako"))
-    with freeze_time("2026-11-30 23:59:59+00:00"), pytest.raises(services.SurveyClosed):
+    with (
+        freeze_time("2026-11-30 23:59:59+00:00"),
+        assert_unchanged(),
+        pytest.raises(services.SurveyClosed),
+    ):
         _answer(survey, hanako, **BASE)
-    with freeze_time("2026-12-31 00:00:00+00:00"), pytest.raises(services.SurveyClosed):
+    with (
+        freeze_time("2026-12-31 00:00:00+00:00"),
+        assert_unchanged(),
+        pytest.raises(services.SurveyClosed),
+    ):
         _answer(survey, hanako, **BASE)
     assert SurveyResponse.objects.count() == 0
     with freeze_time(DURING):
@@ -301,11 +310,11 @@ def test_answering_outside_the_period_or_twice(account, alice, survey, other_acc
     rating = Answer.objects.get(question_id=_ids(survey)["How was it?"])
     assert rating.values == ["4"]
     foreign = befriend(other_account, make_persona("Stranger"))
-    with freeze_time(DURING), pytest.raises(NotFound):
+    with freeze_time(DURING), assert_unchanged(), pytest.raises(NotFound):
         _answer(survey, foreign, **BASE)
     hanako.status = Friend.Status.BLOCKED
     hanako.save()
-    with freeze_time(DURING), pytest.raises(NotFound):
+    with freeze_time(DURING), assert_unchanged(), pytest.raises(NotFound):
         _answer(survey, hanako, **BASE)
 
 
@@ -330,7 +339,7 @@ def test_answering_outside_the_period_or_twice(account, alice, survey, other_acc
 )
 def test_bad_answers_write_nothing(account, alice, survey, override, key, message):
     hanako = befriend(account, make_persona("Hanako", age=41))
-    with pytest.raises(ApplicationError) as caught:
+    with assert_unchanged(), pytest.raises(ApplicationError) as caught:
         _answer(survey, hanako, **{**BASE, **override})
     assert caught.value.details == {f"q{_ids(survey)[key]}": message}
     assert SurveyResponse.objects.count() == 0

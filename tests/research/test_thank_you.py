@@ -15,6 +15,7 @@ from research.models import Question, Survey
 from tests.coupons.factories import expire, make_coupon
 from tests.factories import make_account
 from tests.talk.factories import befriend, make_persona, talk_client
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +103,7 @@ def test_a_survey_names_only_a_running_coupon_of_its_account(account, alice, whi
         expire(coupon)
         coupon_id = coupon.coupon_id
     now = timezone.now()
-    with pytest.raises(ApplicationError) as excinfo:
+    with assert_unchanged(), pytest.raises(ApplicationError) as excinfo:
         services.survey_create(
             account=account,
             actor=alice,

@@ -12,6 +12,7 @@ from research import services
 from research.models import Question, Survey, SurveyResponse
 from tests.factories import UserFactory, add_member
 from tests.talk.factories import befriend, make_persona, talk_client
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -80,12 +81,19 @@ def test_staff_build_and_publish_a_survey(alice_client, account):
     survey = Survey.objects.get()
     assert response["Location"] == _url(account, "research:survey-detail", survey.pk)
     publish = _url(account, "research:survey-publish", survey.pk)
-    page = alice_client.post(publish, follow=True).content.decode()
+    with assert_unchanged():
+        page = alice_client.post(publish, follow=True).content.decode()
     assert "Add at least one question before publishing." in page
-    bad = alice_client.post(
-        _url(account, "research:question-add", survey.pk),
-        {"kind": "single", "text": "Which?", "choices": "only one", "required": "on"},
-    )
+    with assert_unchanged():
+        bad = alice_client.post(
+            _url(account, "research:question-add", survey.pk),
+            {
+                "kind": "single",
+                "text": "Which?",
+                "choices": "only one",
+                "required": "on",
+            },
+        )
     assert bad.status_code == 400
     assert "A choice question needs at least two choices." in bad.content.decode()
     assert Question.objects.count() == 0
@@ -117,9 +125,10 @@ def test_a_published_surveys_questions_cannot_be_deleted(alice_client, account, 
     page = alice_client.get(_url(account, "research:survey-detail", survey.pk))
     assert f"questions/{question.pk}/delete" not in page.content.decode()
     # when staff post a delete anyway
-    response = alice_client.post(
-        _url(account, "research:question-delete", survey.pk, question.pk)
-    )
+    with assert_unchanged():
+        response = alice_client.post(
+            _url(account, "research:question-delete", survey.pk, question.pk)
+        )
     # then it is refused, saying why, and every question stays
     assert response.status_code == 409
     assert "A published survey&#x27;s questions cannot be deleted." in (
@@ -149,10 +158,13 @@ def test_a_draft_surveys_question_is_deleted(alice_client, account, alice):
 def test_roles_and_tenancy(dora_client, charlie_client, account, survey):
     assert dora_client.get(_url(account, "research:survey-list")).status_code == 200
     assert dora_client.get(_url(account, "research:survey-create")).status_code == 403
-    assert (
-        dora_client.post(_url(account, "research:survey-delete", survey.pk)).status_code
-        == 403
-    )
+    with assert_unchanged():
+        assert (
+            dora_client.post(
+                _url(account, "research:survey-delete", survey.pk)
+            ).status_code
+            == 403
+        )
     assert (
         charlie_client.get(
             _url(account, "research:survey-results", survey.pk)
@@ -173,7 +185,8 @@ def test_customer_answers_from_the_link_and_staff_see_results(
     page = client.get(url).content.decode()
     assert 'data-testid="survey-form"' in page
     ids = {q.text: q.pk for q in survey.questions.all()}
-    missing = client.post(url, {f"q{ids['When?']}": "Mornings"})
+    with assert_unchanged():
+        missing = client.post(url, {f"q{ids['When?']}": "Mornings"})
     assert missing.status_code == 400
     assert "Answer this question." in missing.content.decode()
     assert SurveyResponse.objects.count() == 0
@@ -210,13 +223,15 @@ def test_closed_unknown_and_not_a_friend(account, survey):
     with freeze_time(DURING):
         page = client.get(url).content.decode()
         assert 'data-testid="survey-not-friend"' in page
-        assert client.post(url, {}).status_code == 404
+        with assert_unchanged():
+            assert client.post(url, {}).status_code == 404
     befriend(account, persona)
     with freeze_time("2027-01-05 00:00:00+00:00"):
         client = talk_client(persona)
         page = client.get(url).content.decode()
         assert 'data-testid="survey-closed"' in page
-        response = client.post(url, {f"q{survey.questions.first().pk}": "20_24"})
+        with assert_unchanged():
+            response = client.post(url, {f"q{survey.questions.first().pk}": "20_24"})
         assert response.status_code == 400
     assert client.get(reverse("talk:survey", args=["nope"])).status_code == 404
     assert SurveyResponse.objects.count() == 0

@@ -19,6 +19,7 @@ from richmenu.services import richmenu_link, richmenu_tag_rule_create
 from tests.factories import FriendFactory
 from tests.richmenu.factories import png, published
 from tests.richmenu.test_views import _post, dora_client  # noqa: F401 (fixture)
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +92,7 @@ def test_saving_makes_a_new_version_and_everything_follows(
         "uri": "https://example.com/new",
     }
     # the old LINE ID is gone; the image is a new file, the old one deleted
-    with pytest.raises(NotFound):
+    with assert_unchanged(), pytest.raises(NotFound):
         richmenu_get(account=account, rich_menu_id=old_id)
     assert edited.image.name != old_image
     assert not edited.image.storage.exists(old_image)
@@ -139,7 +140,8 @@ def test_bad_input_changes_nothing(alice_client, account, change, field, message
     audits = AuditLog.objects.count()
     url = f"/manager/{account.slug}/richmenus/{menu.pk}/edit/"
     data = {**_form_data(alice_client, url), **change}
-    response = alice_client.post(url, data)
+    with assert_unchanged():
+        response = alice_client.post(url, data)
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors[field])
     assert RichMenu.objects.values().get(pk=menu.pk) == before
@@ -186,7 +188,8 @@ def test_drafts_only_roles_edit_drafts_but_not_shown_menus(
     alice_client.post(f"/manager/{account.slug}/richmenus/{draft.pk}/default")
     data["chat_bar_text"] = "公開中"
     data["make_default"] = "on"
-    response = dora_client.post(url, data)
+    with assert_unchanged():
+        response = dora_client.post(url, data)
     assert response.status_code == 200
     assert "publish" in " ".join(response.context["form"].errors["image"])
     draft.refresh_from_db()
@@ -201,4 +204,8 @@ def test_the_apis_menus_and_other_accounts_menus_are_404(
     base = f"/manager/{account.slug}/richmenus"
     assert alice_client.get(f"{base}/{api_menu.pk}/edit/").status_code == 404
     assert charlie_client.get(f"{base}/{manager_menu.pk}/edit/").status_code == 404
-    assert charlie_client.post(f"{base}/{manager_menu.pk}/edit/", {}).status_code == 404
+    with assert_unchanged():
+        assert (
+            charlie_client.post(f"{base}/{manager_menu.pk}/edit/", {}).status_code
+            == 404
+        )

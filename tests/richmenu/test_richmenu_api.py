@@ -18,6 +18,7 @@ from richmenu.selectors import richmenu_for_friend
 from richmenu.services import richmenu_link
 from tests.messaging.api.factories import customer, token_for
 from tests.richmenu.factories import jpeg, menu_object, png, published
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,7 +46,7 @@ def test_create_get_list_validate_delete(line, account):
     )
     line.delete_rich_menu(rich_menu_id)
     assert not RichMenu.objects.filter(rich_menu_id=rich_menu_id).exists()
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         line.get_rich_menu(rich_menu_id)
     assert _error(excinfo) == (404, {"message": "Not found"})
 
@@ -54,26 +55,27 @@ def test_invalid_objects_are_lines_400_and_nothing_is_saved(live_server, account
     # The SDK refuses a long chatBarText itself; other clients reach the server.
     headers = {"Authorization": f"Bearer {token_for(account)}"}
     bad = menu_object(chatBarText="x" * 15)
-    for path in ("/v2/bot/richmenu", "/v2/bot/richmenu/validate"):
-        response = httpx.post(f"{live_server.url}{path}", json=bad, headers=headers)
-        assert (response.status_code, response.json()) == (
-            400,
-            {
-                "message": "The request body has 1 error(s)",
-                "details": [
-                    {
-                        "message": "Length must be between 0 and 14",
-                        "property": "chatBarText",
-                    }
-                ],
-            },
-        )
+    with assert_unchanged():
+        for path in ("/v2/bot/richmenu", "/v2/bot/richmenu/validate"):
+            response = httpx.post(f"{live_server.url}{path}", json=bad, headers=headers)
+            assert (response.status_code, response.json()) == (
+                400,
+                {
+                    "message": "The request body has 1 error(s)",
+                    "details": [
+                        {
+                            "message": "Length must be between 0 and 14",
+                            "property": "chatBarText",
+                        }
+                    ],
+                },
+            )
     assert RichMenu.objects.count() == 0
 
 
 def test_image_upload_download_and_rules(line, line_blob):
     rich_menu_id = _create(line)
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         line_blob.set_rich_menu_image(
             rich_menu_id, body=png(2500, 1686), _headers={"Content-Type": "image/png"}
         )
@@ -81,7 +83,7 @@ def test_image_upload_download_and_rules(line, line_blob):
         400,
         {"message": "The image size is not allowed for richmenu"},
     )
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         line_blob.set_rich_menu_image(
             rich_menu_id, body=b"GIF89a", _headers={"Content-Type": "image/gif"}
         )
@@ -97,7 +99,7 @@ def test_image_upload_download_and_rules(line, line_blob):
     response = line_blob.get_rich_menu_image_with_http_info(rich_menu_id)
     assert bytes(response.data) == image
     assert response.headers["Content-Type"] == "image/jpeg"
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         line_blob.set_rich_menu_image(
             rich_menu_id, body=png(), _headers={"Content-Type": "image/png"}
         )
@@ -109,13 +111,13 @@ def test_image_upload_download_and_rules(line, line_blob):
 
 def test_default_menu_set_get_cancel(line, line_blob, account):
     rich_menu_id = _create(line)
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         line.set_default_rich_menu(rich_menu_id)
     assert _error(excinfo) == (
         400,
         {"message": "must upload richmenu image before applying it to user"},
     )
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         line.get_default_rich_menu_id()
     assert _error(excinfo) == (404, {"message": "no default richmenu"})
     line_blob.set_rich_menu_image(
@@ -136,7 +138,7 @@ def test_link_unlink_and_get_a_users_menu(line, line_blob, account, other_accoun
     stranger = customer(other_account)
     user_id = friend.line_user.user_id
     rich_menu_id = _create(line)
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         line.link_rich_menu_id_to_user(user_id, rich_menu_id)
     assert _error(excinfo) == (
         400,
@@ -147,13 +149,13 @@ def test_link_unlink_and_get_a_users_menu(line, line_blob, account, other_accoun
         rich_menu_id, body=png(), _headers={"Content-Type": "image/png"}
     )
     for bad in ("U123", stranger.line_user.user_id):
-        with pytest.raises(ApiException) as excinfo:
+        with assert_unchanged(), pytest.raises(ApiException) as excinfo:
             line.link_rich_menu_id_to_user(bad, rich_menu_id)
         assert _error(excinfo) == (
             400,
             {"message": "The value for the 'userId' parameter is invalid"},
         )
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         line.get_rich_menu_id_of_user(user_id)
     assert _error(excinfo) == (404, {"message": "the user has no richmenu"})
     line.link_rich_menu_id_to_user(user_id, rich_menu_id)
@@ -190,7 +192,8 @@ def test_bulk_refusals_change_nothing(live_server, account):
     headers = {"Authorization": f"Bearer {token_for(account)}"}
     url = f"{live_server.url}/v2/bot/richmenu/bulk/link"
     too_many = {"richMenuId": menu.rich_menu_id, "userIds": ["U" + "0" * 32] * 501}
-    response = httpx.post(url, json=too_many, headers=headers)
+    with assert_unchanged():
+        response = httpx.post(url, json=too_many, headers=headers)
     assert (response.status_code, response.json()) == (
         400,
         {
@@ -201,7 +204,8 @@ def test_bulk_refusals_change_nothing(live_server, account):
         },
     )
     unknown = {"richMenuId": "richmenu-" + "0" * 32, "userIds": ["U" + "0" * 32]}
-    response = httpx.post(url, json=unknown, headers=headers)
+    with assert_unchanged():
+        response = httpx.post(url, json=unknown, headers=headers)
     assert (response.status_code, response.json()) == (
         400,
         {"message": "richmenu not found"},
@@ -218,7 +222,7 @@ def test_aliases_create_update_get_list_delete(line, line_blob, account):
     line.create_rich_menu_alias(
         CreateRichMenuAliasRequest(richMenuAliasId="tab-a", richMenuId=first)
     )
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         line.create_rich_menu_alias(
             CreateRichMenuAliasRequest(richMenuAliasId="tab-a", richMenuId=second)
         )
@@ -232,18 +236,20 @@ def test_aliases_create_update_get_list_delete(line, line_blob, account):
     ]
     line.delete_rich_menu_alias("tab-a")
     assert RichMenuAlias.objects.count() == 0
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         line.get_rich_menu_alias("tab-a")
     assert _error(excinfo) == (404, {"message": "Not found"})
 
 
 def test_alias_ids_follow_lines_pattern(live_server, account):
     menu = published(account)
-    response = httpx.post(
-        f"{live_server.url}/v2/bot/richmenu/alias",
-        json={"richMenuAliasId": "Tab A", "richMenuId": menu.rich_menu_id},
-        headers={"Authorization": f"Bearer {token_for(account)}"},
-    )
+    headers = {"Authorization": f"Bearer {token_for(account)}"}
+    with assert_unchanged():
+        response = httpx.post(
+            f"{live_server.url}/v2/bot/richmenu/alias",
+            json={"richMenuAliasId": "Tab A", "richMenuId": menu.rich_menu_id},
+            headers=headers,
+        )
     assert (response.status_code, response.json()) == (
         400,
         {
@@ -261,10 +267,10 @@ def test_alias_ids_follow_lines_pattern(live_server, account):
 
 def test_another_accounts_menu_is_not_found(line, other_account):
     theirs = published(other_account)
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         line.get_rich_menu(theirs.rich_menu_id)
     assert _error(excinfo) == (404, {"message": "Not found"})
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         line.delete_rich_menu(theirs.rich_menu_id)
     assert excinfo.value.status == 404
     assert RichMenu.objects.filter(pk=theirs.pk).exists()
@@ -311,7 +317,7 @@ def test_batch_naming_an_unknown_menu_is_refused(line, account):
         {"operations": [{"type": "unlink", "from": "richmenu-" + "f" * 32}]}
     )
     for call in (line.rich_menu_batch, line.validate_rich_menu_batch_request):
-        with pytest.raises(ApiException) as excinfo:
+        with assert_unchanged(), pytest.raises(ApiException) as excinfo:
             call(request)
         assert _error(excinfo) == (
             400,
@@ -324,6 +330,6 @@ def test_batch_naming_an_unknown_menu_is_refused(line, account):
         )
     assert RichMenuBatch.objects.count() == 0
     assert menu.links.count() == 0
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         line.get_rich_menu_batch_progress("0" * 36)
     assert _error(excinfo) == (404, {"message": "Not found"})

@@ -33,6 +33,7 @@ from richmenu.services import (
 )
 from tests.factories import FriendFactory
 from tests.richmenu.factories import jpeg, menu_object, png, published
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +106,7 @@ ASPECT = "The aspect ratio (width / height) must be at least 1.45"
     ],
 )
 def test_invalid_objects_are_refused_with_lines_details(account, overrides, details):
-    with pytest.raises(RichMenuInvalid) as excinfo:
+    with assert_unchanged(), pytest.raises(RichMenuInvalid) as excinfo:
         richmenu_create(account=account, data=menu_object(**overrides))
     assert excinfo.value.errors == details
     assert RichMenu.objects.count() == 0
@@ -131,7 +132,7 @@ def test_invalid_objects_are_refused_with_lines_details(account, overrides, deta
 )
 def test_image_rules(account, content, content_type, message):
     menu = richmenu_create(account=account, data=menu_object())
-    with pytest.raises(ApplicationError) as excinfo:
+    with assert_unchanged(), pytest.raises(ApplicationError) as excinfo:
         richmenu_image_upload(menu=menu, content=content, content_type=content_type)
     assert excinfo.value.message == message
     menu.refresh_from_db()
@@ -141,7 +142,7 @@ def test_image_rules(account, content, content_type, message):
 def test_images_are_write_once(account):
     menu = published(account)
     name = menu.image.name
-    with pytest.raises(ImageAlreadyUploaded):
+    with assert_unchanged(), pytest.raises(ImageAlreadyUploaded):
         richmenu_image_upload(menu=menu, content=jpeg(), content_type="image/jpeg")
     menu.refresh_from_db()
     assert (menu.image.name, menu.image_type) == (name, "image/png")
@@ -158,12 +159,12 @@ def test_jpeg_images_are_accepted(account):
 def test_a_menu_without_image_cannot_be_linked_or_default(account):
     friend = FriendFactory(account=account)
     menu = richmenu_create(account=account, data=menu_object())
-    with pytest.raises(ImageMissing) as excinfo:
+    with assert_unchanged(), pytest.raises(ImageMissing) as excinfo:
         richmenu_link(menu=menu, friend=friend)
     assert (
         excinfo.value.message == "must upload richmenu image before applying it to user"
     )
-    with pytest.raises(ImageMissing):
+    with assert_unchanged(), pytest.raises(ImageMissing):
         richmenu_default_set(menu=menu)
     assert FriendRichMenu.objects.count() == 0
     assert richmenu_for_friend(account=account, friend_id=friend.pk) is None
@@ -300,12 +301,12 @@ def test_a_tag_has_one_rule_and_rules_stay_in_their_account(
     tag = tag_create(account=account, actor=alice, name="VIP")
     menu = published(account, origin=RichMenu.Origin.MANAGER)
     richmenu_tag_rule_create(account=account, actor=alice, tag=tag, menu=menu)
-    with pytest.raises(ApplicationError) as excinfo:
+    with assert_unchanged(), pytest.raises(ApplicationError) as excinfo:
         richmenu_tag_rule_create(account=account, actor=alice, tag=tag, menu=menu)
     assert excinfo.value.message == "This tag already has a menu."
     theirs = published(other_account, origin=RichMenu.Origin.MANAGER)
     other_tag = tag_create(account=account, actor=alice, name="New")
-    with pytest.raises(NotFound):
+    with assert_unchanged(), pytest.raises(NotFound):
         richmenu_tag_rule_create(
             account=account, actor=alice, tag=other_tag, menu=theirs
         )

@@ -13,6 +13,7 @@ from richmenu.services import (
 from tests.htmlquery import parse
 from tests.richmenu.factories import menu_object, published
 from tests.talk.factories import talk_client
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -125,19 +126,24 @@ def test_impressions_and_taps_are_counted(client, webhook_friend, account):
     for area in ("-1", "1", "1"):
         response = client.post(url, {"menu": tab_a.rich_menu_id, "area": area}, **FETCH)
         assert response.json() == {"counted": True}
-    for bad in ({"menu": tab_a.rich_menu_id, "area": "2"}, {"menu": "x", "area": "0"}):
-        assert client.post(url, bad, **FETCH).status_code == 400
+    with assert_unchanged():
+        for bad in (
+            {"menu": tab_a.rich_menu_id, "area": "2"},
+            {"menu": "x", "area": "0"},
+        ):
+            assert client.post(url, bad, **FETCH).status_code == 400
     rows = RichMenuDailyStat.objects.values_list("rich_menu_id", "area", "count")
     assert sorted(rows) == [(tab_a.pk, -1, 1), (tab_a.pk, 1, 2)]
 
 
 def test_another_accounts_menu_is_not_counted(client, webhook_friend, other_account):
     theirs = published(other_account, areas=menu_object()["areas"])
-    response = client.post(
-        f"/talk/rooms/{webhook_friend.pk}/richmenu/seen",
-        {"menu": theirs.rich_menu_id, "area": "0"},
-        **FETCH,
-    )
+    with assert_unchanged():
+        response = client.post(
+            f"/talk/rooms/{webhook_friend.pk}/richmenu/seen",
+            {"menu": theirs.rich_menu_id, "area": "0"},
+            **FETCH,
+        )
     assert response.status_code == 400
     assert RichMenuDailyStat.objects.count() == 0
 
@@ -152,8 +158,11 @@ def test_a_blocked_friend_sees_no_menu_and_cannot_switch(
     deliveries = WebhookDelivery.objects.count()  # the unfollow event
     html = client.get(f"/talk/rooms/{webhook_friend.pk}/").content.decode()
     assert 'data-testid="richmenu"' not in html
-    response = client.post(
-        f"/talk/rooms/{webhook_friend.pk}/richmenu/switch", {"alias": "tab-b"}, **FETCH
-    )
+    with assert_unchanged():
+        response = client.post(
+            f"/talk/rooms/{webhook_friend.pk}/richmenu/switch",
+            {"alias": "tab-b"},
+            **FETCH,
+        )
     assert response.status_code == 400
     assert WebhookDelivery.objects.count() == deliveries

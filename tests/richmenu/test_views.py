@@ -14,6 +14,7 @@ from richmenu.services import richmenu_alias_create
 from tests.factories import FriendFactory, UserFactory, add_member
 from tests.htmlquery import parse
 from tests.richmenu.factories import png, published
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -124,15 +125,17 @@ def test_bad_input_is_a_form_error_and_nothing_is_saved(
 
 
 def test_drafts_only_roles_may_not_publish(dora_client, account):
-    response = _post(dora_client, account, make_default="on")
+    with assert_unchanged():
+        response = _post(dora_client, account, make_default="on")
     assert response.status_code == 200
     assert RichMenu.objects.count() == 0
     # a draft is fine
     assert _post(dora_client, account).status_code == 302
     menu = RichMenu.objects.get()
     url = f"/manager/{account.slug}/richmenus/{menu.pk}/default"
-    assert dora_client.post(url).status_code == 403
-    assert dora_client.post(url.replace("default", "delete")).status_code == 403
+    with assert_unchanged():
+        assert dora_client.post(url).status_code == 403
+        assert dora_client.post(url.replace("default", "delete")).status_code == 403
     assert RichMenuDefault.objects.count() == 0
     assert RichMenu.objects.count() == 1
 
@@ -140,9 +143,10 @@ def test_drafts_only_roles_may_not_publish(dora_client, account):
 def test_another_accounts_menu_is_404(charlie_client, alice_client, account):
     menu = published(account, origin=RichMenu.Origin.MANAGER)
     assert charlie_client.get(f"/manager/{account.slug}/richmenus/").status_code == 404
-    for action in ("default", "delete"):
-        url = f"/manager/{account.slug}/richmenus/{menu.pk}/{action}"
-        assert charlie_client.post(url).status_code == 404
+    with assert_unchanged():
+        for action in ("default", "delete"):
+            url = f"/manager/{account.slug}/richmenus/{menu.pk}/{action}"
+            assert charlie_client.post(url).status_code == 404
     assert RichMenu.objects.filter(pk=menu.pk).exists()
     assert RichMenuDefault.objects.count() == 0
 
@@ -217,8 +221,9 @@ def test_tag_rules_in_the_manager(
     menu = published(account, origin=RichMenu.Origin.MANAGER, name="VIP menu")
     url = f"/manager/{account.slug}/richmenus/tag-rules/"
     data = {"tag": tag.pk, "menu": menu.pk}
-    assert dora_client.post(url, data).status_code == 403
-    assert charlie_client.post(url, data).status_code == 404
+    with assert_unchanged():
+        assert dora_client.post(url, data).status_code == 403
+        assert charlie_client.post(url, data).status_code == 404
     assert RichMenuTagRule.objects.count() == 0
     assert alice_client.post(url, data).status_code == 302
     rule = RichMenuTagRule.objects.get()
@@ -227,10 +232,12 @@ def test_tag_rules_in_the_manager(
     cells = parse(page).cssselect("[data-testid='richmenu-tag-rules'] tbody td")
     assert [c.text_content().strip() for c in cells[:2]] == ["VIP", "VIP menu"]
     # a second rule for the tag is refused with a message, nothing saved
-    response = alice_client.post(url, data, follow=True)
+    with assert_unchanged():
+        response = alice_client.post(url, data, follow=True)
     assert "This tag already has a menu." in response.content.decode()
     assert RichMenuTagRule.objects.count() == 1
     delete = f"/manager/{account.slug}/richmenus/tag-rules/{rule.pk}/delete"
-    assert charlie_client.post(delete).status_code == 404
+    with assert_unchanged():
+        assert charlie_client.post(delete).status_code == 404
     assert alice_client.post(delete).status_code == 302
     assert RichMenuTagRule.objects.count() == 0

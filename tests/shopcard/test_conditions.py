@@ -15,6 +15,7 @@ from shopcard.models import CardReward, RewardTicket
 from shopcard.services import points_scan, ticket_use
 from tests.factories import FriendFactory, LineUserFactory
 from tests.shopcard.factories import code, published_card
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +94,7 @@ def test_bad_conditions_and_other_accounts_ids(account, other_account, charlie, 
             "A reward in the audience no longer exists.",
         ),
     ]:
-        with pytest.raises(ApplicationError) as error:
+        with assert_unchanged(), pytest.raises(ApplicationError) as error:
             segment_clean(
                 account=account, definition={"match": "all", "conditions": [condition]}
             )
@@ -137,6 +138,7 @@ def test_step_editor_offers_the_card_completed_trigger(alice_client, account, al
     friend = FriendFactory(account=account)  # added before: no friend-add sequence
     points_scan(friend=friend, code=code(account, alice, points=5))
     assert StepEnrollment.objects.filter(friend=friend, sequence=sequence).count() == 1
-    bad = alice_client.post(url, {"name": "X", "trigger": "weird", "steps": "[]"})
+    with assert_unchanged():
+        bad = alice_client.post(url, {"name": "X", "trigger": "weird", "steps": "[]"})
     assert bad.status_code == 400
     assert StepSequence.objects.count() == 1

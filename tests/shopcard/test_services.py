@@ -24,6 +24,7 @@ from shopcard.services import (
 )
 from tests.factories import FriendFactory
 from tests.shopcard.factories import card_data, code, published_card
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -136,7 +137,7 @@ def test_scan_limit_daily_and_hours(account, alice):
     qr = code(account, alice)
     with freeze_time("2026-05-01 01:00:00"):
         points_scan(friend=friend, code=qr)
-        with pytest.raises(ApplicationError) as error:
+        with assert_unchanged(), pytest.raises(ApplicationError) as error:
             points_scan(friend=friend, code=qr)
     assert error.value.message == "You already got points today. Come back tomorrow."
     assert _ledger_sum(friend) == 1
@@ -148,6 +149,7 @@ def test_scan_limit_daily_and_hours(account, alice):
     ShopCard.objects.filter(pk=other.pk).update(scan_limit="hours", scan_limit_hours=3)
     with (
         freeze_time("2026-05-02 03:30:00"),
+        assert_unchanged(),
         pytest.raises(ApplicationError) as error,
     ):
         points_scan(friend=friend, code=qr)
@@ -166,7 +168,7 @@ def test_bad_codes_are_refused_and_nothing_is_written(
     published_card(other_account, charlie)
     friend = FriendFactory(account=account)
     theirs = code(other_account, charlie)
-    with pytest.raises(ApplicationError) as error:
+    with assert_unchanged(), pytest.raises(ApplicationError) as error:
         points_scan(friend=friend, code=theirs)
     assert error.value.message == "This point code is from another account."
     expired = code(account, alice)
@@ -174,20 +176,21 @@ def test_bad_codes_are_refused_and_nothing_is_written(
         expires_at=timezone.now() - dt.timedelta(seconds=1)
     )
     expired.refresh_from_db()
-    with pytest.raises(ApplicationError) as error:
+    with assert_unchanged(), pytest.raises(ApplicationError) as error:
         points_scan(friend=friend, code=expired)
     assert error.value.message == "This point code has expired."
     once = code(account, alice, single_use=True)
     points_scan(friend=friend, code=once)
     other_friend = FriendFactory(account=account)
-    with pytest.raises(ApplicationError) as error:
+    with assert_unchanged(), pytest.raises(ApplicationError) as error:
         points_scan(friend=other_friend, code=once)
     assert error.value.message == "This point code has already been used."
     assert PointEntry.objects.count() == 1
     assert not PointCard.objects.filter(friend=other_friend).exists()
     blocked = FriendFactory(account=account, status=Friend.Status.BLOCKED)
-    with pytest.raises(ApplicationError) as error:
-        points_scan(friend=blocked, code=code(account, alice))
+    fresh = code(account, alice)
+    with assert_unchanged(), pytest.raises(ApplicationError) as error:
+        points_scan(friend=blocked, code=fresh)
     assert error.value.message == "Add this account as a friend to collect points."
     assert PointEntry.objects.count() == 1
 
@@ -200,8 +203,9 @@ def test_no_published_card_refuses(account, alice):
         rewards=[{"points": 5, "title": "Coffee", "validity_days": 30}],
     )
     friend = FriendFactory(account=account)
-    with pytest.raises(ApplicationError) as error:
-        points_scan(friend=friend, code=code(account, alice))
+    unpublished = code(account, alice)
+    with assert_unchanged(), pytest.raises(ApplicationError) as error:
+        points_scan(friend=friend, code=unpublished)
     assert error.value.message == "This account has no shop card."
     assert PointCard.objects.count() == 0
 
@@ -218,7 +222,7 @@ def test_staff_grant_and_revoke_with_reason(account, alice):
     points_staff_change(
         friend=friend, actor=alice, points=1, reason="Mistake", revoke=True
     )
-    with pytest.raises(ApplicationError) as error:
+    with assert_unchanged(), pytest.raises(ApplicationError) as error:
         points_staff_change(
             friend=friend, actor=alice, points=5, reason="Too many", revoke=True
         )
@@ -230,7 +234,7 @@ def test_staff_grant_and_revoke_with_reason(account, alice):
         (1, "  ", "Give a reason of at most 200 characters."),
         (1, "x" * 201, "Give a reason of at most 200 characters."),
     ]:
-        with pytest.raises(ApplicationError) as error:
+        with assert_unchanged(), pytest.raises(ApplicationError) as error:
             points_staff_change(
                 friend=friend, actor=alice, points=bad_points, reason=bad_reason
             )
@@ -304,7 +308,7 @@ def test_staff_grant_and_revoke_with_reason(account, alice):
     ],
 )
 def test_out_of_range_settings_are_refused(account, alice, overrides, rewards, message):
-    with pytest.raises(ApplicationError) as error:
+    with assert_unchanged(), pytest.raises(ApplicationError) as error:
         card_save(
             account=account,
             actor=alice,
@@ -350,7 +354,7 @@ def test_rank_two_is_published_after_rank_one(account, alice):
         data=card_data(name="Gold"),
         rewards=[{"points": 5, "title": "Cake", "validity_days": 30}],
     )
-    with pytest.raises(ApplicationError) as error:
+    with assert_unchanged(), pytest.raises(ApplicationError) as error:
         card_publish(card=second, actor=alice)
     assert error.value.message == "Publish the card of the rank before this one first."
     card_publish(card=first, actor=alice)
@@ -408,11 +412,11 @@ def test_ticket_used_once_with_staff_confirmation(account, alice):
     ticket = points_scan(friend=friend, code=code(account, alice, points=2)).tickets[0]
     used = ticket_use(friend=friend, ticket_id=ticket.pk)
     assert used.status == "used"
-    with pytest.raises(ApplicationError) as error:
+    with assert_unchanged(), pytest.raises(ApplicationError) as error:
         ticket_use(friend=friend, ticket_id=ticket.pk)
     assert error.value.message == "This ticket has already been used."
     other = FriendFactory(account=account)
-    with pytest.raises(ApplicationError) as error:
+    with assert_unchanged(), pytest.raises(ApplicationError) as error:
         ticket_use(friend=other, ticket_id=ticket.pk)
     assert error.value.message == "This ticket does not exist."
 
@@ -423,6 +427,7 @@ def test_expired_ticket_cannot_be_used(account, alice):
     ticket = points_scan(friend=friend, code=code(account, alice, points=2)).tickets[0]
     with (
         freeze_time(timezone.now() + dt.timedelta(days=31)),
+        assert_unchanged(),
         pytest.raises(ApplicationError) as error,
     ):
         ticket_use(friend=friend, ticket_id=ticket.pk)

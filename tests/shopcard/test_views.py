@@ -18,6 +18,7 @@ from tests.factories import FriendFactory, UserFactory, add_member
 from tests.htmlquery import parse
 from tests.shopcard.factories import code, published_card
 from tests.talk.factories import befriend, make_persona, qr_png, talk_client, upload
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -107,9 +108,10 @@ def test_create_card_with_background_and_publish(alice_client, account):
 def test_bad_settings_show_the_error_and_write_nothing(
     alice_client, account, overrides, error
 ):
-    response = alice_client.post(
-        f"/manager/{account.slug}/shopcard/new/", _form(**overrides)
-    )
+    with assert_unchanged():
+        response = alice_client.post(
+            f"/manager/{account.slug}/shopcard/new/", _form(**overrides)
+        )
     assert response.status_code == 400
     assert error in response.content.decode()
     assert ShopCard.objects.count() == 0
@@ -121,7 +123,8 @@ def test_background_over_3_mb_is_refused(alice_client, account):
     noise.save(out, format="PNG")
     assert out.tell() > 3 * 1024 * 1024
     data = _form(background=SimpleUploadedFile("bg.png", out.getvalue(), "image/png"))
-    response = alice_client.post(f"/manager/{account.slug}/shopcard/new/", data)
+    with assert_unchanged():
+        response = alice_client.post(f"/manager/{account.slug}/shopcard/new/", data)
     assert response.status_code == 400
     assert "the limit is 3 MB" in response.content.decode()
     assert ShopCard.objects.count() == 0
@@ -132,9 +135,10 @@ def test_roles_no_delivery_may_look_but_not_change(dora_client, account, alice):
     base = f"/manager/{account.slug}/shopcard/"
     assert dora_client.get(base).status_code == 200
     assert dora_client.get(f"{base}{card.pk}/").status_code == 200
-    assert dora_client.post(base + "new/", _form()).status_code == 403
-    assert dora_client.post(f"{base}{card.pk}/publish").status_code == 403
-    assert dora_client.post(base + "codes/", {"points": 1}).status_code == 403
+    with assert_unchanged():
+        assert dora_client.post(base + "new/", _form()).status_code == 403
+        assert dora_client.post(f"{base}{card.pk}/publish").status_code == 403
+        assert dora_client.post(base + "codes/", {"points": 1}).status_code == 403
     assert ShopCard.objects.count() == 1
     assert PointCode.objects.count() == 0
 
@@ -146,11 +150,12 @@ def test_other_accounts_cards_and_friends_are_404(
     friend = FriendFactory(account=account)
     base = f"/manager/{other_account.slug}/shopcard/"
     assert charlie_client.get(f"{base}{card.pk}/").status_code == 404
-    assert charlie_client.post(f"{base}{card.pk}/publish").status_code == 404
-    response = charlie_client.post(
-        f"{base}friends/{friend.pk}/points",
-        {"points": 3, "reason": "x", "action": "grant"},
-    )
+    with assert_unchanged():
+        assert charlie_client.post(f"{base}{card.pk}/publish").status_code == 404
+        response = charlie_client.post(
+            f"{base}friends/{friend.pk}/points",
+            {"points": 3, "reason": "x", "action": "grant"},
+        )
     assert response.status_code == 404
     assert charlie_client.get(f"/manager/{account.slug}/shopcard/").status_code == 404
     assert PointEntry.objects.count() == 0
@@ -318,7 +323,9 @@ def test_a_spent_or_expired_point_link_says_so_before_the_tap(account, alice, ha
 def test_not_a_friend_is_sent_to_the_profile(account, alice, hanako):
     published_card(account, alice)
     qr = code(account, alice)
-    response = talk_client(hanako).post(f"/talk/points/{qr.token}")
+    client = talk_client(hanako)
+    with assert_unchanged():
+        response = client.post(f"/talk/points/{qr.token}")
     assert response["Location"] == (
         f"/talk/accounts/@{_slug(account)}/?next=%2Ftalk%2Fpoints%2F{qr.token}"
     )
@@ -373,7 +380,8 @@ def test_ticket_use_with_staff_confirmation(account, alice, hanako):
     assert ticket.status == "issued"  # showing the screen uses nothing
     response = client.post(f"{base}{ticket.pk}/use", follow=True)
     assert "The ticket was used. Thank you!" in response.content.decode()
-    response = client.post(f"{base}{ticket.pk}/use", follow=True)
+    with assert_unchanged():
+        response = client.post(f"{base}{ticket.pk}/use", follow=True)
     assert "This ticket has already been used." in response.content.decode()
     # Another customer cannot see or use it.
     other = make_persona("Taro")

@@ -8,6 +8,7 @@ from messaging.store.services import messages_send
 from messaging.webhooks.models import WebhookDelivery
 from tests.htmlquery import parse
 from tests.talk.factories import befriend, make_persona, talk_client
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +56,8 @@ def test_bad_taps_are_refused_with_a_message_and_change_nothing(
     client, webhook_friend, data
 ):
     before = _state(webhook_friend)
-    response = _send(client, webhook_friend, **data)
+    with assert_unchanged():
+        response = _send(client, webhook_friend, **data)
     assert response.status_code == 400
     assert response.json()["error"]
     assert _state(webhook_friend) == before
@@ -68,9 +70,14 @@ def test_postback_in_a_blocked_room_says_why_and_changes_nothing(
     customer_block(friend=webhook_friend)
     before = _state(webhook_friend)
     # when she taps its postback button
-    response = _send(
-        client, webhook_friend, kind="postback", data="reserve", display_text="Reserve"
-    )
+    with assert_unchanged():
+        response = _send(
+            client,
+            webhook_friend,
+            kind="postback",
+            data="reserve",
+            display_text="Reserve",
+        )
     # then she is told, and nothing is stored or sent
     assert response.status_code == 400
     assert response.json() == {"error": "Unblock this account to send it messages."}

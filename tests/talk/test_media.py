@@ -8,19 +8,19 @@ from talk import services
 from tests.htmlquery import parse
 from tests.talk.factories import (
     MP3,
-    media_files,
     mp4_bytes,
     talk_client,
     upload,
 )
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
 FETCH = {"HTTP_X_REQUESTED_WITH": "fetch"}
 
 
-def _send(friend, data: bytes, name: str, content_type: str):
-    return talk_client(friend.line_user).post(
+def _send(client, friend, data: bytes, name: str, content_type: str):
+    return client.post(
         f"/talk/rooms/{friend.pk}/send",
         {"kind": "image", "image": upload(data, name, content_type)},
         **FETCH,
@@ -39,7 +39,13 @@ def test_video_and_audio_reach_room_inbox_and_webhook(
     webhook_friend, data, name, kind, ext, duration
 ):
     # when Hanako picks a video or audio file in the room
-    response = _send(webhook_friend, data, name, "application/octet-stream")
+    response = _send(
+        talk_client(webhook_friend.line_user),
+        webhook_friend,
+        data,
+        name,
+        "application/octet-stream",
+    )
     # then it is stored as LINE's message with its file as the content
     assert response.status_code == 200
     message = Message.objects.get(pk=response.json()["id"])
@@ -65,23 +71,24 @@ def test_video_and_audio_reach_room_inbox_and_webhook(
     assert client.get(message.content.url).status_code == 404
 
 
-def test_oversized_media_is_refused_and_nothing_is_written(
-    webhook_friend, settings, monkeypatch
-):
+def test_oversized_media_is_refused_and_nothing_is_written(webhook_friend, monkeypatch):
     # given the 200 MB limit (lowered for the test's small file)
     monkeypatch.setattr(services, "MEDIA_MAX_BYTES", 100)
-    files_before = media_files(settings)
+    client = talk_client(webhook_friend.line_user)
     # when Hanako sends a larger video
-    response = _send(webhook_friend, mp4_bytes(), "big.mp4", "video/mp4")
+    with assert_unchanged():
+        response = _send(client, webhook_friend, mp4_bytes(), "big.mp4", "video/mp4")
     # then she is told and nothing is stored or sent
     assert response.status_code == 400
     assert response.json() == {"error": "A video or audio file can be at most 200 MB."}
     assert not Message.objects.filter(direction="in").exists()
     assert not WebhookDelivery.objects.exists()
-    assert media_files(settings) == files_before
 
 
 def test_a_file_that_is_neither_photo_nor_media_is_refused(webhook_friend):
-    response = _send(webhook_friend, b"%PDF-1.4 hello", "doc.pdf", "video/mp4")
+    client = talk_client(webhook_friend.line_user)
+    with assert_unchanged():
+        response = _send(
+            client, webhook_friend, b"%PDF-1.4 hello", "doc.pdf", "video/mp4"
+        )
     assert response.status_code == 400
-    assert not Message.objects.filter(direction="in").exists()

@@ -18,6 +18,7 @@ from tests.talk.factories import (
     set_greeting,
     upload,
 )
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +71,7 @@ def test_persona_create_with_uploaded_picture_crops_to_square(settings):
     ids=["not-an-image", "gif"],
 )
 def test_persona_create_rejects_bad_picture_and_stores_nothing(settings, data):
-    with pytest.raises(ApplicationError, match="JPEG/PNG"):
+    with assert_unchanged(), pytest.raises(ApplicationError, match="JPEG/PNG"):
         services.persona_create(
             display_name="Aoi", picture_upload=upload(data, "x.bin", "image/gif")
         )
@@ -79,7 +80,7 @@ def test_persona_create_rejects_bad_picture_and_stores_nothing(settings, data):
 
 
 def test_persona_create_requires_a_name(settings):
-    with pytest.raises(ApplicationError, match="display name"):
+    with assert_unchanged(), pytest.raises(ApplicationError, match="display name"):
         services.persona_create(display_name="   ")
     assert LineUser.objects.count() == 0
     assert media_files(settings) == []
@@ -133,7 +134,7 @@ def test_text_send_stores_the_customer_message(friend):
     ids=["empty", "blank", "5001-chars", "emoji-over"],
 )
 def test_text_send_rejects_empty_and_too_long(friend, text, error):
-    with pytest.raises(ApplicationError, match=error):
+    with assert_unchanged(), pytest.raises(ApplicationError, match=error):
         services.text_send(friend=friend, text=text)
     assert Message.objects.filter(direction=Message.Direction.INBOUND).count() == 0
 
@@ -146,7 +147,7 @@ def test_text_send_accepts_up_to_5000(friend, text):
 def test_text_send_to_a_blocked_account_is_refused(friend):
     customer_block(friend=friend)
     friend.refresh_from_db()
-    with pytest.raises(ApplicationError, match="Unblock"):
+    with assert_unchanged(), pytest.raises(ApplicationError, match="Unblock"):
         services.text_send(friend=friend, text="hi")
     assert Message.objects.filter(direction=Message.Direction.INBOUND).count() == 0
 
@@ -166,7 +167,7 @@ def test_sticker_send_stores_our_sticker(friend):
 
 @pytest.mark.parametrize("sticker_id", ["0", "3", "1987", "2028", "", "1; drop"])
 def test_sticker_send_rejects_unknown_sticker(friend, sticker_id):
-    with pytest.raises(ApplicationError, match="no such sticker"):
+    with assert_unchanged(), pytest.raises(ApplicationError, match="no such sticker"):
         services.sticker_send(friend=friend, sticker_id=sticker_id)
     assert Message.objects.filter(type="sticker").count() == 0
 
@@ -210,7 +211,7 @@ def test_image_send_rejects_bad_uploads_and_stores_nothing(
     friend, settings, data, error
 ):
     bad = SimpleUploadedFile("x.png", data, content_type="image/png")
-    with pytest.raises(ApplicationError, match=error):
+    with assert_unchanged(), pytest.raises(ApplicationError, match=error):
         services.image_send(friend=friend, upload=bad)
     assert Message.objects.filter(type="image").count() == 0
     # the persona's generated avatar is the only file
@@ -222,7 +223,7 @@ def test_image_send_to_suspended_account_leaves_no_file(friend, settings, alice)
 
     account_suspend(account=friend.account, actor=alice, reason="abuse")
     friend.refresh_from_db()
-    with pytest.raises(ApplicationError, match="not available"):
+    with assert_unchanged(), pytest.raises(ApplicationError, match="not available"):
         services.image_send(friend=friend, upload=upload(image_bytes()))
     assert media_files(settings) == [friend.line_user.picture.name]
 

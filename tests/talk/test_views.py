@@ -27,6 +27,7 @@ from tests.talk.factories import (
     talk_client,
     upload,
 )
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -62,17 +63,19 @@ def test_talk_app_switched_off_is_404(client, settings, path):
 def test_talk_app_switched_off_refuses_writes(client, settings, account, hanako):
     friend = befriend(account, hanako)
     settings.TALK_APP_ENABLED = False
-    assert client.post(f"/talk/rooms/{friend.pk}/send", {"text": "hi"}).status_code == (
-        404
-    )
-    assert client.post(
-        "/talk/personas/use/", {"persona_id": hanako.pk}
-    ).status_code == (404)
+    with assert_unchanged():
+        assert client.post(
+            f"/talk/rooms/{friend.pk}/send", {"text": "hi"}
+        ).status_code == (404)
+        assert client.post(
+            "/talk/personas/use/", {"persona_id": hanako.pk}
+        ).status_code == (404)
     assert Message.objects.count() == 0
     reply = _push(friend, "Hello")
-    assert client.post(
-        f"/talk/rooms/{friend.pk}/opened", {"up_to_id": reply.pk}
-    ).status_code == (404)
+    with assert_unchanged():
+        assert client.post(
+            f"/talk/rooms/{friend.pk}/opened", {"up_to_id": reply.pk}
+        ).status_code == (404)
     reply.refresh_from_db()
     assert reply.read_at is None
 
@@ -132,16 +135,17 @@ def test_without_persona_the_visitor_picks_one_and_comes_back(account):
 
 def test_persona_form_errors_are_shown_and_nothing_created(settings):
     client = _logged_in_client()
-    response = client.post(
-        "/talk/personas/",
-        {
-            "display_name": "Yui",
-            "language": "ja",
-            "gender": "female",
-            "os": "ios",
-            "picture": upload(b"not a picture", "x.jpg"),
-        },
-    )
+    with assert_unchanged():
+        response = client.post(
+            "/talk/personas/",
+            {
+                "display_name": "Yui",
+                "language": "ja",
+                "gender": "female",
+                "os": "ios",
+                "picture": upload(b"not a picture", "x.jpg"),
+            },
+        )
     assert response.status_code == 400
     assert "not a valid JPEG/PNG image" in response.content.decode()
     assert LineUser.objects.count() == 0
@@ -157,7 +161,8 @@ def test_persona_use_switches_and_ignores_foreign_next(hanako):
     )
     assert response.url == "/talk/"
     assert client.session[SESSION_KEY] == ken.pk
-    assert client.post("/talk/personas/use/", {"persona_id": 0}).status_code == 404
+    with assert_unchanged():
+        assert client.post("/talk/personas/use/", {"persona_id": 0}).status_code == 404
 
 
 def test_nobody_can_act_as_a_customer_they_do_not_own(hanako, account):
@@ -168,10 +173,11 @@ def test_nobody_can_act_as_a_customer_they_do_not_own(hanako, account):
     page = client.get("/talk/personas/?q=Stranger").content.decode()
     assert f'value="{stranger.pk}"' not in page
     assert "No customers yet." in page
-    assert (
-        client.post("/talk/personas/use/", {"persona_id": stranger.pk}).status_code
-        == 404
-    )
+    with assert_unchanged():
+        assert (
+            client.post("/talk/personas/use/", {"persona_id": stranger.pk}).status_code
+            == 404
+        )
     assert client.session[SESSION_KEY] == hanako.pk
     # a session naming a persona its login does not own acts as nobody
     session = client.session
@@ -182,10 +188,11 @@ def test_nobody_can_act_as_a_customer_they_do_not_own(hanako, account):
 
 def test_sign_up_log_in_and_out(account):
     client = Client()
-    response = client.post(
-        "/talk/login/",
-        {"action": "signup", "login": "hana@example.com", "password": "pw"},
-    )
+    with assert_unchanged():
+        response = client.post(
+            "/talk/login/",
+            {"action": "signup", "login": "hana@example.com", "password": "pw"},
+        )
     assert response.status_code == 400  # too short
     assert not TalkAccount.objects.exists()
     response = client.post(
@@ -193,18 +200,20 @@ def test_sign_up_log_in_and_out(account):
         {"action": "signup", "login": "hana@example.com", "password": "long enough"},
     )
     assert response.url == "/talk/personas/"
-    again = Client().post(
-        "/talk/login/",
-        {"action": "signup", "login": "hana@example.com", "password": "other one!"},
-    )
+    with assert_unchanged():
+        again = Client().post(
+            "/talk/login/",
+            {"action": "signup", "login": "hana@example.com", "password": "other one!"},
+        )
     assert "This login is taken" in again.content.decode()
     assert TalkAccount.objects.count() == 1
     client.post("/talk/logout/")
     assert client.get("/talk/").url.startswith("/talk/login/")
-    wrong = client.post(
-        "/talk/login/",
-        {"action": "login", "login": "hana@example.com", "password": "x"},
-    )
+    with assert_unchanged():
+        wrong = client.post(
+            "/talk/login/",
+            {"action": "login", "login": "hana@example.com", "password": "x"},
+        )
     assert "The login or the password is wrong." in wrong.content.decode()
 
 
@@ -267,7 +276,8 @@ def test_unknown_basic_id_is_a_clear_404(client, method):
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_suspended_account_is_a_clear_410(client, account, alice, method):
     account_suspend(account=account, actor=alice, reason="spam")
-    response = getattr(client, method)(_add_path(account))
+    with assert_unchanged():
+        response = getattr(client, method)(_add_path(account))
     assert response.status_code == 410
     assert "This account is not available." in response.content.decode()
     assert Friend.objects.count() == 0
@@ -328,7 +338,8 @@ def test_scan_bad_input_shows_a_clear_message(client, settings, data, message):
     if "picture" in data:
         name, raw = data["picture"]
         data = {"picture": upload(raw, name, "image/png")}
-    response = client.post("/talk/scan/", data)
+    with assert_unchanged():
+        response = client.post("/talk/scan/", data)
     assert response.status_code == 400
     assert message in response.content.decode()
     assert Friend.objects.count() == 0
@@ -352,10 +363,12 @@ def test_another_customers_room_is_404(account, friend):
     room = _room(friend)
     assert ken.get(room).status_code == 404
     assert ken.get(room + "messages?after=0").status_code == 404
-    assert ken.post(room + "send", {"text": "hi"}).status_code == 404
+    with assert_unchanged():
+        assert ken.post(room + "send", {"text": "hi"}).status_code == 404
     assert Message.objects.count() == 0
     reply = _push(friend, "For Hanako only")
-    response = ken.post(room + "opened", {"up_to_id": reply.pk}, **FETCH)
+    with assert_unchanged():
+        response = ken.post(room + "opened", {"up_to_id": reply.pk}, **FETCH)
     assert response.status_code == 404
     reply.refresh_from_db()
     assert reply.read_at is None
@@ -432,10 +445,12 @@ def test_send_text_as_fetch_and_as_form(client, friend):
     ],
 )
 def test_send_bad_text_is_an_error(client, friend, text, error):
-    response = client.post(_room(friend) + "send", {"text": text}, **FETCH)
+    with assert_unchanged():
+        response = client.post(_room(friend) + "send", {"text": text}, **FETCH)
     assert response.status_code == 400
     assert response.json() == {"error": error}
-    response = client.post(_room(friend) + "send", {"text": text}, follow=True)
+    with assert_unchanged():
+        response = client.post(_room(friend) + "send", {"text": text}, follow=True)
     assert error in response.content.decode()
     assert Message.objects.count() == 0
 
@@ -468,11 +483,12 @@ def test_send_bad_image_is_an_error_and_stores_nothing(
     client, friend, settings, data, error
 ):
     before = media_files(settings)
-    response = client.post(
-        _room(friend) + "send",
-        {"kind": "image", "image": upload(data, "big.jpg")},
-        **FETCH,
-    )
+    with assert_unchanged():
+        response = client.post(
+            _room(friend) + "send",
+            {"kind": "image", "image": upload(data, "big.jpg")},
+            **FETCH,
+        )
     assert response.status_code == 400
     assert error in response.json()["error"]
     assert Message.objects.count() == 0
@@ -568,7 +584,8 @@ def test_opened_marks_the_accounts_messages_up_to_the_id_shown(client, friend):
 )
 def test_opened_with_a_bad_up_to_id_is_400_and_writes_nothing(client, friend, data):
     _push(friend, "one")
-    response = client.post(_room(friend) + "opened", data, **FETCH)
+    with assert_unchanged():
+        response = client.post(_room(friend) + "opened", data, **FETCH)
     assert response.status_code == 400
     assert response.json() == {"error": "Give the id of the last message shown."}
     assert _opened(friend) == []
@@ -580,7 +597,8 @@ def test_opened_is_post_only_and_csrf_protected(hanako, friend):
     client.handler.enforce_csrf_checks = True
     assert client.get(_room(friend) + "opened").status_code == 405
     # a post from another site (no token) is refused
-    response = client.post(_room(friend) + "opened", {"up_to_id": reply.pk})
+    with assert_unchanged():
+        response = client.post(_room(friend) + "opened", {"up_to_id": reply.pk})
     assert response.status_code == 403
     assert _opened(friend) == []
     # the room page hands talk.js its token
@@ -629,7 +647,8 @@ def test_unblock_without_greeting_when_turned_off(client, friend, account, alice
 
 
 def test_block_an_account_never_added_is_404(client, account):
-    response = client.post(f"/talk/accounts/@{account.basic_id[1:]}/block")
+    with assert_unchanged():
+        response = client.post(f"/talk/accounts/@{account.basic_id[1:]}/block")
     assert response.status_code == 404
     assert Friend.objects.count() == 0
 
@@ -737,11 +756,12 @@ def test_an_unsendable_character_is_a_clear_400_and_stores_nothing(
     client, hanako, account, text
 ):
     cafe = befriend(account, hanako)
-    response = client.post(
-        reverse("talk:room-send", args=[cafe.pk]),
-        {"text": text},
-        HTTP_X_REQUESTED_WITH="fetch",
-    )
+    with assert_unchanged():
+        response = client.post(
+            reverse("talk:room-send", args=[cafe.pk]),
+            {"text": text},
+            HTTP_X_REQUESTED_WITH="fetch",
+        )
     assert response.status_code == 400
     assert "cannot be sent" in response.content.decode()
     assert not Message.objects.filter(friend=cafe, direction="in").exists()
@@ -766,10 +786,14 @@ def test_staff_rehearse_as_a_friend_of_their_own_account_only(
     # staff of another account cannot rehearse as Demo Café's friend
     other = Client()
     other.force_login(charlie)
-    assert other.post(reverse("talk:rehearse", args=[cafe.pk])).status_code == 404
+    with assert_unchanged():
+        assert other.post(reverse("talk:rehearse", args=[cafe.pk])).status_code == 404
     assert other.get("/talk/").url.startswith("/talk/login/")
     # nor can an anonymous visitor
-    assert Client().post(reverse("talk:rehearse", args=[cafe.pk])).status_code == 404
+    with assert_unchanged():
+        assert (
+            Client().post(reverse("talk:rehearse", args=[cafe.pk])).status_code == 404
+        )
 
 
 def test_customer_uploads_need_the_signature_the_page_gave(client, hanako, account):

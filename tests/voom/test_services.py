@@ -14,6 +14,7 @@ from core.exceptions import ApplicationError, NotFound
 from messaging.friends.models import Friend
 from tests.factories import UserFactory, make_account
 from tests.talk.factories import befriend, image_bytes, make_persona, mp4_bytes, upload
+from tests.unchanged import assert_unchanged
 from voom import selectors, services
 from voom.models import CommentBlock, Post, PostComment, PostPhoto, PostReaction
 from voom.tasks import publish_due_posts_task
@@ -95,7 +96,7 @@ def test_bad_posts_are_refused_and_write_nothing(account, alice, kwargs, field):
         )
     if "video_poster" in args:
         args["video_poster"] = upload(image_bytes(size=(64, 48)))
-    with pytest.raises(ApplicationError) as caught:
+    with assert_unchanged(), pytest.raises(ApplicationError) as caught:
         _post(account, alice, **args)
     assert field in caught.value.details
     assert Post.objects.count() == 0
@@ -129,7 +130,7 @@ def test_reactions_one_per_friend_and_can_change_or_go(post, hanako):
     assert selectors.post_get(account=post.account, post_id=post.pk).like_count == 1
     services.post_react(friend=hanako, post=post, kind=None)
     assert PostReaction.objects.count() == 0
-    with pytest.raises(ApplicationError):
+    with assert_unchanged(), pytest.raises(ApplicationError):
         services.post_react(friend=hanako, post=post, kind="wow")
 
 
@@ -179,7 +180,7 @@ def test_comments_moderation_hide_reply_block(account, alice, post, hanako):
     services.commenter_block(account=account, actor=alice, comment=comment)
     assert CommentBlock.objects.count() == 1
     assert selectors.visible_comments(post=post) == []
-    with pytest.raises(ApplicationError) as caught:
+    with assert_unchanged(), pytest.raises(ApplicationError) as caught:
         services.comment_create(friend=hanako, post=post, text="again")
     assert caught.value.message == "You cannot comment on this account's posts."
     assert PostComment.objects.count() == 1
@@ -198,16 +199,16 @@ def test_bad_comments_write_nothing(account, alice, other_account, hanako):
             "A comment can have at most 500 characters.",
         ),
     ]:
-        with pytest.raises(ApplicationError) as caught:
+        with assert_unchanged(), pytest.raises(ApplicationError) as caught:
             services.comment_create(friend=hanako, post=post, text=text)
         assert caught.value.message == message
     foreign = _post(other_account, other_account.memberships.first().user)
-    with pytest.raises(NotFound):
+    with assert_unchanged(), pytest.raises(NotFound):
         services.comment_create(friend=hanako, post=foreign, text="hi")
-    with pytest.raises(NotFound):
+    with assert_unchanged(), pytest.raises(NotFound):
         services.post_react(friend=hanako, post=foreign, kind="nice")
     scheduled = _post(account, alice, publish_at=timezone.now() + dt.timedelta(days=1))
-    with pytest.raises(NotFound):
+    with assert_unchanged(), pytest.raises(NotFound):
         services.comment_create(friend=hanako, post=scheduled, text="early")
     assert PostComment.objects.count() == 0
     assert PostReaction.objects.count() == 0
@@ -216,9 +217,9 @@ def test_bad_comments_write_nothing(account, alice, other_account, hanako):
 def test_staff_of_another_account_cannot_moderate(account, other_account, post, hanako):
     comment = services.comment_create(friend=hanako, post=post, text="hello")
     charlie = other_account.memberships.first().user
-    with pytest.raises(NotFound):
+    with assert_unchanged(), pytest.raises(NotFound):
         services.comment_hide(account=other_account, actor=charlie, comment=comment)
-    with pytest.raises(NotFound):
+    with assert_unchanged(), pytest.raises(NotFound):
         services.post_delete(account=other_account, actor=charlie, post=post)
     comment.refresh_from_db()
     assert comment.hidden is False

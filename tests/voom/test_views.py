@@ -18,6 +18,7 @@ from tests.talk.factories import (
     talk_client,
     upload,
 )
+from tests.unchanged import assert_unchanged
 from voom import services
 from voom.models import Post, PostComment, PostReaction
 from voom.selectors import FEED_PAGE_SIZE
@@ -75,10 +76,11 @@ def test_a_publish_time_in_the_past_is_refused(alice_client, account, alice):
     """Found by QA: a past time published the post at once, silently (LINE
     refuses past scheduling)."""
     # when staff post with a publish time a day ago
-    response = alice_client.post(
-        _url(account, "voom:post-create"),
-        {"text": "Late", "publish_at": "2026-12-03T10:00", "allow_comments": "on"},
-    )
+    with assert_unchanged():
+        response = alice_client.post(
+            _url(account, "voom:post-create"),
+            {"text": "Late", "publish_at": "2026-12-03T10:00", "allow_comments": "on"},
+        )
     # then it is a form error on that field and nothing is posted
     html = parse(response.content.decode())
     [error] = html.cssselect("[data-testid='post-form'] .field .error")
@@ -93,10 +95,11 @@ def test_a_publish_time_in_the_past_is_refused(alice_client, account, alice):
         text="Soon",
         publish_at=dt.datetime(2026, 12, 5, 9, 0, tzinfo=dt.UTC),
     )
-    response = alice_client.post(
-        _url(account, "voom:post-detail", post.pk),
-        {"text": "Soon", "publish_at": "2026-12-03T10:00", "allow_comments": "on"},
-    )
+    with assert_unchanged():
+        response = alice_client.post(
+            _url(account, "voom:post-detail", post.pk),
+            {"text": "Soon", "publish_at": "2026-12-03T10:00", "allow_comments": "on"},
+        )
     assert "This time has passed." in response.content.decode()
     post.refresh_from_db()
     assert (post.status, post.publish_at) == (
@@ -120,9 +123,11 @@ def test_roles_and_tenancy(dora_client, charlie_client, account, alice):
     post = services.post_create(account=account, actor=alice, text="Hello")
     assert dora_client.get(_url(account)).status_code == 200
     assert dora_client.get(_url(account, "voom:post-create")).status_code == 403
-    assert (
-        dora_client.post(_url(account, "voom:post-delete", post.pk)).status_code == 403
-    )
+    with assert_unchanged():
+        assert (
+            dora_client.post(_url(account, "voom:post-delete", post.pk)).status_code
+            == 403
+        )
     assert (
         charlie_client.get(_url(account, "voom:post-detail", post.pk)).status_code
         == 404
@@ -217,18 +222,19 @@ def test_customer_reacts_comments_and_counts(account, alice, other_account):
 def test_customers_of_other_accounts_cannot_react_or_comment(account, alice):
     post = services.post_create(account=account, actor=alice, text="Hi")
     stranger = talk_client(make_persona("Stranger"))
-    assert (
-        stranger.post(
-            reverse("talk:voom-react", args=[post.pk]), {"kind": "nice"}
-        ).status_code
-        == 404
-    )
-    assert (
-        stranger.post(
-            reverse("talk:voom-comment", args=[post.pk]), {"text": "x"}
-        ).status_code
-        == 404
-    )
+    with assert_unchanged():
+        assert (
+            stranger.post(
+                reverse("talk:voom-react", args=[post.pk]), {"kind": "nice"}
+            ).status_code
+            == 404
+        )
+        assert (
+            stranger.post(
+                reverse("talk:voom-comment", args=[post.pk]), {"text": "x"}
+            ).status_code
+            == 404
+        )
     assert stranger.get(reverse("talk:voom-post", args=[987654])).status_code == 404
     assert PostReaction.objects.count() == PostComment.objects.count() == 0
 

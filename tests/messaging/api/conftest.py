@@ -5,14 +5,14 @@ tests/messaging/conftest.py, shared with the webhook tests.
 """
 
 import json
-from dataclasses import dataclass, field
 
 import pytest
 from django.test import Client
 
-from accounts.models import MonthlyUsage
-from messaging.store.models import Message
+# ``events``: the recording channel layer, for what talk rooms are told
+from tests.chat.conftest import events  # noqa: F401
 from tests.messaging.api.factories import sdk_apis, sdk_client, token_for
+from tests.unchanged import Snapshot
 
 
 @pytest.fixture(autouse=True)
@@ -87,27 +87,9 @@ def line_blob(live_server, token):
         yield sdk_apis(client)[1]
 
 
-@dataclass
-class Snapshot:
-    """Message rows and quota usage, to assert a refusal changed nothing."""
-
-    messages: int
-    usage: list = field(default_factory=list)
-
-    @classmethod
-    def take(cls) -> "Snapshot":
-        return cls(
-            messages=Message.objects.count(),
-            usage=list(MonthlyUsage.objects.values_list("pk", "used", "reserved")),
-        )
-
-
 @pytest.fixture
 def unchanged():
-    """Call the fixture's value after the request: asserts nothing changed."""
-    before = Snapshot.take()
-
-    def check() -> None:
-        assert Snapshot.take() == before
-
-    return check
+    """Call the fixture's value after the request: asserts nothing changed
+    (no row of any table, no file, no mail, no queued work; tests/unchanged.py).
+    """
+    return Snapshot.take().assert_same

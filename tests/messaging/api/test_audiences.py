@@ -35,6 +35,7 @@ from messaging.store.models import Message
 from messaging.store.services import messages_mark_opened
 from tests.messaging.api.factories import token_for
 from tests.messaging.broadcasts.helpers import bulk_friends
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -122,7 +123,7 @@ def test_create_get_add_rename_list_and_delete_an_upload_audience(manage):
     assert [j.audience_count for j in got.jobs] == [1, 3]
     # when it is deleted, it is gone with its members
     manage.delete_audience_group(group_id)
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         manage.get_audience_data(group_id)
     assert excinfo.value.status == 400
     assert _body(excinfo.value) == {
@@ -228,7 +229,7 @@ def test_another_channels_audience_is_not_found(manage, other_account):
             )
         ),
     ):
-        with pytest.raises(ApiException) as excinfo:
+        with assert_unchanged(), pytest.raises(ApiException) as excinfo:
             call()
         assert excinfo.value.status == 400
         assert _body(excinfo.value)["details"] == [
@@ -312,7 +313,8 @@ def test_an_account_holds_at_most_1000_audiences(api, account, monkeypatch):
         audience_services.audience_group_create(
             account=account, description=name, user_ids=[]
         )
-    response = api.call("POST", UPLOAD, {"description": "c", "audiences": []})
+    with assert_unchanged():
+        response = api.call("POST", UPLOAD, {"description": "c", "audiences": []})
     assert response.status_code == 400
     assert response.json() == {
         "message": "audience group count max over",
@@ -402,17 +404,20 @@ def test_an_unknown_audience_in_a_narrowcast_is_400_and_sends_nothing(
     theirs = audience_services.audience_group_create(
         account=other_account, description="Theirs", user_ids=_ids(60)
     )
-    for group_id in (1234567890123, theirs.public_id):
-        response = api.call(
-            "POST",
-            NARROWCAST,
-            {
-                "messages": [{"type": "text", "text": "hi"}],
-                "recipient": {"type": "audience", "audienceGroupId": group_id},
-            },
-        )
-        assert response.status_code == 400
-        assert response.json() == {"message": f"Invalid audience group id: {group_id}"}
+    with assert_unchanged():
+        for group_id in (1234567890123, theirs.public_id):
+            response = api.call(
+                "POST",
+                NARROWCAST,
+                {
+                    "messages": [{"type": "text", "text": "hi"}],
+                    "recipient": {"type": "audience", "audienceGroupId": group_id},
+                },
+            )
+            assert response.status_code == 400
+            assert response.json() == {
+                "message": f"Invalid audience group id: {group_id}"
+            }
     assert not Broadcast.objects.exists()
     assert not Message.objects.exists()
 
@@ -519,11 +524,12 @@ def test_click_and_impression_audiences_from_an_earlier_broadcast(
 
 
 def test_a_click_audience_of_an_unknown_request_is_refused(api):
-    response = api.call(
-        "POST",
-        "/v2/bot/audienceGroup/click",
-        {"description": "x", "requestId": "8d2b6b1e-0000-4000-8000-000000000000"},
-    )
+    with assert_unchanged():
+        response = api.call(
+            "POST",
+            "/v2/bot/audienceGroup/click",
+            {"description": "x", "requestId": "8d2b6b1e-0000-4000-8000-000000000000"},
+        )
     assert response.status_code == 400
     assert response.json() == {
         "message": "request not found",
@@ -544,16 +550,17 @@ def test_audience_calls_need_the_channel_token(live_server, other_account):
 def test_a_file_with_a_malformed_line_is_refused_and_writes_nothing(api):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    response = api.post(
-        "/v2/bot/audienceGroup/upload/byFile",
-        {
-            "description": "From a file",
-            "file": SimpleUploadedFile(
-                "ids.txt", f"{_ids(1)[0]}\nnot-an-id\n".encode(), "text/plain"
-            ),
-        },
-        HTTP_AUTHORIZATION=f"Bearer {api.token}",
-    )
+    with assert_unchanged():
+        response = api.post(
+            "/v2/bot/audienceGroup/upload/byFile",
+            {
+                "description": "From a file",
+                "file": SimpleUploadedFile(
+                    "ids.txt", f"{_ids(1)[0]}\nnot-an-id\n".encode(), "text/plain"
+                ),
+            },
+            HTTP_AUTHORIZATION=f"Bearer {api.token}",
+        )
     assert response.status_code == 400
     assert response.json() == {
         "message": "invalid audience id format",
@@ -561,11 +568,12 @@ def test_a_file_with_a_malformed_line_is_refused_and_writes_nothing(api):
     }
     assert not AudienceGroup.objects.exists()
     # and without a file
-    response = api.post(
-        "/v2/bot/audienceGroup/upload/byFile",
-        {"description": "From a file"},
-        HTTP_AUTHORIZATION=f"Bearer {api.token}",
-    )
+    with assert_unchanged():
+        response = api.post(
+            "/v2/bot/audienceGroup/upload/byFile",
+            {"description": "From a file"},
+            HTTP_AUTHORIZATION=f"Bearer {api.token}",
+        )
     assert response.status_code == 400
     assert response.json()["details"] == [
         {"message": "must be specified", "property": "file"}
@@ -580,7 +588,8 @@ def test_audience_calls_are_rate_limited_per_channel(api, settings):
     for name in ("one", "two"):
         body = {"description": name, "audiences": []}
         assert api.call("POST", UPLOAD, body).status_code == 202
-    response = api.call("POST", UPLOAD, {"description": "late", "audiences": []})
+    with assert_unchanged():
+        response = api.call("POST", UPLOAD, {"description": "late", "audiences": []})
     assert response.status_code == 429
     assert response.json() == {
         "message": "The API rate limit has been exceeded. Try again later."

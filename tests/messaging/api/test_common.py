@@ -10,6 +10,7 @@ from core.api.throttling import RATE_LIMITS
 from messaging.store.models import Message
 from tests.messaging.api.conftest import ApiClient
 from tests.messaging.api.factories import text
+from tests.unchanged import assert_unchanged
 
 PUSH = "/v2/bot/message/push"
 AUTH_INVALID = (
@@ -45,18 +46,18 @@ def test_wrong_token_is_401(db, account, header):
     )
 
 
-def test_revoked_token_is_refused(account, friend, unchanged):
+def test_revoked_token_is_refused(account, friend):
     # given a token that was revoked
     record, token = channel_token_issue(account=account, actor=None)
     channel_token_revoke(account=account, actor=None, token_id=record.pk)
     # when it is used to push
-    response = ApiClient(token).call(
-        "POST", PUSH, {"to": friend.line_user.user_id, "messages": [text()]}
-    )
+    with assert_unchanged():
+        response = ApiClient(token).call(
+            "POST", PUSH, {"to": friend.line_user.user_id, "messages": [text()]}
+        )
     # then nothing is sent
     assert response.status_code == 401
     assert response.json() == {"message": AUTH_INVALID}
-    unchanged()
 
 
 def test_unknown_path_is_line_404(api):

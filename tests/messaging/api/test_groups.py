@@ -20,7 +20,7 @@ from messaging.groups.models import GroupMessage
 from messaging.groups.services import group_create
 from messaging.webhooks.models import ReplyToken
 from tests.factories import LineUserFactory
-from tests.messaging.api.conftest import Snapshot
+from tests.unchanged import Snapshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -113,7 +113,7 @@ def test_leave_sends_leave_and_then_everything_is_404(line, joined, bot, webhook
         )
     )
     assert (status, body) == (400, {"message": "Failed to send messages"})
-    assert Snapshot.take() == before
+    before.assert_same()
     assert GroupMessage.objects.filter(account__isnull=False).count() == 0
 
 

@@ -25,10 +25,12 @@ from linebot.v3.messaging import (
 from accounts import quota
 from accounts.models import OfficialAccount
 from chat.inbound import customer_block, customer_message_send
+from core.events import line_user_group
 from messaging.store.models import Message
 from messaging.webhooks.models import WebhookDelivery
 from tests.messaging.api.factories import customer, sdk_apis, sdk_client
 from tests.talk.factories import mp4_bytes
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -220,7 +222,7 @@ def test_webhook_test_of_an_unreachable_url(line, settings):
 
 
 def test_webhook_test_without_a_url_is_400(line):
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         line.test_webhook_endpoint(WebhookTestRequest())
     assert excinfo.value.status == 400
     assert _body(excinfo.value) == {"message": "The webhook endpoint URL is not set"}
@@ -228,7 +230,7 @@ def test_webhook_test_without_a_url_is_400(line):
 
 @pytest.mark.parametrize("url", ["ftp://example.com/hook", "not a url"])
 def test_set_webhook_endpoint_refuses_bad_urls(line, url):
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         line.set_webhook_endpoint(SetWebhookEndpointRequest(endpoint=url))
     assert excinfo.value.status == 400
     assert _body(excinfo.value) == {
@@ -307,7 +309,9 @@ def test_message_content_is_404_otherwise(line_blob, friend, other_line, case):
     assert json.loads(excinfo.value.body) == {"message": "Not found"}
 
 
-def test_show_loading_animation(line, friend):
+def test_show_loading_animation(line, friend, events):
+    """The bot's "…" goes to the customer's open talk room (talk.js draws
+    it; tests/browser/test_talk.py watches it appear and go)."""
     response = line.show_loading_animation_with_http_info(
         ShowLoadingAnimationRequest(
             chat_id=friend.line_user.user_id, loading_seconds=10
@@ -315,6 +319,9 @@ def test_show_loading_animation(line, friend):
     )
     assert response.status_code == 202
     assert response.data == {}
+    assert events(line_user_group(friend.line_user_id)) == [
+        {"type": "loading.start", "friend_id": friend.pk, "seconds": 10}
+    ]
 
 
 @pytest.mark.parametrize(
@@ -335,19 +342,23 @@ def test_show_loading_animation(line, friend):
     ],
 )
 def test_show_loading_animation_refusals(
-    line, friend, other_account, seconds, chat, expected
+    line, friend, other_account, events, seconds, chat, expected
 ):
+    stranger = customer(other_account)
     chat_id = {
         "friend": friend.line_user.user_id,
         "unknown": "U" + "7" * 32,
-        "other": customer(other_account).line_user.user_id,
+        "other": stranger.line_user.user_id,
     }[chat]
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         line.show_loading_animation(
             ShowLoadingAnimationRequest(chat_id=chat_id, loading_seconds=seconds)
         )
     assert excinfo.value.status == 400
     assert _body(excinfo.value) == expected
+    # and no talk room was told to show anything
+    for line_user_id in (friend.line_user_id, stranger.line_user_id):
+        assert events(line_user_group(line_user_id)) == []
 
 
 def test_mark_as_read_by_token_from_the_webhook(line, friend, webhook_on, bot):
@@ -378,7 +389,7 @@ def test_mark_as_read_with_a_forged_or_foreign_token(
     customer_message_send(friend=friend, message={"type": "text", "text": "a"})
     token = json.loads(bot.get().body)["events"][0]["message"]["markAsReadToken"]
     for api, value in ((line, token + "x"), (other_line[0], token)):
-        with pytest.raises(ApiException) as excinfo:
+        with assert_unchanged(), pytest.raises(ApiException) as excinfo:
             api.mark_messages_as_read_by_token(
                 MarkMessagesAsReadByTokenRequest(mark_as_read_token=value)
             )

@@ -17,8 +17,8 @@ from messaging.broadcasts.models import Broadcast, BroadcastBatch, Delivery
 from messaging.broadcasts.recipients import _recipients
 from messaging.friends.models import Friend
 from messaging.store.models import Message
-from tests.messaging.api.conftest import Snapshot
 from tests.messaging.api.factories import customer, text
+from tests.unchanged import Snapshot, assert_unchanged
 
 NARROWCAST = "/v2/bot/message/narrowcast"
 
@@ -163,7 +163,7 @@ def test_without_up_to_remaining_quota_a_short_quota_is_429(api, account, crowd)
     assert response.status_code == 429
     assert response.json() == {"message": "You have reached your monthly limit."}
     assert not Broadcast.objects.exists()
-    assert Snapshot.take() == before
+    before.assert_same()
 
 
 def test_redelivery_targets_the_earlier_narrowcast(account, crowd):
@@ -189,7 +189,7 @@ def test_redelivery_of_a_narrowcast_older_than_14_days_is_invalid(account, crowd
     Broadcast.objects.filter(pk=first.pk).update(
         created_at=timezone.now() - dt.timedelta(days=15)
     )
-    with pytest.raises(services.RecipientInvalid):
+    with assert_unchanged(), pytest.raises(services.RecipientInvalid):
         _accept(
             account,
             Audience(recipient={"type": "redelivery", "requestId": "first"}),

@@ -8,6 +8,7 @@ from linebot.v3.messaging import ApiException as MessagingApiException
 
 from accounts.models import ChannelAccessToken
 from tests.messaging.api.factories import sdk_apis, sdk_client
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,7 +41,7 @@ def test_client_credentials_token_works_then_is_revoked(tokens, live_server, acc
         # when it is revoked
         tokens.revoke_channel_token(issued.data.access_token)
         # then it no longer works
-        with pytest.raises(MessagingApiException) as excinfo:
+        with assert_unchanged(), pytest.raises(MessagingApiException) as excinfo:
             line.get_bot_info()
     assert excinfo.value.status == 401
     record.refresh_from_db()
@@ -79,7 +80,7 @@ def test_long_lived_token_verifies_without_expiry(tokens, token, account):
     ],
 )
 def test_issue_refusals(tokens, account, grant, client_id, secret, expected):
-    with pytest.raises(oauth.ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(oauth.ApiException) as excinfo:
         tokens.issue_channel_token(
             grant, client_id or account.channel_id, secret or account.channel_secret
         )
@@ -89,25 +90,26 @@ def test_issue_refusals(tokens, account, grant, client_id, secret, expected):
 
 
 def test_verify_and_revoke_of_an_unknown_token(tokens):
-    with pytest.raises(oauth.ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(oauth.ApiException) as excinfo:
         tokens.verify_channel_token("nope")
     assert json.loads(excinfo.value.body) == {
         "error": "invalid_request",
         "error_description": "access token expired",
     }
-    with pytest.raises(oauth.ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(oauth.ApiException) as excinfo:
         tokens.revoke_channel_token("nope")
     assert excinfo.value.status == 400
     assert json.loads(excinfo.value.body)["error"] == "invalid_request"
 
 
 def test_missing_form_fields(api):
-    response = api.call(
-        "POST",
-        "/v2/oauth/accessToken",
-        raw="grant_type=client_credentials",
-        content_type="application/x-www-form-urlencoded",
-    )
+    with assert_unchanged():
+        response = api.call(
+            "POST",
+            "/v2/oauth/accessToken",
+            raw="grant_type=client_credentials",
+            content_type="application/x-www-form-urlencoded",
+        )
     assert response.status_code == 400
     assert response.json() == {
         "error": "invalid_request",

@@ -13,6 +13,7 @@ from accounts.models import MonthlyUsage
 from messaging.store.models import Message
 from tests.messaging.api.factories import customer
 from tests.talk.factories import talk_client
+from tests.unchanged import assert_unchanged
 
 
 def _pushed(friend) -> list[Message]:
@@ -61,7 +62,7 @@ def test_a_quote_token_of_another_room_is_400_and_nothing_is_sent_or_counted(
         PushMessageRequest(to=other.line_user.user_id, messages=[TextMessage(text="x")])
     ).sent_messages[0]
     used = MonthlyUsage.objects.get(account=account).used
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         line.push_message(
             PushMessageRequest(
                 to=friend.line_user.user_id,
@@ -94,14 +95,15 @@ def test_an_unknown_quote_token_in_a_reply_is_400_and_the_token_stays_usable(
         event_at=timezone.now(),
         expires_at=timezone.now() + dt.timedelta(minutes=1),
     )
-    answer = api.call(
-        "POST",
-        "/v2/bot/message/reply",
-        {
-            "replyToken": token.token,
-            "messages": [{"type": "text", "text": "x", "quoteToken": "nope"}],
-        },
-    )
+    with assert_unchanged():
+        answer = api.call(
+            "POST",
+            "/v2/bot/message/reply",
+            {
+                "replyToken": token.token,
+                "messages": [{"type": "text", "text": "x", "quoteToken": "nope"}],
+            },
+        )
     assert answer.status_code == 400
     assert answer.json() == {
         "message": "The request body has 1 error(s)",

@@ -38,6 +38,7 @@ from messaging.friends.models import Friend
 from messaging.store.models import Message
 from messaging.webhooks.models import ReplyToken
 from tests.messaging.api.factories import customer
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -112,7 +113,7 @@ def test_push_with_template_flex_and_quick_reply_is_stored_as_sent(line, friend)
 
 
 def test_push_to_an_unknown_user_fails_and_costs_nothing(line, account, unchanged):
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         line.push_message(
             PushMessageRequest(to="U" + "0" * 32, messages=[TextMessage(text="hi")])
         )
@@ -139,7 +140,7 @@ def test_push_past_the_monthly_limit_is_429(line, account, friend):
     quota.quota_consume(account=account, count=1)
     unchanged_now = _usage(account).used
     # when
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         line.push_message(
             PushMessageRequest(
                 to=friend.line_user.user_id, messages=[TextMessage(text="x")]
@@ -154,7 +155,7 @@ def test_push_past_the_monthly_limit_is_429(line, account, friend):
 
 def test_push_of_a_suspended_account_is_403(line, account, friend):
     account_suspend(account=account, actor=None, reason="abuse")
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         line.push_message(
             PushMessageRequest(
                 to=friend.line_user.user_id, messages=[TextMessage(text="x")]
@@ -175,7 +176,7 @@ def test_push_retry_key_repeat_is_409_with_original_ids(line, account, friend):
     )
     first = line.push_message_with_http_info(request, x_line_retry_key=key)
     # when the bot retries with the same key
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         line.push_message_with_http_info(request, x_line_retry_key=key)
     # then it gets 409 naming the accepted request, and the same message IDs
     exc = excinfo.value
@@ -215,7 +216,7 @@ def test_a_failed_request_does_not_use_up_its_retry_key(line, account, friend):
     request = PushMessageRequest(
         to=friend.line_user.user_id, messages=[TextMessage(text="x")]
     )
-    with pytest.raises(ApiException):
+    with assert_unchanged(), pytest.raises(ApiException):
         line.push_message(request, x_line_retry_key=key)
     assert not RetryKey.objects.exists()
 
@@ -240,7 +241,7 @@ def test_reply_with_the_token_of_a_webhook_event(
     assert rows[0].payload == {"type": "text", "text": "Here"}
     assert _usage(account).used == 0
     # and the token cannot be used twice
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         line.reply_message(
             ReplyMessageRequest(
                 reply_token=event["replyToken"], messages=[TextMessage(text="Again")]
@@ -258,7 +259,7 @@ def test_reply_token_expires_after_a_minute(line, friend, webhook_on, bot):
         customer_message_send(friend=friend, message={"type": "text", "text": "hi"})
         token = json.loads(bot.get().body)["events"][0]["replyToken"]
         frozen.tick(61)
-        with pytest.raises(ApiException) as excinfo:
+        with assert_unchanged(), pytest.raises(ApiException) as excinfo:
             line.reply_message(
                 ReplyMessageRequest(reply_token=token, messages=[TextMessage(text="x")])
             )
@@ -278,7 +279,7 @@ def test_reply_token_of_another_account_is_invalid(
     token = json.loads(bot.get().body)["events"][0]["replyToken"]
     with sdk_client(live_server.url, other_token) as client:
         other = sdk_apis(client)[0]
-        with pytest.raises(ApiException) as excinfo:
+        with assert_unchanged(), pytest.raises(ApiException) as excinfo:
             other.reply_message(
                 ReplyMessageRequest(reply_token=token, messages=[TextMessage(text="x")])
             )
@@ -312,7 +313,7 @@ def test_multicast_retry_key_repeat_is_409(line, account, friend):
         to=[friend.line_user.user_id], messages=[TextMessage(text="x")]
     )
     first = line.multicast_with_http_info(request, x_line_retry_key=key)
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         line.multicast(request, x_line_retry_key=key)
     assert excinfo.value.status == 409
     assert _body(excinfo.value) == {"message": "The retry key is already accepted"}
@@ -370,7 +371,7 @@ def test_narrowcast_is_202_and_its_progress_reports_the_counts(line, account, fr
 
 
 def test_narrowcast_progress_of_an_unknown_request_is_404(line):
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         line.get_narrowcast_progress(str(uuid.uuid4()))
     assert excinfo.value.status == 404
     assert _body(excinfo.value) == {"message": "Not found"}
@@ -392,7 +393,7 @@ def test_validate_endpoints_accept_good_and_refuse_bad_messages(
     call = getattr(line, f"{method}_with_http_info")
     ok = call(ValidateMessageRequest(messages=[TextMessage(text="fine")]))
     assert ok.status_code == 200
-    with pytest.raises(ApiException) as excinfo:
+    with assert_unchanged(), pytest.raises(ApiException) as excinfo:
         call(ValidateMessageRequest(messages=[TextMessage(text="x" * 5001)]))
     assert excinfo.value.status == 400
     assert _body(excinfo.value) == {

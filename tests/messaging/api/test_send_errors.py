@@ -1,6 +1,7 @@
 """Bad input to the send endpoints: LINE's status and body, nothing sent.
 
-Each case asserts that no message was stored and no quota was used.
+Each case asserts that nothing was written (tests/unchanged.py): no message
+stored, no quota used, no row of any other table, nothing queued.
 """
 
 import json
@@ -11,8 +12,8 @@ import pytest
 from accounts.services import account_suspend
 from messaging.api.models import RetryKey
 from messaging.broadcasts.models import Broadcast
-from tests.messaging.api.conftest import Snapshot
 from tests.messaging.api.factories import customer, text
+from tests.unchanged import Snapshot, assert_unchanged
 
 PUSH = "/v2/bot/message/push"
 REPLY = "/v2/bot/message/reply"
@@ -145,7 +146,7 @@ def test_suspended_account_cannot_send(api, account, user_id, path):
     assert response.json() == {
         "message": "Access to this API is not available for your account"
     }
-    assert Snapshot.take() == before
+    before.assert_same()
 
 
 # --- push -----------------------------------------------------------------------------
@@ -176,14 +177,14 @@ def test_push_to_unknown_users_groups_and_rooms(api, unchanged, to):
     unchanged()
 
 
-def test_push_to_a_user_of_another_account(api, other_account, unchanged):
+def test_push_to_a_user_of_another_account(api, other_account):
     stranger = customer(other_account)
-    response = api.call(
-        "POST", PUSH, {"to": stranger.line_user.user_id, "messages": [text()]}
-    )
+    with assert_unchanged():
+        response = api.call(
+            "POST", PUSH, {"to": stranger.line_user.user_id, "messages": [text()]}
+        )
     assert response.status_code == 400
     assert response.json() == {"message": "Failed to send messages"}
-    unchanged()
 
 
 def test_push_to_of_the_wrong_type(api, unchanged):
@@ -224,9 +225,10 @@ def test_push_custom_aggregation_units(api, user_id, unchanged, units, expected)
 
 def test_push_retry_key_of_a_refused_request_stays_usable(api, user_id):
     key = str(uuid.uuid4())
-    bad = api.call(
-        "POST", PUSH, {"to": user_id, "messages": []}, HTTP_X_LINE_RETRY_KEY=key
-    )
+    with assert_unchanged():
+        bad = api.call(
+            "POST", PUSH, {"to": user_id, "messages": []}, HTTP_X_LINE_RETRY_KEY=key
+        )
     assert bad.status_code == 400
     good = api.call(
         "POST", PUSH, {"to": user_id, "messages": [text()]}, HTTP_X_LINE_RETRY_KEY=key
@@ -288,15 +290,16 @@ def test_multicast_to_unknown_users_only_sends_nothing(api, unchanged):
     unchanged()
 
 
-def test_multicast_to_users_of_another_account_sends_nothing(
-    api, other_account, unchanged
-):
+def test_multicast_to_users_of_another_account_sends_nothing(api, other_account):
     stranger = customer(other_account)
-    response = api.call(
-        "POST", MULTICAST, {"to": [stranger.line_user.user_id], "messages": [text()]}
-    )
+    with assert_unchanged():
+        response = api.call(
+            "POST",
+            MULTICAST,
+            {"to": [stranger.line_user.user_id], "messages": [text()]},
+        )
     assert response.status_code == 200
-    unchanged()
+    assert response.json() == {}
 
 
 # --- narrowcast -----------------------------------------------------------------------
@@ -396,7 +399,10 @@ def test_broadcast_and_narrowcast_retry_key_repeat_is_409(api, friend, path):
     first = api.call("POST", path, {"messages": [text()]}, HTTP_X_LINE_RETRY_KEY=key)
     assert first.status_code == (202 if path == NARROWCAST else 200)
     # when it is repeated
-    again = api.call("POST", path, {"messages": [text()]}, HTTP_X_LINE_RETRY_KEY=key)
+    with assert_unchanged():
+        again = api.call(
+            "POST", path, {"messages": [text()]}, HTTP_X_LINE_RETRY_KEY=key
+        )
     # then the repeat is refused and names the accepted request
     assert again.status_code == 409
     assert again.json() == {"message": "The retry key is already accepted"}

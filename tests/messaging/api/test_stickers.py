@@ -9,7 +9,7 @@ from linebot.v3.messaging.exceptions import ApiException
 
 from messaging.store.stickers import STICKERS, sticker_svg
 from messaging.store.validators import STICKER_INVALID
-from tests.messaging.api.conftest import Snapshot
+from tests.unchanged import Snapshot
 
 
 @pytest.mark.django_db
@@ -27,7 +27,7 @@ def test_push_of_an_unsendable_sticker_answers_lines_400(line, friend):
         "message": "The request body has 1 error(s)",
         "details": [{"message": STICKER_INVALID, "property": "messages[0]"}],
     }
-    assert Snapshot.take() == before
+    before.assert_same()
 
 
 @pytest.mark.django_db

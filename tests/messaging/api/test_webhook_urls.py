@@ -11,6 +11,7 @@ import pytest
 from accounts.models import AuditLog
 from messaging.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from tests.messaging.webhooks.test_url_policy import INSIDE
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +49,8 @@ def _state() -> dict:
 @pytest.mark.parametrize("url", [*INSIDE, "http://bot.example.com/callback"])
 def test_set_endpoint_refuses_addresses_inside_and_plain_http(api, url):
     before = _state()
-    response = api.call("PUT", ENDPOINT, {"endpoint": url})
+    with assert_unchanged():
+        response = api.call("PUT", ENDPOINT, {"endpoint": url})
     assert (response.status_code, response.json()) == (400, INVALID)
     assert _state() == before
 
@@ -56,7 +58,8 @@ def test_set_endpoint_refuses_addresses_inside_and_plain_http(api, url):
 @pytest.mark.parametrize("url", [*INSIDE, "http://bot.example.com/callback"])
 def test_test_endpoint_refuses_addresses_inside_and_plain_http(api, url):
     before = _state()
-    response = api.call("POST", TEST, {"endpoint": url})
+    with assert_unchanged():
+        response = api.call("POST", TEST, {"endpoint": url})
     assert (response.status_code, response.json()) == (400, INVALID)
     assert _state() == before
 
@@ -89,7 +92,8 @@ def _refusal(url: str) -> dict:
 @pytest.mark.parametrize("url", BROKEN)
 def test_set_endpoint_refuses_urls_that_do_not_parse(api, url):
     before = _state()
-    response = api.call("PUT", ENDPOINT, {"endpoint": url})
+    with assert_unchanged():
+        response = api.call("PUT", ENDPOINT, {"endpoint": url})
     assert (response.status_code, response.json()) == (400, _refusal(url))
     assert _state() == before
 
@@ -97,7 +101,8 @@ def test_set_endpoint_refuses_urls_that_do_not_parse(api, url):
 @pytest.mark.parametrize("url", BROKEN)
 def test_test_endpoint_refuses_urls_that_do_not_parse(api, url):
     before = _state()
-    response = api.call("POST", TEST, {"endpoint": url})
+    with assert_unchanged():
+        response = api.call("POST", TEST, {"endpoint": url})
     assert (response.status_code, response.json()) == (400, _refusal(url))
     assert _state() == before
 
@@ -107,6 +112,7 @@ def test_local_development_refuses_them_too(api, settings, url):
     """Allowing private networks does not let broken URLs in."""
     settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
     before = _state()
-    response = api.call("PUT", ENDPOINT, {"endpoint": url.replace("https", "http")})
+    with assert_unchanged():
+        response = api.call("PUT", ENDPOINT, {"endpoint": url.replace("https", "http")})
     assert (response.status_code, response.json()) == (400, _refusal(url))
     assert _state() == before

@@ -20,6 +20,7 @@ from messaging.automation.tasks import step_messages_send_task
 from messaging.store.models import Message
 from tests.factories import LineUserFactory
 from tests.messaging.broadcasts.helpers import text, usage_pair
+from tests.unchanged import assert_unchanged
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 T0 = dt.datetime(2026, 11, 24, 10, 0, tzinfo=TOKYO)
@@ -205,7 +206,8 @@ def test_step_the_quota_cannot_cover_is_recorded_not_sent(account, sequence):
     ],
 )
 def test_bad_steps_are_refused(account, alice, steps, error):
-    with pytest.raises(ApplicationError) as excinfo:
+    # when the sequence is saved, then it is refused and nothing is written
+    with assert_unchanged(), pytest.raises(ApplicationError) as excinfo:
         step_sequence_save(
             account=account, actor=alice, name="x", is_active=True, steps=steps
         )

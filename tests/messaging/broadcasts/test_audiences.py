@@ -12,6 +12,7 @@ from messaging.audience.services import audience_group_create
 from messaging.broadcasts.models import Delivery
 from messaging.broadcasts.segments import segment_save
 from tests.messaging.broadcasts.test_views import compose
+from tests.unchanged import assert_unchanged
 
 
 def _url(account, name, *args):
@@ -55,13 +56,15 @@ def test_a_saved_segment_is_exported_as_an_audience(
 
 
 def test_exporting_needs_the_send_permission(dora_client, account, regulars):
-    response = dora_client.post(_url(account, "segment-export", regulars.pk))
+    with assert_unchanged():
+        response = dora_client.post(_url(account, "segment-export", regulars.pk))
     assert response.status_code == 403
     assert not AudienceGroup.objects.exists()
 
 
 def test_another_accounts_segment_cannot_be_exported(charlie_client, account, regulars):
-    response = charlie_client.post(_url(account, "segment-export", regulars.pk))
+    with assert_unchanged():
+        response = charlie_client.post(_url(account, "segment-export", regulars.pk))
     assert response.status_code == 404
     assert not AudienceGroup.objects.exists()
 
@@ -114,10 +117,11 @@ def test_another_accounts_audience_is_not_a_condition(
         "match": "all",
         "conditions": [{"type": "audience_group", "values": [theirs.pk]}],
     }
-    response = alice_client.post(
-        _url(account, "segment-list"),
-        {"name": "Sneaky", "definition": json.dumps(definition)},
-    )
+    with assert_unchanged():
+        response = alice_client.post(
+            _url(account, "segment-list"),
+            {"name": "Sneaky", "definition": json.dumps(definition)},
+        )
     assert response.status_code == 400
     assert "An audience in the conditions no longer exists." in (
         response.content.decode()

@@ -22,6 +22,7 @@ from messaging.broadcasts.segments import segment_delete, segment_save
 from messaging.store.assets import asset_upload
 from messaging.store.models import BroadcastAsset
 from tests.messaging.broadcasts.helpers import draft, png, text
+from tests.unchanged import assert_unchanged
 
 
 def test_draft_keeps_bubbles_audience_and_cap(account, alice, crowd):
@@ -97,7 +98,7 @@ def test_draft_keeps_bubbles_audience_and_cap(account, alice, crowd):
     ],
 )
 def test_bad_bubbles_are_refused_and_nothing_is_saved(account, alice, messages, error):
-    with pytest.raises(ApplicationError) as excinfo:
+    with assert_unchanged(), pytest.raises(ApplicationError) as excinfo:
         draft(account, alice, messages=messages)
     assert excinfo.value.message == error
     assert not Broadcast.objects.exists()
@@ -106,7 +107,7 @@ def test_bad_bubbles_are_refused_and_nothing_is_saved(account, alice, messages, 
 def test_emoji_count_as_two_characters_like_line(account, alice):
     """LINE counts UTF-16 units: 2,500 emoji fill the 5,000 limit."""
     draft(account, alice, messages=[text("😀" * 2500)])
-    with pytest.raises(ApplicationError):
+    with assert_unchanged(), pytest.raises(ApplicationError):
         draft(account, alice, messages=[text("😀" * 2500 + "a")])
 
 
@@ -141,7 +142,7 @@ def test_image_upload_makes_preview_and_imagemap_sizes(account, alice):
 def test_bad_images_are_refused_and_nothing_is_stored(
     account, alice, upload, kind, error
 ):
-    with pytest.raises(ApplicationError) as excinfo:
+    with assert_unchanged(), pytest.raises(ApplicationError) as excinfo:
         asset_upload(account=account, actor=alice, upload=upload(), kind=kind)
     assert error in excinfo.value.message
     assert not BroadcastAsset.objects.exists()
@@ -209,11 +210,11 @@ def test_rich_message_limits(account, alice):
         {"type": "message", "text": f"t{i}", "area": _area(i * 100, 0, 100, 100)}
         for i in range(7)
     ]
-    with pytest.raises(ApplicationError) as excinfo:
+    with assert_unchanged(), pytest.raises(ApplicationError) as excinfo:
         draft(account, alice, messages=[_imagemap(asset, seven)])
     assert excinfo.value.message == "Bubble 1: a rich message has at most 6 tap areas."
     outside = [{"type": "message", "text": "x", "area": _area(1000, 0, 100, 100)}]
-    with pytest.raises(ApplicationError) as excinfo:
+    with assert_unchanged(), pytest.raises(ApplicationError) as excinfo:
         draft(account, alice, messages=[_imagemap(asset, outside)])
     assert excinfo.value.message == "Bubble 1: a tap area lies outside the image."
 
@@ -225,12 +226,12 @@ def test_carousel_limits(account, alice):
         "altText": "x",
         "template": {"type": "carousel", "columns": [column] * 11},
     }
-    with pytest.raises(ApplicationError) as excinfo:
+    with assert_unchanged(), pytest.raises(ApplicationError) as excinfo:
         draft(account, alice, messages=[eleven])
     assert excinfo.value.message == "Bubble 1: add 1 to 10 cards."
     four_buttons = dict(column, actions=column["actions"] * 4)
     too_many = dict(eleven, template={"type": "carousel", "columns": [four_buttons]})
-    with pytest.raises(ApplicationError) as excinfo:
+    with assert_unchanged(), pytest.raises(ApplicationError) as excinfo:
         draft(account, alice, messages=[too_many])
     assert excinfo.value.message == "Bubble 1: a card has at most 3 buttons."
 
@@ -246,7 +247,7 @@ def test_an_image_of_another_account_cannot_be_used(
         "originalContentUrl": theirs.original_url,
         "previewImageUrl": theirs.preview_url,
     }
-    with pytest.raises(ApplicationError):
+    with assert_unchanged(), pytest.raises(ApplicationError):
         draft(account, alice, messages=[image])
     assert not Broadcast.objects.filter(account=account).exists()
 
@@ -254,7 +255,7 @@ def test_an_image_of_another_account_cannot_be_used(
 def test_editing_a_broadcast_that_started_is_refused(account, alice, crowd):
     broadcast = draft(account, alice)
     broadcast_send_now(broadcast=broadcast, actor=alice)
-    with pytest.raises(ApplicationError) as excinfo:
+    with assert_unchanged(), pytest.raises(ApplicationError) as excinfo:
         draft(account, alice, broadcast=broadcast, messages=[text("changed")])
     assert "can no longer be edited" in excinfo.value.message
     broadcast.refresh_from_db()
@@ -271,7 +272,7 @@ def test_drafts_can_be_copied_and_deleted_but_history_cannot(account, alice, cro
     )
     broadcast_delete(broadcast=copy, actor=alice)
     broadcast_send_now(broadcast=broadcast, actor=alice)
-    with pytest.raises(ApplicationError):
+    with assert_unchanged(), pytest.raises(ApplicationError):
         broadcast_delete(broadcast=broadcast, actor=alice)
     assert list(Broadcast.objects.values_list("pk", flat=True)) == [broadcast.pk]
 
@@ -305,7 +306,7 @@ def test_deleting_a_saved_segment_keeps_drafts_targeted(account, alice, crowd):
         when=timezone.now() + dt.timedelta(days=1),
     )
     # a scheduled broadcast still needs it
-    with pytest.raises(ApplicationError):
+    with assert_unchanged(), pytest.raises(ApplicationError):
         segment_delete(account=account, actor=alice, segment=segment)
     broadcast_cancel(broadcast=scheduled, actor=alice)
     segment_delete(account=account, actor=alice, segment=segment)

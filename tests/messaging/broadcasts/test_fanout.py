@@ -41,6 +41,7 @@ from messaging.friends.models import LineUser
 from messaging.store.models import Message
 from tests.factories import UserFactory, make_account
 from tests.messaging.broadcasts.helpers import bulk_friends, draft, text, usage_pair
+from tests.unchanged import assert_unchanged
 
 
 def queued(account, actor, capture, **kwargs) -> Broadcast:
@@ -213,9 +214,9 @@ def test_pause_stops_new_batches_and_resume_finishes_exactly(
 
 def test_pause_and_resume_refuse_the_wrong_states(account, alice, crowd):
     broadcast = draft(account, alice)
-    with pytest.raises(ApplicationError):
+    with assert_unchanged(), pytest.raises(ApplicationError):
         broadcast_pause(broadcast=broadcast, actor=alice)
-    with pytest.raises(ApplicationError):
+    with assert_unchanged(), pytest.raises(ApplicationError):
         broadcast_resume(broadcast=broadcast, actor=alice)
 
 
@@ -232,7 +233,7 @@ def test_stopping_mid_way_keeps_what_went_and_releases_the_rest(
     broadcast.refresh_from_db()
     assert (broadcast.status, broadcast.sent_count) == (Broadcast.Status.CANCELLED, 10)
     assert usage_pair(account) == (10, 0)
-    with pytest.raises(ApplicationError):
+    with assert_unchanged(), pytest.raises(ApplicationError):
         broadcast_cancel(broadcast=broadcast, actor=alice)
     assert usage_pair(account) == (10, 0)
 

@@ -12,6 +12,7 @@ from messaging.store.bubbles import bubbles_clean
 from messaging.store.models import BroadcastAsset, Message
 from tests.messaging.broadcasts.helpers import png
 from tests.talk.factories import MP3, mp4_bytes
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +87,10 @@ def test_wrong_files_are_refused_and_nothing_is_stored(
 
 
 def test_media_bubbles_must_use_the_accounts_own_uploads(account):
-    with pytest.raises(ApplicationError, match="Upload the images again"):
+    with (
+        assert_unchanged(),
+        pytest.raises(ApplicationError, match="Upload the images again"),
+    ):
         bubbles_clean(
             account=account,
             messages=[

@@ -37,6 +37,7 @@ from tests.messaging.broadcasts.helpers import (
     text,
     usage_pair,
 )
+from tests.unchanged import assert_unchanged
 
 
 def vip(crowd) -> dict:
@@ -136,7 +137,7 @@ def test_plan_that_cannot_cover_the_cost_refuses_and_spends_nothing(
     quota.quota_consume(account=account, count=4997)
     broadcast = draft(account, alice)
     # when
-    with pytest.raises(ApplicationError) as excinfo:
+    with assert_unchanged(), pytest.raises(ApplicationError) as excinfo:
         send(broadcast, alice, django_capture_on_commit_callbacks)
     # then
     assert excinfo.value.message == (
@@ -174,7 +175,7 @@ def test_segment_matching_nobody_is_refused(
 ):
     nobody = {"match": "all", "conditions": [{"type": "region", "values": ["jp_40"]}]}
     broadcast = draft(account, alice, audience=nobody)
-    with pytest.raises(ApplicationError) as excinfo:
+    with assert_unchanged(), pytest.raises(ApplicationError) as excinfo:
         send(broadcast, alice, django_capture_on_commit_callbacks)
     assert (
         excinfo.value.message
@@ -200,7 +201,7 @@ def test_audience_that_empties_before_start_fails_without_reserving(
 
 def test_schedule_in_the_past_is_refused(account, alice, crowd):
     broadcast = draft(account, alice)
-    with pytest.raises(ApplicationError) as excinfo:
+    with assert_unchanged(), pytest.raises(ApplicationError) as excinfo:
         broadcast_schedule(
             broadcast=broadcast,
             actor=alice,
@@ -287,7 +288,7 @@ def test_test_send_refused_by_quota_sends_nothing(account, alice, crowd):
     _link(account, alice, crowd["ben"])
     quota.quota_consume(account=account, count=5000)
     broadcast = draft(account, alice)
-    with pytest.raises(quota.QuotaExceeded):
+    with assert_unchanged(), pytest.raises(quota.QuotaExceeded):
         broadcast_test_send(broadcast=broadcast, actor=alice, to="me")
     assert not Message.objects.exists()
     assert usage_pair(account) == (5000, 0)
@@ -298,11 +299,11 @@ def test_test_send_with_nobody_linked_is_refused(account, alice, bob, crowd):
     # bob linked his LINE, but "to me" is alice's, and a former member's
     # link (charlie is no member here) never counts
     _link(account, bob, crowd["eve"])
-    with pytest.raises(ApplicationError) as excinfo:
+    with assert_unchanged(), pytest.raises(ApplicationError) as excinfo:
         broadcast_test_send(broadcast=broadcast, actor=alice, to="me")
     assert excinfo.value.message.startswith("Link your own LINE first")
     Membership.objects.filter(account=account, user=bob).delete()
-    with pytest.raises(ApplicationError) as excinfo:
+    with assert_unchanged(), pytest.raises(ApplicationError) as excinfo:
         broadcast_test_send(broadcast=broadcast, actor=alice, to="staff")
     assert excinfo.value.message == (
         "No member has linked their own LINE for test messages yet."
@@ -314,17 +315,17 @@ def test_test_send_with_nobody_linked_is_refused(account, alice, bob, crowd):
 def test_a_blocked_friend_cannot_be_linked_nor_someone_elses_link_taken(
     account, alice, bob, crowd, other_account, charlie
 ):
-    with pytest.raises(ApplicationError):
+    with assert_unchanged(), pytest.raises(ApplicationError):
         _link(account, alice, crowd["cai"])  # blocked the account
     _link(account, bob, crowd["eve"])
-    with pytest.raises(ApplicationError):
+    with assert_unchanged(), pytest.raises(ApplicationError):
         _link(account, alice, crowd["eve"])
-    with pytest.raises(ApplicationError):
+    with assert_unchanged(), pytest.raises(ApplicationError):
         friend_staff_link_set(
             account=account, actor=alice, friend=crowd["eve"], linked=False
         )
     stranger = Friend.objects.get(account=other_account)
-    with pytest.raises(NotFound):
+    with assert_unchanged(), pytest.raises(NotFound):
         _link(account, alice, stranger)
     assert dict(
         Friend.objects.filter(staff_user__isnull=False).values_list("pk", "staff_user")

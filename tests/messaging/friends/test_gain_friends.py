@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw
 
 from messaging.friends.models import FriendSource
 from tests.messaging.factories import FriendSourceFactory, make_friend
+from tests.unchanged import assert_unchanged
 
 SITE = "https://oa.example.jp"
 
@@ -141,7 +142,8 @@ def test_create_source_bad_name_shows_field_error_and_writes_nothing(
     alice_client, account, name, error
 ):
     FriendSourceFactory(account=account, name="flyer")
-    response = alice_client.post(url(account, "friend-gain"), {"name": name})
+    with assert_unchanged():
+        response = alice_client.post(url(account, "friend-gain"), {"name": name})
     assert response.status_code == 400
     assert response.context["form"].errors == {"name": [error]}
     assert FriendSource.objects.count() == 1

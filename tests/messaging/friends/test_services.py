@@ -40,6 +40,7 @@ from tests.messaging.factories import (
     TagFactory,
     make_friend,
 )
+from tests.unchanged import assert_unchanged
 
 
 def audit(account) -> list[tuple]:
@@ -71,7 +72,7 @@ def test_friend_source_names_are_unique_per_account_only(
     account, other_account, alice, charlie
 ):
     friend_source_create(account=account, actor=alice, name="flyer")
-    with pytest.raises(ApplicationError) as exc:
+    with assert_unchanged(), pytest.raises(ApplicationError) as exc:
         friend_source_create(account=account, actor=alice, name="flyer")
     assert exc.value.details == {"name": "A source with this name already exists."}
     friend_source_create(account=other_account, actor=charlie, name="flyer")
@@ -84,7 +85,7 @@ def test_friend_source_names_are_unique_per_account_only(
     [("   ", "Enter a name."), ("x" * 51, "Use at most 50 characters.")],
 )
 def test_friend_source_bad_name_creates_nothing(account, alice, name, error):
-    with pytest.raises(ApplicationError) as exc:
+    with assert_unchanged(), pytest.raises(ApplicationError) as exc:
         friend_source_create(account=account, actor=alice, name=name)
     assert exc.value.details == {"name": error}
     assert FriendSource.objects.count() == 0
@@ -170,7 +171,7 @@ def test_saved_greeting_reaches_a_new_friend_with_placeholders_filled(account, a
 def test_greeting_update_rejects_bad_messages_and_writes_nothing(
     account, alice, enabled, messages, error
 ):
-    with pytest.raises(MessagesInvalid) as exc:
+    with assert_unchanged(), pytest.raises(MessagesInvalid) as exc:
         greeting_update(
             account=account,
             actor=alice,
@@ -207,10 +208,10 @@ def test_greeting_text_of_exactly_5000_characters_is_accepted(account, alice):
 
 def test_tag_create_refuses_duplicates_and_blank_names(account, alice):
     tag_create(account=account, actor=alice, name="vip")
-    with pytest.raises(ApplicationError) as exc:
+    with assert_unchanged(), pytest.raises(ApplicationError) as exc:
         tag_create(account=account, actor=alice, name=" vip ")
     assert exc.value.details == {"name": "A tag with this name already exists."}
-    with pytest.raises(ApplicationError):
+    with assert_unchanged(), pytest.raises(ApplicationError):
         tag_create(account=account, actor=alice, name="x" * 31)
     assert list(Tag.objects.values_list("name", flat=True)) == ["vip"]
     assert audit(account) == [("alice", "tag.create", "vip", {})]
@@ -234,7 +235,7 @@ def test_friend_tag_remove_and_tenancy(account, other_account, alice):
     vip = TagFactory(account=account, name="vip")
     friend = make_friend(account, tags=[vip])
     foreign_tag = TagFactory(account=other_account, name="vip")
-    with pytest.raises(ApplicationError):
+    with assert_unchanged(), pytest.raises(ApplicationError):
         friend_tag_remove(account=account, actor=alice, friend=friend, tag=foreign_tag)
     friend_tag_remove(account=account, actor=alice, friend=friend, tag=vip)
     assert tag_names(friend) == []
@@ -247,7 +248,7 @@ def test_friend_tag_remove_and_tenancy(account, other_account, alice):
 
 def test_friend_of_another_account_cannot_be_tagged(account, other_account, alice):
     stranger = make_friend(other_account)
-    with pytest.raises(ApplicationError):
+    with assert_unchanged(), pytest.raises(ApplicationError):
         friend_tag_add(account=account, actor=alice, friend=stranger, name="vip")
     assert Tag.objects.count() == 0
 
@@ -320,7 +321,7 @@ def test_bulk_tag_with_no_filters_covers_the_whole_account_only(account, alice, 
 
 
 def test_bulk_tag_refuses_a_tag_of_another_account(account, alice, crowd):
-    with pytest.raises(ApplicationError):
+    with assert_unchanged(), pytest.raises(ApplicationError):
         friends_tag_bulk(
             account=account,
             actor=alice,
@@ -375,7 +376,7 @@ def test_custom_field_create_cleans_choices(account, alice):
 )
 def test_custom_field_create_rejects_bad_definitions(account, alice, kwargs, details):
     CustomFieldFactory(account=account, name="Birthday", kind="date")
-    with pytest.raises(ApplicationError) as exc:
+    with assert_unchanged(), pytest.raises(ApplicationError) as exc:
         custom_field_create(account=account, actor=alice, **kwargs)
     assert exc.value.details == details
     assert CustomField.objects.filter(account=account).count() == 1
@@ -455,7 +456,7 @@ def test_friend_fields_set_validates_by_kind_and_writes_nothing(
     account, alice, fields, field, value, error
 ):
     friend = make_friend(account)
-    with pytest.raises(ApplicationError) as exc:
+    with assert_unchanged(), pytest.raises(ApplicationError) as exc:
         friend_fields_set(
             account=account,
             actor=alice,
@@ -472,7 +473,7 @@ def test_friend_fields_set_refuses_a_field_of_another_account(
 ):
     foreign = CustomFieldFactory(account=other_account, name="Memo")
     friend = make_friend(account)
-    with pytest.raises(ApplicationError) as exc:
+    with assert_unchanged(), pytest.raises(ApplicationError) as exc:
         friend_fields_set(
             account=account, actor=alice, friend=friend, values={foreign.pk: "hi"}
         )
@@ -515,7 +516,7 @@ def test_friend_note_add_and_delete(account, bob):
 )
 def test_friend_note_add_rejects_blank_or_long_bodies(account, bob, body, error):
     friend = make_friend(account)
-    with pytest.raises(ApplicationError) as exc:
+    with assert_unchanged(), pytest.raises(ApplicationError) as exc:
         friend_note_add(account=account, actor=bob, friend=friend, body=body)
     assert exc.value.details == {"body": error}
     assert not FriendNote.objects.exists()
@@ -525,6 +526,6 @@ def test_friend_note_of_another_account_cannot_be_deleted(
     account, other_account, alice
 ):
     note = FriendNoteFactory(friend=make_friend(other_account))
-    with pytest.raises(ApplicationError):
+    with assert_unchanged(), pytest.raises(ApplicationError):
         friend_note_delete(account=account, actor=alice, note=note)
     assert FriendNote.objects.filter(pk=note.pk).exists()

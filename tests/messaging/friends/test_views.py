@@ -15,6 +15,7 @@ from tests.messaging.factories import (
     TagFactory,
     make_friend,
 )
+from tests.unchanged import assert_unchanged
 
 
 def url(account, name, *args) -> str:
@@ -144,9 +145,15 @@ def test_every_role_may_view_friends(client, account, crowd, role):
     user = UserFactory(username=f"op-{role}")
     add_member(account, user, role)
     client.force_login(user)
-    assert client.get(url(account, "friend-list")).status_code == 200
-    assert client.get(url(account, "friend-detail", crowd["ann"].pk)).status_code == 200
-    assert client.get(url(account, "friend-export")).status_code == 200
+    listing = client.get(url(account, "friend-list"))
+    assert listing.status_code == 200
+    assert "Ann" in row_names(listing)
+    detail = client.get(url(account, "friend-detail", crowd["ann"].pk))
+    assert detail.status_code == 200
+    assert detail.context["friend"] == crowd["ann"]
+    export = client.get(url(account, "friend-export"))
+    assert export.status_code == 200
+    assert "Ann," in b"".join(export.streaming_content).decode("utf-8-sig")
 
 
 def test_nav_and_console_home_link_the_friends_pages(alice_client, account, crowd):
@@ -183,10 +190,11 @@ def test_bulk_tag_remove(alice_client, account, crowd):
 
 
 def test_bulk_tag_refuses_when_a_filter_is_not_understood(alice_client, account, crowd):
-    response = alice_client.post(
-        url(account, "friend-bulk-tag") + "?gender=female&region=jp_99",
-        {"bulk-tag": crowd["regular"].pk, "bulk-action": "add"},
-    )
+    with assert_unchanged():
+        response = alice_client.post(
+            url(account, "friend-bulk-tag") + "?gender=female&region=jp_99",
+            {"bulk-tag": crowd["regular"].pk, "bulk-action": "add"},
+        )
     assert response.status_code == 400
     assert "Fix the filters before tagging." in response.content.decode()
     assert friend_names(crowd["regular"]) == {"Cai", "Dan"}
@@ -203,10 +211,11 @@ def test_bulk_tag_refuses_when_a_filter_is_not_understood(alice_client, account,
 )
 def test_bulk_tag_bad_form_writes_nothing(alice_client, account, crowd, data):
     values = {"other": crowd["other_tag"].pk, "vip": crowd["vip"].pk, "": ""}
-    response = alice_client.post(
-        url(account, "friend-bulk-tag"),
-        {"bulk-tag": values[data["tag"]], "bulk-action": data["action"]},
-    )
+    with assert_unchanged():
+        response = alice_client.post(
+            url(account, "friend-bulk-tag"),
+            {"bulk-tag": values[data["tag"]], "bulk-action": data["action"]},
+        )
     assert response.status_code == 400
     assert response.context["bulk_form"].errors
     assert friend_names(crowd["vip"]) == {"Ann", "Cai"}
@@ -257,9 +266,10 @@ def test_friend_detail_tag_add_creates_and_remove(bob_client, account, crowd):
 def test_friend_detail_tag_add_bad_name_shows_field_error(
     alice_client, account, crowd, name
 ):
-    response = alice_client.post(
-        url(account, "friend-tag-add", crowd["ben"].pk), {"name": name}
-    )
+    with assert_unchanged():
+        response = alice_client.post(
+            url(account, "friend-tag-add", crowd["ben"].pk), {"name": name}
+        )
     assert response.status_code == 400
     assert list(response.context["tag_form"].errors) == ["name"]
     assert Tag.objects.filter(account=account).count() == 2
@@ -272,14 +282,15 @@ def test_friend_detail_fields_valid_and_invalid(alice_client, account, crowd):
         account=account, name="Plan", kind="choice", choices=["Gold", "Silver"]
     )
     ann = crowd["ann"]
-    bad = alice_client.post(
-        url(account, "friend-fields-update", ann.pk),
-        {
-            f"field_{visits.pk}": "many",
-            f"field_{birthday.pk}": "2026-13-01",
-            f"field_{plan.pk}": "Bronze",
-        },
-    )
+    with assert_unchanged():
+        bad = alice_client.post(
+            url(account, "friend-fields-update", ann.pk),
+            {
+                f"field_{visits.pk}": "many",
+                f"field_{birthday.pk}": "2026-13-01",
+                f"field_{plan.pk}": "Bronze",
+            },
+        )
     assert bad.status_code == 400
     assert set(bad.context["fields_form"].errors) == {
         f"field_{visits.pk}",
@@ -309,7 +320,8 @@ def test_friend_detail_fields_valid_and_invalid(alice_client, account, crowd):
 
 def test_friend_detail_notes_add_invalid_and_delete(bob_client, account, crowd, bob):
     ann = crowd["ann"]
-    bad = bob_client.post(url(account, "friend-note-add", ann.pk), {"body": "  "})
+    with assert_unchanged():
+        bad = bob_client.post(url(account, "friend-note-add", ann.pk), {"body": "  "})
     assert bad.status_code == 400
     assert list(bad.context["note_form"].errors) == ["body"]
     assert not FriendNote.objects.exists()
@@ -325,9 +337,10 @@ def test_friend_detail_notes_add_invalid_and_delete(bob_client, account, crowd, 
 
 def test_note_of_another_friend_is_404_on_this_friend(alice_client, account, crowd):
     note = FriendNoteFactory(friend=crowd["ben"])
-    response = alice_client.post(
-        url(account, "friend-note-delete", crowd["ann"].pk, note.pk)
-    )
+    with assert_unchanged():
+        response = alice_client.post(
+            url(account, "friend-note-delete", crowd["ann"].pk, note.pk)
+        )
     assert response.status_code == 404
     assert FriendNote.objects.filter(pk=note.pk).exists()
 
@@ -378,7 +391,8 @@ def test_fields_page_bad_input_shows_field_errors_and_writes_nothing(
 ):
     CustomFieldFactory(account=account, name="Taken")
     TagFactory(account=account, name="vip")
-    response = alice_client.post(url(account, "friend-fields"), data)
+    with assert_unchanged():
+        response = alice_client.post(url(account, "friend-fields"), data)
     assert response.status_code == 400
     assert list(response.context[form].errors) == [field]
     assert CustomField.objects.count() == 1
@@ -425,11 +439,11 @@ def demo_urls(account, crowd) -> list[tuple[str, str]]:
 def test_staff_of_another_account_get_404_on_every_friends_page(
     charlie_client, account, crowd
 ):
-    for method, path in demo_urls(account, crowd):
-        response = getattr(charlie_client, method)(path, {"name": "x", "body": "x"})
-        assert response.status_code == 404, path
-    assert friend_names(crowd["vip"]) == {"Ann", "Cai"}
-    assert FriendNote.objects.count() == 1
+    cases = demo_urls(account, crowd)
+    with assert_unchanged():
+        for method, path in cases:
+            response = getattr(charlie_client, method)(path, {"name": "x", "body": "x"})
+            assert response.status_code == 404, path
 
 
 def test_ids_of_another_account_are_404_under_ones_own_account(
@@ -450,9 +464,10 @@ def test_ids_of_another_account_are_404_under_ones_own_account(
         ("post", url(other_account, "custom-field-delete", field.pk)),
         ("post", url(other_account, "tag-delete", vip.pk)),
     ]
-    for method, path in cases:
-        response = getattr(charlie_client, method)(path, {"name": "x"})
-        assert response.status_code == 404, path
+    with assert_unchanged():
+        for method, path in cases:
+            response = getattr(charlie_client, method)(path, {"name": "x"})
+            assert response.status_code == 404, path
     assert (
         Tag.objects.filter(account=account).count(),
         FriendNote.objects.count(),
@@ -485,8 +500,9 @@ def test_a_member_links_and_unlinks_their_own_line(
     # bob sees whose it is and cannot take or remove it
     page = bob_client.get(url(account, "friend-detail", ann.pk)).content.decode()
     assert f"{alice.username} receives test messages here." in page
-    for linked in ("1", "0"):
-        assert bob_client.post(link, {"linked": linked}).status_code == 400
+    with assert_unchanged():
+        for linked in ("1", "0"):
+            assert bob_client.post(link, {"linked": linked}).status_code == 400
     ann.refresh_from_db()
     assert ann.staff_user == alice
     # alice unlinks
@@ -497,9 +513,10 @@ def test_a_member_links_and_unlinks_their_own_line(
 
 def test_staff_of_another_account_cannot_link_a_friend(charlie_client, crowd, account):
     ann = crowd["ann"]
-    response = charlie_client.post(
-        url(account, "friend-staff-link", ann.pk), {"linked": "1"}
-    )
+    with assert_unchanged():
+        response = charlie_client.post(
+            url(account, "friend-staff-link", ann.pk), {"linked": "1"}
+        )
     assert response.status_code == 404
     ann.refresh_from_db()
     assert ann.staff_user is None

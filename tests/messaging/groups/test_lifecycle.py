@@ -24,10 +24,11 @@ from chat.inbound import (
     customer_group_message_send,
     customer_group_remove_account,
 )
-from messaging.groups.models import ChatGroup, GroupMember, GroupMessage
+from messaging.groups.models import ChatGroup, GroupMessage
 from messaging.groups.services import GroupJoinRefused, group_create
 from messaging.webhooks.models import ReplyToken, WebhookDelivery
 from tests.factories import LineUserFactory
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -147,7 +148,10 @@ def test_invite_is_refused_when_joining_is_off(account, bot, webhook_on):
     assert account.allow_group_join is False
     alice = LineUserFactory()
     group = group_create(creator=alice, kind="group", name="Team", members=[])
-    with pytest.raises(GroupJoinRefused, match="cannot join group chats"):
+    with (
+        assert_unchanged(),
+        pytest.raises(GroupJoinRefused, match="cannot join group chats"),
+    ):
         customer_group_invite_account(group=group, by=alice, account=account)
     group.refresh_from_db()
     assert group.account_id is None and group.account_joined_at is None
@@ -160,9 +164,9 @@ def test_a_stranger_cannot_act_in_the_group(joinable, bot, webhook_on):
 
     alice, mallory = LineUserFactory(), LineUserFactory()
     group = group_create(creator=alice, kind="group", name="Team", members=[])
-    with pytest.raises(ApplicationError, match="not in this chat"):
+    with assert_unchanged(), pytest.raises(ApplicationError, match="not in this chat"):
         customer_group_invite_account(group=group, by=mallory, account=joinable)
-    with pytest.raises(ApplicationError, match="not in this chat"):
+    with assert_unchanged(), pytest.raises(ApplicationError, match="not in this chat"):
         customer_group_message_send(group=group, sender=mallory, text="hi")
     assert GroupMessage.objects.count() == 0
     assert ChatGroup.objects.get().account_id is None
@@ -180,6 +184,6 @@ def test_a_stranger_cannot_act_in_the_group(joinable, bot, webhook_on):
 def test_bad_groups_write_nothing(kind, name, error):
     from core.exceptions import ApplicationError
 
-    with pytest.raises(ApplicationError, match=error):
-        group_create(creator=LineUserFactory(), kind=kind, name=name, members=[])
-    assert ChatGroup.objects.count() == 0 and GroupMember.objects.count() == 0
+    creator = LineUserFactory()
+    with assert_unchanged(), pytest.raises(ApplicationError, match=error):
+        group_create(creator=creator, kind=kind, name=name, members=[])

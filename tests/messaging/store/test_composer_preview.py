@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from messaging.store.models import Message
 from tests.htmlquery import parse
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -66,13 +67,15 @@ def test_preview_draws_finished_bubbles_and_says_what_is_missing(alice_client, a
     "body", ['{"messages": {"type": "text"}}', "not json", '["a"]']
 )
 def test_unreadable_drafts_are_a_400(alice_client, account, body):
-    response = _post(alice_client, account, body)
+    with assert_unchanged():
+        response = _post(alice_client, account, body)
     assert response.status_code == 400
     assert response.json() == {"error": "The form data could not be read."}
 
 
 def test_another_accounts_staff_get_404(charlie_client, account):
-    response = _post(charlie_client, account, {"messages": []})
+    with assert_unchanged():
+        response = _post(charlie_client, account, {"messages": []})
     assert response.status_code == 404
 
 

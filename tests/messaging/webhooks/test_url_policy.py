@@ -27,6 +27,7 @@ from messaging.webhooks.services import (
 )
 from messaging.webhooks.transport import webhook_post
 from tests.messaging.api.factories import customer
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -103,10 +104,11 @@ def test_the_manager_refuses_addresses_inside_the_network(alice_client, account,
     # given
     before = _state(account)
     # when
-    response = alice_client.post(
-        reverse("webhooks:webhook-settings", args=[account.slug]),
-        {"url": url, "active": "on"},
-    )
+    with assert_unchanged():
+        response = alice_client.post(
+            reverse("webhooks:webhook-settings", args=[account.slug]),
+            {"url": url, "active": "on"},
+        )
     # then
     assert response.status_code == 400
     assert response.context["form"].errors["url"] == [
@@ -118,10 +120,11 @@ def test_the_manager_refuses_addresses_inside_the_network(alice_client, account,
 
 def test_the_manager_refuses_plain_http(alice_client, account):
     before = _state(account)
-    response = alice_client.post(
-        reverse("webhooks:webhook-settings", args=[account.slug]),
-        {"url": "http://bot.example.com/callback", "active": "on"},
-    )
+    with assert_unchanged():
+        response = alice_client.post(
+            reverse("webhooks:webhook-settings", args=[account.slug]),
+            {"url": "http://bot.example.com/callback", "active": "on"},
+        )
     assert response.status_code == 400
     assert response.context["form"].errors["url"] == ["Enter an https:// URL."]
     assert _state(account) == before
@@ -141,9 +144,9 @@ def test_the_manager_accepts_a_public_https_url(alice_client, account):
 @pytest.mark.parametrize("url", ["https://[::1]/cb", "https://169.254.169.254/"])
 def test_the_service_refuses_before_any_post(account, url):
     before = _state(account)
-    with pytest.raises(WebhookUrlInvalid):
+    with assert_unchanged(), pytest.raises(WebhookUrlInvalid):
         webhook_endpoint_test(account=account, url=url)
-    with pytest.raises(WebhookUrlInvalid):
+    with assert_unchanged(), pytest.raises(WebhookUrlInvalid):
         webhook_endpoint_set(account=account, actor=None, url=url, active=True)
     assert _state(account) == before
 
@@ -294,10 +297,11 @@ def test_allowing_private_networks_lets_local_bots_work(account, bot, settings):
 )
 def test_the_manager_refuses_urls_that_do_not_parse(alice_client, account, url):
     before = _state(account)
-    response = alice_client.post(
-        reverse("webhooks:webhook-settings", args=[account.slug]),
-        {"url": url, "active": "on"},
-    )
+    with assert_unchanged():
+        response = alice_client.post(
+            reverse("webhooks:webhook-settings", args=[account.slug]),
+            {"url": url, "active": "on"},
+        )
     assert response.status_code == 400
     assert response.context["form"].errors["url"]
     assert _state(account) == before

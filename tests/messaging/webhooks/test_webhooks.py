@@ -33,6 +33,7 @@ from messaging.webhooks.services import (
 from messaging.webhooks.tasks import deliver_webhook_task
 from messaging.webhooks.transport import webhook_signature
 from tests.messaging.api.factories import customer
+from tests.unchanged import assert_unchanged
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -295,7 +296,8 @@ def test_manager_page_sets_url_and_switches(alice_client, account, bot):
 
 
 def test_manager_page_refuses_a_bad_url(alice_client, account):
-    response = alice_client.post(_url(account), {"url": "ftp://x", "active": "on"})
+    with assert_unchanged():
+        response = alice_client.post(_url(account), {"url": "ftp://x", "active": "on"})
     assert response.status_code == 400
     assert "Enter an https:// URL." in response.content.decode()
     assert webhook_endpoint_get(account=account).pk is None
@@ -334,6 +336,11 @@ def test_operators_and_strangers_cannot_manage_the_webhook(
 ):
     assert bob_client.get(_url(account)).status_code == 403
     assert charlie_client.get(_url(account)).status_code == 404
+    # and a posted URL is refused without being saved
+    data = {"url": "https://bot.example.com/hook", "active": "on"}
+    with assert_unchanged():
+        assert bob_client.post(_url(account), data).status_code == 403
+        assert charlie_client.post(_url(account), data).status_code == 404
 
 
 def test_redeliver_of_another_accounts_delivery_is_404(
@@ -344,7 +351,8 @@ def test_redeliver_of_another_accounts_delivery_is_404(
     bot.get()
     delivery = WebhookDelivery.objects.get()
     url = _url(other_account, "webhook-redeliver", delivery_id=delivery.pk)
-    assert charlie_client.post(url).status_code == 404
+    with assert_unchanged():
+        assert charlie_client.post(url).status_code == 404
     bot.assert_nothing()
 
 
