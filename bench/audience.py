@@ -232,9 +232,15 @@ def _existing(friends: int):
 
 
 def run(friends: int, runs: int, explain: bool) -> None:
-    from django.db import connection
+    from django.db import connection, transaction
 
+    from messaging.audience import conditions
     from messaging.audience.conditions import audience_friends, segment_clean
+
+    # --explain shows the plan the composer's count runs (before issue 18
+    # #10 that was the EXISTS form, without the count's settings).
+    count_settings = getattr(conditions, "count_settings", None)
+    hashed = {} if count_settings is None else {"hashed": True}
     from messaging.broadcasts.selectors import audience_estimate
 
     found = _existing(friends)
@@ -242,6 +248,9 @@ def run(friends: int, runs: int, explain: bool) -> None:
         found = generate(friends)
     else:
         print(f"reusing the {friends:,} friends of a --keep run", flush=True)
+        with connection.cursor() as cursor:
+            # Migrations since may have rewritten rows (as autovacuum would).
+            cursor.execute("VACUUM ANALYZE")
     account, vip, rare, broadcast = found
     cases = [
         (
@@ -271,9 +280,13 @@ def run(friends: int, runs: int, explain: bool) -> None:
     if explain:
         now = dt.datetime.now(dt.UTC)
         for label, definition in cases:
-            qs = audience_friends(account=account, definition=definition, now=now)
+            qs = audience_friends(
+                account=account, definition=definition, now=now, **hashed
+            )
             sql, params = qs.values("id").query.sql_with_params()
-            with connection.cursor() as cursor:
+            with transaction.atomic(), connection.cursor() as cursor:
+                if count_settings is not None:
+                    count_settings()
                 cursor.execute(
                     f"EXPLAIN (ANALYZE, BUFFERS) SELECT count(*) FROM ({sql}) a",
                     params,

@@ -32,7 +32,9 @@ def bench_database(*, keep: bool = False):
     from django.db import connection
 
     creation = connection.creation
-    name = creation.create_test_db(verbosity=0, autoclobber=not keep, keepdb=keep)
+    name = creation.create_test_db(
+        verbosity=0, autoclobber=not keep, keepdb=keep, serialize=False
+    )
     try:
         yield name
     finally:
