@@ -25,7 +25,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from bench.common import bench_database, summary  # noqa: E402
+from bench.common import (  # noqa: E402
+    bench_database,
+    copy_rows,
+    friends_generate,
+    summary,
+)
 
 SEED = 20261130
 DAY = dt.date(2026, 3, 2)
@@ -41,104 +46,23 @@ KINDS = [
 ]
 
 
-def _copy(cursor, table: str, columns: list[str], rows) -> None:
-    cols = ", ".join(f'"{c}"' for c in columns)
-    with cursor.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
 def generate(friends: int, messages: int):
     from django.db import connection, transaction
 
-    from accounts.models import OfficialAccount, Plan, User
-    from accounts.services import account_create
-    from messaging.friends.regions import PREFECTURES
+    from accounts.models import OfficialAccount
 
     rnd = random.Random(SEED)
-    staff, _ = User.objects.get_or_create(username="bench-analytics")
-    account = account_create(
-        actor=staff,
-        display_name="Bench Analytics",
-        plan=Plan.objects.get(code="standard"),
-    )
-    tz = account.tz
-    day_start = dt.datetime.combine(DAY, dt.time.min, tzinfo=tz)
-    year_ago = day_start - dt.timedelta(days=365)
-    regions = [code for code, _name in PREFECTURES]
     t0 = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         pg = cursor.cursor
-        _copy(
-            pg,
-            "messaging_lineuser",
-            [
-                "user_id",
-                "display_name",
-                "status_message",
-                "picture",
-                "language",
-                "gender",
-                "age",
-                "region",
-                "os",
-                "created_at",
-            ],
-            (
-                (
-                    f"U{rnd.getrandbits(128):032x}",
-                    f"Guest {i}",
-                    "",
-                    "",
-                    "ja",
-                    rnd.choice(("male", "female", "female", "unknown")),
-                    rnd.randint(12, 80) if i % 10 else None,
-                    rnd.choice(regions),
-                    rnd.choice(("ios", "android", "others")),
-                    year_ago,
-                )
-                for i in range(friends)
-            ),
+        account, staff, friend_ids = friends_generate(
+            friends=friends,
+            rnd=rnd,
+            name="Bench Analytics",
+            username="bench-analytics",
+            first_day=DAY - dt.timedelta(days=365),
         )
-        cursor.execute(
-            "SELECT id FROM messaging_lineuser ORDER BY id DESC LIMIT %s", [friends]
-        )
-        user_ids = sorted(r[0] for r in cursor.fetchall())
-        rows = []
-        for uid in user_ids:
-            since = year_ago + dt.timedelta(seconds=rnd.randint(0, 366 * 86400))
-            blocked = rnd.random() < 0.05
-            blocked_at = (
-                since + dt.timedelta(hours=rnd.randint(1, 500)) if blocked else None
-            )
-            rows.append(
-                (
-                    account.pk,
-                    uid,
-                    "blocked" if blocked else "following",
-                    since,
-                    since,
-                    blocked_at,
-                )
-            )
-        _copy(
-            pg,
-            "messaging_friend",
-            [
-                "account_id",
-                "line_user_id",
-                "status",
-                "followed_at",
-                "friend_since",
-                "blocked_at",
-            ],
-            rows,
-        )
-        cursor.execute(
-            "SELECT id FROM messaging_friend WHERE account_id = %s ORDER BY id",
-            [account.pk],
-        )
-        friend_ids = [r[0] for r in cursor.fetchall()]
+        day_start = dt.datetime.combine(DAY, dt.time.min, tzinfo=account.tz)
         weights = [w for _k, w in KINDS]
         kinds = [k for k, _w in KINDS]
 
@@ -165,7 +89,7 @@ def generate(friends: int, messages: int):
                         at,
                     )
 
-        _copy(
+        copy_rows(
             pg,
             "messaging_message",
             [

@@ -27,7 +27,7 @@ from core.events import line_user_group, send_event_on_commit
 from core.exceptions import ApplicationError
 from messaging.api.models import RetryKey
 from messaging.api.selectors import narrowcast_get
-from messaging.audience.conditions import audience_friends
+from messaging.audience.conditions import audience_count
 from messaging.audience.models import AudienceGroup
 from messaging.audience.selectors import audience_group_by_public_id
 from messaging.audience.services import MIN_RECIPIENTS as AUDIENCE_MIN_RECIPIENTS
@@ -477,9 +477,7 @@ def narrowcast_accept(
     failure = None
     matching = 0
     if audience.demographic or audience.up_to_remaining_quota or audiences:
-        matching = audience_friends(
-            account=account, definition=definition, now=now
-        ).count()
+        matching = audience_count(account=account, definition=definition, now=now)
         if cap is not None:
             matching = min(matching, cap)
         too_small = [

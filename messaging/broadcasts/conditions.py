@@ -4,7 +4,6 @@ Registered with ``messaging.audience.conditions.register`` when the app is
 ready (``messaging.apps``).
 """
 
-from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -18,16 +17,10 @@ class _BroadcastCondition(Condition):
     widget = "broadcast"
     delivery: dict = {}
 
-    def q(self, account, cond, *, now):
-        return Q(
-            Exists(
-                Delivery.objects.filter(
-                    broadcast_id=cond["broadcast"],
-                    friend_id=OuterRef("pk"),
-                    **self.delivery,
-                )
-            )
-        )
+    def friend_ids(self, account, cond, *, now):
+        return Delivery.objects.filter(
+            broadcast_id=cond["broadcast"], **self.delivery
+        ).values("friend_id")
 
     def options(self, account):
         return list(

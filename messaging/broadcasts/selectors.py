@@ -14,7 +14,7 @@ from accounts.quota import (
     usage_get,
 )
 from core.selectors import get_or_not_found
-from messaging.audience.conditions import audience_friends
+from messaging.audience.conditions import audience_count
 from messaging.audience.models import Segment
 from messaging.broadcasts.models import (
     Broadcast,
@@ -60,10 +60,14 @@ def audience_estimate(
     max_recipients: int | None = None,
     when: dt.datetime | None = None,
 ) -> Estimate:
-    """Count the audience now and price it against the month's quota."""
+    """Count the audience now and price it against the month's quota.
+
+    ``matching`` is exactly the number of friends a send started now would
+    plan (``audience_count``); ``recipients`` applies the cap.
+    """
     now = timezone.now()
     definition = segment.definition if segment is not None else audience
-    matching = audience_friends(account=account, definition=definition, now=now).count()
+    matching = audience_count(account=account, definition=definition, now=now)
     recipients = min(matching, max_recipients) if max_recipients else matching
     limit, taken, plan = _month_figures(account, when or now)
     remaining = max(0, limit - taken)

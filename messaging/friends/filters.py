@@ -2,7 +2,9 @@
 
 One builder per condition, so the friends list, its CSV export, bulk
 tagging and (later) broadcast segments all target exactly the same set.
-Builders take already-validated values; forms do the parsing.
+Builders take already-validated values; forms do the parsing. Profile
+conditions read the copies of the LINE user's attributes on the friend row
+(``Friend.user_gender`` …), so they need no join.
 
 Age bands follow LINE's 5-year steps (narrowcast ``age_15 … age_70``):
 under 20, 20–24, 25–29 … 60–64, 65 and over, plus "unknown" for customers
@@ -120,7 +122,7 @@ def q_tags(tag_ids: Iterable[int]) -> Q:
 
 def q_genders(genders: Iterable[str]) -> Q:
     genders = list(genders)
-    return Q(line_user__gender__in=genders) if genders else Q()
+    return Q(user_gender__in=genders) if genders else Q()
 
 
 def q_age_bands(codes: Iterable[str]) -> Q:
@@ -128,25 +130,25 @@ def q_age_bands(codes: Iterable[str]) -> Q:
     for code in codes:
         band = AGE_BANDS_BY_CODE[code]
         if band.code == AGE_UNKNOWN:
-            conditions.append(Q(line_user__age__isnull=True))
+            conditions.append(Q(user_age__isnull=True))
             continue
-        q = Q(line_user__age__isnull=False)
+        q = Q(user_age__isnull=False)
         if band.lo is not None:
-            q &= Q(line_user__age__gte=band.lo)
+            q &= Q(user_age__gte=band.lo)
         if band.hi is not None:
-            q &= Q(line_user__age__lt=band.hi)
+            q &= Q(user_age__lt=band.hi)
         conditions.append(q)
     return _any(conditions)
 
 
 def q_regions(regions: Iterable[str]) -> Q:
     regions = list(regions)
-    return Q(line_user__region__in=regions) if regions else Q()
+    return Q(user_region__in=regions) if regions else Q()
 
 
 def q_oses(oses: Iterable[str]) -> Q:
     oses = list(oses)
-    return Q(line_user__os__in=oses) if oses else Q()
+    return Q(user_os__in=oses) if oses else Q()
 
 
 def q_sources(sources: Iterable[int | None]) -> Q:

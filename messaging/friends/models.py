@@ -95,6 +95,30 @@ class Friend(models.Model):
         blank=True,
         related_name="+",
     )
+    # Copies of the LINE user's targeting attributes, so that audiences
+    # (segments, narrowcast filters, the friends list) filter one table: at
+    # a million friends the join to messaging_lineuser was most of a
+    # segment's count (docs/broadcasts.md, "Audience counts"). Database
+    # triggers keep them equal to the LineUser's on every INSERT and UPDATE
+    # of either table (migration 0018_friend_targeting_copy), whoever writes;
+    # code never sets them, and an unsaved instance holds the defaults. For
+    # display read ``line_user``.
+    user_gender = models.CharField(
+        max_length=8,
+        choices=LineUser.Gender.choices,
+        default=LineUser.Gender.UNKNOWN,
+        editable=False,
+    )
+    user_age = models.PositiveSmallIntegerField(null=True, editable=False)
+    user_region = models.CharField(
+        max_length=5, choices=PREFECTURES, blank=True, editable=False
+    )
+    user_os = models.CharField(
+        max_length=8,
+        choices=LineUser.OS.choices,
+        default=LineUser.OS.IOS,
+        editable=False,
+    )
 
     class Meta:
         constraints = [

@@ -184,6 +184,44 @@ def test_a_segment_is_counted_in_one_query(account, crowd, django_assert_num_que
     assert count == 2  # Ann and Dan
 
 
+def test_the_count_hashes_memberships_under_or_and_not_only(
+    account, crowd, django_assert_num_queries
+):
+    """Under a plain AND a tag is a semi-join (EXISTS); under OR, or in a
+    negated group, it is ``id IN (SELECT …)``; the friends are the same."""
+    vip, regular = crowd["vip"].pk, crowd["regular"].pk
+    definition = segment_clean(
+        account=account,
+        definition={
+            "match": "all",
+            "conditions": [
+                {"type": "tag", "values": [regular], "negate": True},
+                {
+                    "type": "group",
+                    "match": "any",
+                    "conditions": [
+                        {"type": "tag", "values": [vip]},
+                        {"type": "os", "values": ["android"]},
+                    ],
+                },
+            ],
+        },
+    )
+    # when counted for the composer (one SET, one count)
+    with django_assert_num_queries(2) as captured:
+        count = segments.audience_count(account=account, definition=definition, now=NOW)
+    # then Ann (vip) and Ben (Android) are in, from the hashed form
+    assert count == 2
+    sql = captured.captured_queries[-1]["sql"]
+    assert sql.count("NOT (EXISTS(") == 1
+    assert sql.count('"messaging_friend"."id" IN (SELECT') == 1
+    assert set(
+        audience_friends(account=account, definition=definition, now=NOW).values_list(
+            "line_user__display_name", flat=True
+        )
+    ) == {"Ann", "Ben"}
+
+
 @pytest.mark.parametrize(
     ("definition", "message"),
     [

@@ -449,3 +449,47 @@ def test_only_web_links_of_actions_are_tracked(account, alice, settings):
     assert actions[0]["uri"] == "tel:0312345678"
     assert actions[1]["uri"].startswith("https://oa.example/r/")
     assert list(codes) == ["https://shop.example/"]
+
+
+def test_the_estimate_counts_exactly_whom_a_mixed_segment_is_sent_to(
+    account, alice, crowd, django_capture_on_commit_callbacks
+):
+    """The count's hashed form (``id IN``) under OR and NOT selects the
+    same friends as the fan-out's ``EXISTS`` form."""
+    # given (vip OR Android OR NOT regular) AND NOT (female AND Tokyo)
+    audience = {
+        "match": "all",
+        "conditions": [
+            {
+                "type": "group",
+                "match": "any",
+                "conditions": [
+                    {"type": "tag", "values": [crowd["vip"].pk]},
+                    {"type": "os", "values": ["android"]},
+                    {"type": "tag", "values": [crowd["regular"].pk], "negate": True},
+                ],
+            },
+            {
+                "type": "group",
+                "match": "all",
+                "negate": True,
+                "conditions": [
+                    {"type": "gender", "values": ["female"]},
+                    {"type": "tag", "values": [crowd["vip"].pk]},
+                ],
+            },
+        ],
+    }
+    broadcast = draft(account, alice, audience=audience)
+    # when it is counted, then sent
+    estimate = audience_estimate(account=account, audience=broadcast.audience)
+    send(broadcast, alice, django_capture_on_commit_callbacks)
+    # then Ben, Eve and Fay were counted and are exactly the recipients
+    # (Ann is a female vip, Dan only regular, Cai blocked)
+    sent_to = set(
+        Delivery.objects.filter(
+            broadcast=broadcast, status=Delivery.Status.SENT
+        ).values_list("friend__line_user__display_name", flat=True)
+    )
+    assert sent_to == {"Ben", "Eve", "Fay"}
+    assert estimate.matching == broadcast.target_count == broadcast.sent_count == 3

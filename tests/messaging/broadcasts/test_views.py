@@ -233,6 +233,33 @@ def test_estimate_counts_and_prices_the_audience(alice_client, account, crowd):
     assert bad.json() == {"error": "Add at least one condition to the audience."}
 
 
+def test_the_live_estimate_takes_a_fixed_number_of_queries(
+    alice_client, account, crowd, django_assert_num_queries
+):
+    """Session, user, membership (with the account), the tags' check, the
+    count's settings, the count, the month's usage and its plan."""
+    body = {
+        "mode": "segment",
+        "audience": {
+            "match": "any",
+            "conditions": [
+                {"type": "tag", "values": [crowd["vip"].pk]},
+                {"type": "os", "values": ["android"]},
+                {"type": "gender", "values": ["female"], "negate": True},
+            ],
+        },
+    }
+    alice_client.post(  # warm-up: the month's usage row is created once
+        url(account, "audience-estimate"), json.dumps(body), "application/json"
+    )
+    with django_assert_num_queries(8):
+        response = alice_client.post(
+            url(account, "audience-estimate"), json.dumps(body), "application/json"
+        )
+    # Ann (vip), Ben (Android), Dan and Fay (not female)
+    assert response.json()["matching"] == 4
+
+
 CAP_ERROR = "The maximum number of recipients must be a whole number above 0."
 
 
