@@ -330,6 +330,13 @@ CELERY_BEAT_SCHEDULE: dict = {
 
 # Seconds before a failed webhook's first retry (tripled per attempt).
 WEBHOOK_RETRY_BACKOFF_SECONDS = env_int("WEBHOOK_RETRY_BACKOFF_SECONDS", 10)
+# Deliveries (usually one event each) one webhook POST may carry when a bot
+# has a backlog; 1 sends every delivery alone. The bot must answer the
+# whole POST within LINE's 2 s (docs/api.md, "Webhook throughput").
+WEBHOOK_BATCH_SIZE = env_int("WEBHOOK_BATCH_SIZE", 20)
+# Deliveries to one bot share one queued task (messaging/webhooks/services.py
+# ``_enqueue``): needs a cache every process shares, so only with Redis.
+WEBHOOK_TASK_COALESCING = bool(REDIS_URL)
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
