@@ -483,7 +483,6 @@ def retry_backoff() -> int:
     return int(getattr(settings, "WEBHOOK_RETRY_BACKOFF_SECONDS", 10))
 
 
-@transaction.atomic
 def _record(
     batch: list[WebhookDelivery],
     result: PostResult,
@@ -494,11 +493,24 @@ def _record(
 
     Succeeded, pending again (``retries``: seconds until the next attempt
     by delivery id) or failed for good. Deliveries that share an outcome
-    are updated in one statement (one for a whole delivered batch).
+    are updated in one statement (one for a whole delivered batch), in one
+    transaction.
     """
-    retries = retries or {}
+    # Only a transaction of its own may skip the flush (not a caller's).
+    own_transaction = connection.get_autocommit()
+    with transaction.atomic():
+        _record_rows(batch, result, retries or {}, fast_commit=own_transaction)
+
+
+def _record_rows(
+    batch: list[WebhookDelivery],
+    result: PostResult,
+    retries: dict[int, int],
+    *,
+    fast_commit: bool,
+) -> None:
     now = timezone.now()
-    if connection.vendor == "postgresql":
+    if fast_commit and connection.vendor == "postgresql":
         # No wait for the WAL flush: if PostgreSQL itself crashes before
         # it, the deliveries are still SENDING as claimed (a durable
         # commit) and go out again as redeliveries after STALE_CLAIM, as
