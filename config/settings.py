@@ -267,6 +267,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# Celery's Django fixup closes database connections around every task unless
+# this is set; then it recycles them every this many tasks, and
+# config/celery.py closes broken or expired ones (CONN_MAX_AGE) as Django
+# does after a request.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
@@ -329,6 +334,13 @@ WEBHOOK_RETRY_BACKOFF_SECONDS = env_int("WEBHOOK_RETRY_BACKOFF_SECONDS", 10)
 # (accounts.channel_auth); revocations and account changes reach every
 # process at once through a Redis epoch, this bounds everything else.
 CHANNEL_AUTH_CACHE_SECONDS = env_int("CHANNEL_AUTH_CACHE_SECONDS", 60)
+# Deliveries (usually one event each) one webhook POST may carry when a bot
+# has a backlog; 1 sends every delivery alone. The bot must answer the
+# whole POST within LINE's 2 s (docs/api.md, "Webhook throughput").
+WEBHOOK_BATCH_SIZE = env_int("WEBHOOK_BATCH_SIZE", 20)
+# Deliveries to one bot share one queued task (messaging/webhooks/services.py
+# ``_enqueue``): needs a cache every process shares, so only with Redis.
+WEBHOOK_TASK_COALESCING = bool(REDIS_URL)
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"

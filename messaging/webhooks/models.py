@@ -71,6 +71,14 @@ class WebhookDelivery(models.Model):
                 name="webhook_delivery_due",
                 condition=models.Q(status__in=["pending", "sending"]),
             ),
+            # The batch claim (services._CLAIM_SQL): an account's pending
+            # deliveries to one URL, oldest first. Pending rows only, so it
+            # stays as small as the backlog.
+            models.Index(
+                fields=["account", "url", "id"],
+                name="webhook_delivery_batch",
+                condition=models.Q(status="pending"),
+            ),
         ]
 
     def __str__(self) -> str:

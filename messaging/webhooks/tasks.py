@@ -11,18 +11,20 @@ from messaging.webhooks.services import (
 
 @shared_task(name="messaging.deliver_webhook_task", acks_late=True)
 def deliver_webhook_task(delivery_id: int) -> None:
-    """POST one webhook delivery; retry transient failures with backoff.
+    """POST one webhook delivery (with its batch); retry transient failures.
 
-    The service claims the delivery, so a duplicate or late run does
-    nothing; it decides whether another attempt is due (redelivery on,
-    timeout/5xx/connection error, fewer than ``MAX_ATTEMPTS``) and when.
+    The service claims the delivery, together with other deliveries of the
+    same bot that are due (one POST for all), so a duplicate or late run,
+    or the task of a delivery already sent in a batch, does nothing; it
+    decides whether another attempt is due for each delivery (redelivery
+    on, timeout/5xx/connection error, fewer than ``MAX_ATTEMPTS``) and when.
     The next attempt is a new task with a countdown rather than
     ``self.retry()``, so eager mode (tests, a bare development machine)
     runs the attempts in a row instead of raising ``Retry``.
     """
     outcome = webhook_delivery_attempt(delivery_id=delivery_id)
-    if outcome.retry_in is not None:
-        deliver_webhook_task.apply_async((delivery_id,), countdown=outcome.retry_in)
+    for retry_id, retry_in in outcome.retries:
+        deliver_webhook_task.apply_async((retry_id,), countdown=retry_in)
 
 
 @shared_task(name="messaging.prune_webhook_records_task")

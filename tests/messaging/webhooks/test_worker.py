@@ -80,3 +80,44 @@ def test_a_retry_lost_with_its_worker_is_delivered_once_when_the_bot_is_back(
     time.sleep(1)
     with pytest.raises(queue.Empty):
         bot.get(timeout=1)
+
+
+def test_a_burst_reaches_the_bot_in_full_posts_each_event_once(
+    account, bot, monkeypatch, request
+):
+    """Issue 18, #9 on a real worker and broker: thirty deliveries committed
+    together share one queued task, go in POSTs of ``WEBHOOK_BATCH_SIZE``
+    (20, then the 10 left), in order, each event once."""
+    from django.db import transaction
+
+    from messaging.webhooks.services import webhook_endpoint_set
+    from tests.messaging.api.factories import customer
+
+    start_worker = request.getfixturevalue("workers")
+    monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "1")
+    friends = [customer(account) for _i in range(3)]
+    webhook_endpoint_set(account=account, actor=None, url=bot.url, active=True)
+    start_worker()
+    # when thirty messages of three customers commit together
+    texts = [f"m{i}" for i in range(30)]
+    with transaction.atomic():
+        for i, text in enumerate(texts):
+            customer_message_send(
+                friend=friends[i % 3], message={"type": "text", "text": text}
+            )
+    # then two POSTs carry them all, in order
+    bodies = [json.loads(bot.get(timeout=30).body)["events"] for _i in range(2)]
+    with pytest.raises(queue.Empty):
+        bot.get(timeout=2)
+    assert [len(events) for events in bodies] == [20, 10]
+    assert [e["message"]["text"] for events in bodies for e in events] == texts
+    _wait_for(
+        lambda: (
+            set(WebhookDelivery.objects.values_list("status", flat=True))
+            == {"succeeded"}
+        ),
+        10,
+        "the deliveries to be recorded",
+    )
+    assert set(WebhookDelivery.objects.values_list("attempt_count", flat=True)) == {1}
+    assert WebhookAttempt.objects.count() == 30
