@@ -433,7 +433,8 @@ def main(argv=None) -> None:
             for i in range(MULTICAST_RECIPIENTS - 1)
         ]
         _in_process(token, friend.line_user.user_id)
-        tokens_file = _reply_tokens(friend)
+        # Each server answers its own tokens: a used one is a 400.
+        tokens_files = [_reply_tokens(friend) for _server in _servers()]
         # Server and worker connections must be gone before the drop.
         connection.settings_dict["CONN_MAX_AGE"] = 0
         connection.close()
@@ -442,7 +443,9 @@ def main(argv=None) -> None:
             f"wrk -t2 -c{CONCURRENCY} -d10s per case, same machine, same database; "
             "ratios against /healthz of the same server"
         )
-        for name, cmd, extra_env in _servers():
+        for (name, cmd, extra_env), tokens_file in zip(
+            _servers(), tokens_files, strict=True
+        ):
             port = _free_port()
             server = _start(
                 [part.replace("{port}", str(port)) for part in cmd],
@@ -455,7 +458,8 @@ def main(argv=None) -> None:
                 )
             finally:
                 _stop(server)
-        os.unlink(tokens_file)
+        for tokens_file in tokens_files:
+            os.unlink(tokens_file)
         _webhook_bench(account, friend, env)
         connection.close()
 
