@@ -87,7 +87,30 @@ def _basic_id_default() -> str:
     return new_basic_id()
 
 
-class OfficialAccount(TimeStampedModel):
+class ChannelAuthCached(models.Model):
+    """A model that API requests read from ``accounts.channel_auth``'s cache.
+
+    Cache invalidation, not domain logic: every ``save()`` and ``delete()``
+    moves the channel-auth epoch, whichever service, admin form or shell
+    wrote, so no process keeps answering with the old row. (Queryset
+    ``update()``/``delete()`` bypass this; the services that use them call
+    ``channel_auth_changed`` themselves.)
+    """
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        _channel_auth_changed()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        _channel_auth_changed()
+        return result
+
+
+class OfficialAccount(ChannelAuthCached, TimeStampedModel):
     """A LINE Official Account: the tenant every other row belongs to."""
 
     class Badge(models.TextChoices):
@@ -155,18 +178,6 @@ class OfficialAccount(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.basic_id})"
-
-    # Cache invalidation, not domain logic: API requests serve the account
-    # and its tokens from a per-process cache (accounts.channel_auth) that
-    # every write must reach, whichever service, admin form or shell wrote.
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        _channel_auth_changed()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        _channel_auth_changed()
-        return result
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -286,7 +297,7 @@ class AuditLog(models.Model):
         return audit_action_label(self.action)
 
 
-class ChannelAccessToken(models.Model):
+class ChannelAccessToken(ChannelAuthCached, models.Model):
     """A Messaging API bearer token; only its SHA-256 is stored."""
 
     class Kind(models.TextChoices):
@@ -316,18 +327,6 @@ class ChannelAccessToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} token …{self.hint}"
-
-    # Cache invalidation, not domain logic: API requests serve the account
-    # and its tokens from a per-process cache (accounts.channel_auth) that
-    # every write must reach, whichever service, admin form or shell wrote.
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        _channel_auth_changed()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        _channel_auth_changed()
-        return result
 
     @property
     def is_active(self) -> bool:
