@@ -4,6 +4,7 @@ Quota is not handled here: callers that send counted messages reserve or
 consume quota (``accounts.quota``) and then call ``messages_send``.
 """
 
+import base64
 import datetime as dt
 import secrets
 
@@ -123,6 +124,8 @@ def messages_send(
     targets = [
         f for f in friends if include_blocked or f.status == Friend.Status.FOLLOWING
     ]
+    # LINE gives every sent message a quote token too.
+    quote_tokens = iter(_quote_tokens(len(targets) * len(messages)))
     for friend in targets:
         for msg in placeholders_render(
             messages,
@@ -139,8 +142,7 @@ def messages_send(
                     payload=msg,
                     text=message_text(msg),
                     sent_by=sent_by,
-                    # LINE gives every sent message a quote token too.
-                    quote_token=_quote_token(),
+                    quote_token=next(quote_tokens),
                     created_at=now,
                 )
             )
@@ -167,6 +169,17 @@ def messages_send(
 def _quote_token() -> str:
     """A new message's quote token (REF#quote-token), URL-safe, 22 chars."""
     return secrets.token_urlsafe(16)[:22]
+
+
+def _quote_tokens(n: int) -> list[str]:
+    """``n`` quote tokens like ``_quote_token``'s, from one read of the OS's
+    random source: a read per token was 15 % of a 500-friend multicast on
+    this VM (``bench/api.py``)."""
+    raw = secrets.token_bytes(16 * n)
+    return [
+        base64.urlsafe_b64encode(raw[i : i + 16]).decode()[:22]
+        for i in range(0, 16 * n, 16)
+    ]
 
 
 @transaction.atomic
