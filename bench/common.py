@@ -8,9 +8,16 @@ Django at it; the configured database is never written to.
 import datetime as dt
 import os
 import random
+import signal
 import statistics
+import subprocess
+import sys
 import time
+import uuid
 from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def setup_django() -> None:
@@ -364,3 +371,46 @@ class PostgresCluster:
 
         with contextlib.suppress(subprocess.CalledProcessError):
             self._ctl("-m", "fast", "stop")
+
+
+class CeleryProcess:
+    """One ``celery`` process group (worker or beat) and its log file."""
+
+    def __init__(self, kind: str, env: dict, log_dir: Path, *extra: str):
+        self.log_path = log_dir / f"{kind}-{uuid.uuid4().hex[:6]}.log"
+        self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
+        celery = str(Path(sys.executable).with_name("celery"))
+        self.proc = subprocess.Popen(
+            [celery, "-A", "config", kind, "-l", "info", *extra],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_for_line(self, text: str, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.log_path.read_text():
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        log = self.log_path.read_text()
+        raise RuntimeError(f"no {text!r} in {self.log_path}:\n{log}")
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group (main process and pool child)."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        self.log.close()

@@ -38,7 +38,6 @@ lost, and the dispatcher re-queues it).
 import argparse
 import contextlib
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -46,7 +45,7 @@ import time
 import uuid
 from pathlib import Path
 
-from bench.common import PostgresCluster, RedisServer
+from bench.common import CeleryProcess, PostgresCluster, RedisServer
 
 CASES = ("baseline", "kill", "redis", "postgres", "race")
 # A case that has not finished after this long is reported as stuck.
@@ -61,6 +60,11 @@ def _args(argv):
         "--at", type=float, default=0.25, help="fraction delivered when it strikes"
     )
     args = parser.parse_args(argv)
+    # A fault must strike mid-fan-out: with the engine's batches of 5,000
+    # (messaging.broadcasts.fanout.BATCH_SIZE) fewer friends are one batch,
+    # delivered all at once, and there is no "mid" to strike in.
+    if args.friends < 20_000:
+        parser.error("--friends must be at least 20000 (four batches)")
     args.cases = [c for c in args.cases.split(",") if c]
     unknown = set(args.cases) - set(CASES)
     if unknown:
@@ -69,47 +73,6 @@ def _args(argv):
 
 
 # --- Processes ------------------------------------------------------------------
-
-
-class CeleryProcess:
-    """One ``celery`` process group (worker or beat) and its log file."""
-
-    def __init__(self, kind: str, env: dict, log_dir: Path, *extra: str):
-        self.log_path = log_dir / f"{kind}-{uuid.uuid4().hex[:6]}.log"
-        self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
-        celery = str(Path(sys.executable).with_name("celery"))
-        self.proc = subprocess.Popen(
-            [celery, "-A", "config", kind, "-l", "info", *extra],
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def wait_for_line(self, text: str, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if text in self.log_path.read_text():
-                return
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        raise RuntimeError(f"no {text!r} in {self.log_path}")
-
-    def kill(self) -> None:
-        """SIGKILL the whole process group (main process and pool child)."""
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
-        self.log.close()
 
 
 def worker(env: dict, log_dir: Path) -> CeleryProcess:

@@ -11,9 +11,6 @@ each message.
 
 import datetime as dt
 import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -25,6 +22,7 @@ from django.db import connection
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
+from bench.common import CeleryProcess
 from config.celery import app
 from messaging.broadcasts.control import (
     broadcast_schedule,
@@ -58,11 +56,10 @@ def _database_url() -> str:
     )
 
 
-class Worker:
-    """One ``celery worker`` process group and its log."""
+class Worker(CeleryProcess):
+    """A ready ``celery worker -c 1`` on this test run's database and broker."""
 
     def __init__(self, log_dir: Path):
-        self.log_path = log_dir / f"worker-{uuid.uuid4().hex[:6]}.log"
         env = {
             **os.environ,
             "DATABASE_URL": _database_url(),
@@ -71,56 +68,19 @@ class Worker:
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "DB_CONN_MAX_AGE": "0",
         }
-        celery = Path(sys.executable).with_name("celery")
-        self.log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            [
-                str(celery),
-                "-A",
-                "config",
-                "worker",
-                "-l",
-                "info",
-                "-c",
-                "1",
-                "-n",
-                f"bc-{uuid.uuid4().hex[:6]}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        super().__init__(
+            "worker",
+            env,
+            log_dir,
+            "-c",
+            "1",
+            "-n",
+            f"bc-{uuid.uuid4().hex[:6]}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
         )
-        self._wait_ready()
-
-    def _wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if " ready." in self.log_path.read_text():
-                return
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.2)
-        raise AssertionError(f"worker did not start:\n{self.log_path.read_text()}")
-
-    def kill(self) -> None:
-        """SIGKILL the whole process group: main process and pool children."""
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
-        self.log.close()
+        self.wait_for_line(" ready.", timeout=60)
 
 
 @pytest.fixture
